@@ -1,0 +1,1 @@
+"""ecoflow: the monthly eco-indicator update (feeds -> validation -> DuckDB -> indicators -> alerts)."""

@@ -1,0 +1,164 @@
+"""Air computation per RULES.md §1: daily facts for stations and regions, then the indicator values.
+
+Concentrations come from SQL (warehouse/compute/); the AQI of each day is scored in Python by
+tasks.standards.aqi, which selects HJ 633-2012 or -2026 by the date of the data.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import duckdb
+import pandas as pd
+
+from tasks import sql
+from tasks.periods import Period
+from tasks.rules import rules_version
+from tasks.standards.aqi import daily_aqi, standard_for
+from tasks.standards.rounding import round_half_even
+from tasks.warehouse import transaction
+
+O3_8H_GRADE2 = 160  # µg/m³: an MDA8 above it is valid whatever its window count (HJ 663 §6.1.2)
+_INPUTS = {"so2": "SO2", "no2": "NO2", "co": "CO", "pm10": "PM10", "pm25": "PM2.5",
+           "o3_8h_max": "O3_8h", "o3_1h_max": "O3_1h"}
+DAILY_COLUMNS = ["entity_kind", "entity_code", "obs_date", "variant", "so2", "no2", "co", "pm10", "pm25",
+                 "o3_8h_max", "o3_1h_max", "n_so2", "n_no2", "n_co", "n_pm10", "n_pm25", "n_o3_8h", "n_o3_1h",
+                 "aqi_standard", "aqi", "aqi_valid", "good", "primary_pollutants", "capped", "complete"]
+
+
+def _score(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add the day's AQI fields to each row of daily concentrations."""
+    scored = []
+    for row in frame.itertuples(index=False):
+        standard = standard_for(row.obs_date)
+        concs = {name: (None if pd.isna(getattr(row, col)) else float(getattr(row, col)))
+                 for col, name in _INPUTS.items()}
+        if standard != "HJ633-2012":
+            concs.pop("O3_1h")
+        result = daily_aqi(concs, standard)
+        scored.append((standard, result.aqi, result.valid, result.good, ",".join(result.primary) or None,
+                       result.capped, result.complete))
+    extra = pd.DataFrame(scored, columns=["aqi_standard", "aqi", "aqi_valid", "good", "primary_pollutants",
+                                          "capped", "complete"], index=frame.index)
+    out = pd.concat([frame, extra], axis=1)
+    out["aqi"] = out["aqi"].astype("Int64")
+    out["good"] = out["good"].astype("boolean")
+    return out
+
+
+def _dust_deducted(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame, period: Period) -> pd.DataFrame:
+    """扣沙 variant [D]: for regions with listed dust days, drop PM10/PM2.5 on those days and re-score."""
+    dust = con.execute("SELECT region_code, obs_date FROM catalogue.dust_days WHERE obs_date BETWEEN ? AND ?",
+                       [period.first_day, period.last_day]).fetchdf()
+    if dust.empty:
+        return regions.iloc[0:0]
+    dust_keys = set(zip(dust["region_code"], pd.to_datetime(dust["obs_date"]).dt.date, strict=True))
+    affected = regions[regions["entity_code"].isin(dust["region_code"])].copy()
+    hit = [(c, d) in dust_keys for c, d in zip(affected["entity_code"], affected["obs_date"], strict=True)]
+    affected.loc[hit, ["pm10", "pm25"]] = None
+    affected["variant"] = "dust_deducted"
+    return affected
+
+
+def compute_daily(con: duckdb.DuckDBPyConnection, period: Period) -> int:
+    """Replace marts.air_daily for the period's days; returns the number of rows written."""
+    conc = con.execute(sql.load("compute/air_daily_concentrations"), {
+        "first": period.first_day, "last": period.last_day, "o3_8h_limit": O3_8H_GRADE2}).fetchdf()
+    conc["obs_date"] = pd.to_datetime(conc["obs_date"]).dt.date
+    conc.insert(3, "variant", "raw")
+    parts = [conc]
+    dust = _dust_deducted(con, conc[conc["entity_kind"] == "region"], period)
+    if len(dust):
+        parts.append(dust)
+    daily = _score(pd.concat(parts, ignore_index=True))[DAILY_COLUMNS] if len(conc) else None
+    with transaction(con):
+        con.execute("DELETE FROM marts.air_daily WHERE obs_date BETWEEN ? AND ?",
+                    [period.first_day, period.last_day])
+        if daily is not None:
+            con.register("daily_df", daily)
+            con.execute("INSERT INTO marts.air_daily SELECT * FROM daily_df")
+            con.unregister("daily_df")
+    return 0 if daily is None else len(daily)
+
+
+def _ratio(numerator: int, denominator: int) -> float | None:
+    if not denominator:
+        return None
+    return float(round_half_even(Decimal(numerator) * 100 / Decimal(denominator), 1))
+
+
+def _mean(total: float | None, count: int) -> float | None:
+    if not count or total is None:
+        return None
+    return float(round_half_even(Decimal(repr(total)) / Decimal(count), 1))
+
+
+def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: Period) -> list[dict]:
+    """Month and year-to-date values of air_good_day_ratio and air_pm25_mean for every region and variant."""
+    rows = []
+    for (region, variant), grp in inputs.groupby(["region_code", "variant"], sort=True):
+        by_month = {int(r.month): r for r in grp.itertuples(index=False)}
+        for period_type, months in (("month", [period]), ("ytd", period.months_of_year_to_date())):
+            present = [by_month[m.month] for m in months if m.month in by_month]
+            days = [m.first_day + timedelta(days=i) for m in months for i in range(m.last_day.day)]
+            standards = sorted({s for r in present for s in r.standards})
+            lineage = sorted({b for m in months for b in batches.get(str(m), [])})
+            for code, num_col, den_col in (("air_good_day_ratio", "good_days", "aqi_valid_days"),
+                                           ("air_pm25_mean", "pm25_sum", "pm25_days")):
+                per_month = {m.month: (int(getattr(by_month[m.month], den_col)) if m.month in by_month else 0)
+                             for m in months}
+                valid = sum(per_month.values())
+                complete = all(per_month[m.month] >= m.min_valid_days for m in months)
+                if period_type == "ytd" and period.month == 12:
+                    complete = complete and valid >= 324
+                numerator = sum(float(getattr(r, num_col) or 0) for r in present)
+                value = (_ratio(int(numerator), valid) if code == "air_good_day_ratio"
+                         else _mean(numerator if valid else None, valid))
+                rows.append({
+                    "indicator_code": code, "region_code": region, "period": str(period),
+                    "period_type": period_type, "variant": variant, "value": value,
+                    "numerator": numerator if code == "air_good_day_ratio" else (
+                        float(round_half_even(Decimal(repr(numerator)), 3)) if valid else None),
+                    "denominator": float(valid), "valid_days": valid, "calendar_days": len(days),
+                    "coverage_ok": bool(complete and valid > 0),
+                    "rules_version": rules_version(standards, days), "batch_ids": lineage,
+                })
+    return rows
+
+
+def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
+    """Replace the indicator values of the period (month and YTD) from marts.air_daily."""
+    inputs = con.execute(sql.load("compute/air_indicator_inputs"),
+                         {"year": period.year, "month": period.month}).fetchdf()
+    batches = dict(con.execute(sql.load("compute/air_batches_by_period"), {
+        "first_period": f"{period.year:04d}-01", "last_period": str(period)}).fetchall())
+    rows = indicator_rows(inputs, batches, period)
+    frame = pd.DataFrame(rows, columns=[
+        "indicator_code", "region_code", "period", "period_type", "variant", "value", "numerator",
+        "denominator", "valid_days", "calendar_days", "coverage_ok", "rules_version", "batch_ids"])
+    with transaction(con):
+        con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND indicator_code IN "
+                    "('air_good_day_ratio', 'air_pm25_mean')", [str(period)])
+        if len(frame):
+            con.register("ind_df", frame)
+            con.execute("INSERT INTO marts.indicator_values SELECT * FROM ind_df")
+            con.unregister("ind_df")
+    return len(frame)
+
+
+def later_months_with_data(con: duckdb.DuckDBPyConnection, period: Period) -> list[Period]:
+    """Months after `period` in the same year whose YTD depends on it (recomputed after a re-delivery)."""
+    rows = con.execute("SELECT DISTINCT period FROM marts.indicator_values WHERE period > ? AND period <= ? "
+                       "ORDER BY period", [str(period), f"{period.year:04d}-12"]).fetchall()
+    return [Period.parse(r[0]) for r in rows]
+
+
+def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:
+    days = compute_daily(con, period)
+    values = compute_indicators(con, period)
+    for later in later_months_with_data(con, period):
+        values += compute_indicators(con, later)
+    return {"daily_rows": days, "indicator_values": values}
+
+

@@ -1,0 +1,186 @@
+"""Validate each fetched batch and land the period: one loader for every source.
+
+Per batch: parse -> validate (GX) -> split rows into landed / quarantined. If any batch breaches the allowed
+share of bad rows, nothing is landed and the previous state of the period stays. Otherwise the period's
+slice of the raw table is replaced in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tasks import ledger, validation
+from tasks.errors import ConfigError, ParseError, ValidationFailed
+from tasks.settings import Settings
+from tasks.sources.base import Parsed, SourceAdapter
+from tasks.warehouse import transaction
+
+ISSUE_COLUMNS = ["source", "period", "batch_id", "file_name", "source_line", "column_name", "value_text",
+                 "rule", "severity", "reason"]
+
+
+@dataclass
+class BatchResult:
+    attempt_id: str
+    batch_id: str
+    file_name: str
+    rows_in: int
+    rows_landed: int
+    rows_rejected: int
+    rows_warned: int
+    report_path: Path | None
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LandingResult:
+    period: str
+    batches: list[BatchResult]
+    rows_landed: int
+    rows_rejected: int
+    rows_warned: int
+    missing_files: list[str]
+
+
+def _check_table(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
+    """Only tables that exist in the warehouse may be named in SQL (an allowlist, not string trust)."""
+    schema, _, table = qualified.partition(".")
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+                        [schema, table]).fetchone()[0]
+    if not found:
+        raise ConfigError(f"adapter names unknown table {qualified!r}")
+    return f'"{schema}"."{table}"'
+
+
+def _issues_frame(adapter: SourceAdapter, period: str, batch_id: str, name: str, parsed: Parsed,
+                  outcome: validation.ValidationOutcome | None) -> pd.DataFrame:
+    parts = []
+    if parsed.issues:
+        parts.append(pd.DataFrame({
+            "source_line": [i.source_line for i in parsed.issues],
+            "column_name": [i.column_name for i in parsed.issues],
+            "value_text": [i.value_text for i in parsed.issues],
+            "rule": [i.rule for i in parsed.issues], "severity": "error",
+            "reason": [i.reason for i in parsed.issues]}))
+    rows = parsed.rows.set_index(adapter.row_key, drop=False) if outcome else None
+    for failure in (outcome.failures if outcome else []):
+        if failure.table_level:
+            parts.append(pd.DataFrame({"source_line": [None], "column_name": [failure.column],
+                                       "value_text": [None], "rule": [failure.rule],
+                                       "severity": [failure.severity], "reason": [failure.reason]}))
+            continue
+        hit = rows.loc[list(failure.row_ids)]
+        parts.append(pd.DataFrame({
+            "source_line": hit["source_line"].to_numpy(), "column_name": hit["station_code"].to_numpy()
+            if "station_code" in hit else failure.column, "value_text": hit["value_text"].to_numpy(),
+            "rule": failure.rule, "severity": failure.severity, "reason": failure.reason}))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ISSUE_COLUMNS[4:])
+    frame.insert(0, "file_name", name)
+    frame.insert(0, "batch_id", batch_id)
+    frame.insert(0, "period", period)
+    frame.insert(0, "source", adapter.name)
+    return frame[ISSUE_COLUMNS]
+
+
+def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.DataFrame, parsed: Parsed) -> None:
+    """Replace this batch's findings and the source lines they quote (caller holds the transaction)."""
+    con.execute("DELETE FROM quarantine.row_issues WHERE batch_id = ?", [batch_id])
+    con.execute("DELETE FROM quarantine.source_lines WHERE batch_id = ?", [batch_id])
+    if issues.empty:
+        return
+    con.register("issues_df", issues)
+    con.execute("INSERT INTO quarantine.row_issues SELECT * FROM issues_df")
+    con.unregister("issues_df")
+    numbers = sorted({int(n) for n in issues["source_line"].dropna()})
+    lines = pd.DataFrame({"batch_id": batch_id, "source_line": numbers,
+                          "record": [parsed.lines.get(n, "") for n in numbers]})
+    con.register("lines_df", lines)
+    con.execute("INSERT INTO quarantine.source_lines SELECT * FROM lines_df")
+    con.unregister("lines_df")
+
+
+def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
+             period: str) -> LandingResult:
+    """Validate every fetched batch of the run, then replace the period's slice (or stop, changing nothing)."""
+    raw_table = _check_table(con, adapter.raw_table)
+    attempts = ledger.attempts_of_run(con, run_id)
+    missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
+    con.execute(f"CREATE OR REPLACE TEMP TABLE landing AS SELECT * FROM {raw_table} LIMIT 0")
+    results: list[BatchResult] = []
+    breaches: list[ValidationFailed] = []
+    for attempt in (a for a in attempts if a["status"] == "fetched"):
+        result, breach = _validate_batch(con, settings, adapter, period, attempt)
+        results.append(result)
+        if breach:
+            breaches.append(breach)
+    if breaches:
+        for result in results:
+            ledger.update_attempt(con, result.attempt_id, status="rejected" if any(
+                b.file == result.file_name for b in breaches) else "validated",
+                message="period not landed: " + str(breaches[0]))
+        raise breaches[0]
+    with transaction(con):
+        con.execute(f"DELETE FROM {raw_table} WHERE period = ?", [period])
+        con.execute(f"INSERT INTO {raw_table} SELECT * FROM landing")
+        for result in results:
+            ledger.update_attempt(con, result.attempt_id, status="landed")
+    con.execute("DROP TABLE landing")
+    return LandingResult(period, results, sum(r.rows_landed for r in results),
+                         sum(r.rows_rejected for r in results), sum(r.rows_warned for r in results), missing)
+
+
+def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
+                    attempt: dict) -> tuple[BatchResult, ValidationFailed | None]:
+    name, batch_id = attempt["file_name"], attempt["batch_id"]
+    content = Path(attempt["archive_path"]).read_bytes()
+    outcome = None
+    try:
+        parsed = adapter.parse(name, content)
+    except ParseError as exc:
+        parsed = Parsed(pd.DataFrame(), [], {})
+        issues = pd.DataFrame([{"source": adapter.name, "period": period, "batch_id": batch_id, "file_name": name,
+                                "source_line": exc.line, "column_name": None, "value_text": None,
+                                "rule": "parse.file", "severity": "error", "reason": exc.reason}])
+        with transaction(con):
+            _store_issues(con, batch_id, issues, parsed)
+        ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
+                              rows_rejected=0, rows_warned=0, message=str(exc))
+        breach = ValidationFailed(adapter.name, period, name, 1, 1, settings.max_bad_share, ["parse.file"], None)
+        breach.args = (f"{adapter.name} {period}: {exc}; nothing was landed for {period}",)
+        return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), breach
+    if len(parsed.rows):
+        outcome = validation.validate(
+            parsed.rows, suite=adapter.suite, row_key=adapter.row_key,
+            parameters=adapter.expectation_parameters(con, name), gx_root=settings.reports_dir / "gx",
+            run_name=batch_id.replace(":", "_"))
+    issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
+    errors = outcome.rows("error") if outcome else set()
+    warned = (outcome.rows("warning") - errors) if outcome else set()
+    bad_cells = sum(max(0, i.record.count(",") - 2) for i in parsed.issues)
+    table_errors = outcome.table_errors() if outcome else []
+    total = len(parsed.rows) + bad_cells
+    bad = len(errors) + bad_cells
+    rule_counts = issues.groupby("rule").size().to_dict() if len(issues) else {}
+    good = parsed.rows[~parsed.rows[adapter.row_key].isin(errors)] if len(parsed.rows) else parsed.rows
+    with transaction(con):
+        _store_issues(con, batch_id, issues, parsed)
+    report = outcome.report_path if outcome else None
+    result = BatchResult(attempt["attempt_id"], batch_id, name, total, len(good), bad, len(warned), report,
+                         rule_counts)
+    ledger.update_attempt(con, attempt["attempt_id"], status="validated", rows_in=total, rows_landed=len(good),
+                          rows_rejected=bad, rows_warned=len(warned),
+                          report_path=str(report) if report else None)
+    if table_errors or (total and bad / total > settings.max_bad_share) or (total == 0 and bad_cells):
+        top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
+        return result, ValidationFailed(adapter.name, period, name, bad, total, settings.max_bad_share,
+                                        top, str(report) if report else None)
+    if len(good):
+        frame = adapter.landing_frame(good, batch_id=batch_id, period=period, file_name=name)
+        con.register("landing_df", frame)
+        con.execute("INSERT INTO landing SELECT * FROM landing_df")
+        con.unregister("landing_df")
+    return result, None

@@ -1,0 +1,91 @@
+"""The steps of a source's monthly update, shared by the CLI and the Airflow DAG.
+
+Each step opens the warehouse itself (one writer at a time) and records what it did in the ledger, so a
+step can be retried on its own: fetch -> land (validate + replace slice) -> compute -> alert.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from tasks import air_compute, fetching, landing, ledger, sources
+from tasks.errors import EcoflowError
+from tasks.periods import Period
+from tasks.settings import Settings
+from tasks.warehouse import connect
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    source: str
+    period: str
+    fetched: int = 0
+    missing: list[str] = field(default_factory=list)
+    rows_landed: int = 0
+    rows_rejected: int = 0
+    rows_warned: int = 0
+    reports: list[str] = field(default_factory=list)
+    indicator_values: int = 0
+    alerts_sent: int = 0
+    alerts_pending: int = 0
+    eml_files: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def fetch(settings: Settings, source: str, period: Period, trigger: str = "cli") -> str:
+    """Fetch and archive the period's files; returns the run id the next steps take."""
+    adapter = sources.get(source)
+    feed = fetching.endpoint(settings)
+    with connect(settings) as con:
+        run_id = ledger.new_run(con, adapter.name, str(period), trigger)
+        try:
+            fetching.fetch_period(con, settings, adapter, period, run_id, feed)
+        except EcoflowError as exc:
+            ledger.finish_run(con, run_id, "failed", str(exc))
+            raise
+    return run_id
+
+
+def land(settings: Settings, source: str, period: Period, run_id: str) -> landing.LandingResult:
+    adapter = sources.get(source)
+    with connect(settings) as con:
+        try:
+            return landing.land_run(con, settings, adapter, run_id, str(period))
+        except EcoflowError as exc:
+            ledger.finish_run(con, run_id, "failed", str(exc))
+            raise
+
+
+def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict[str, int]:
+    sources.get(source)
+    with connect(settings) as con:
+        counts = air_compute.compute_period(con, period)
+        if run_id:
+            ledger.finish_run(con, run_id, "landed")
+    return counts
+
+
+def alert(settings: Settings, period: Period) -> dict:
+    from tasks import alerting
+
+    with connect(settings) as con:
+        return alerting.evaluate_and_send(con, settings, period)
+
+
+def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -> RunSummary:
+    """The whole update for one source and month, without a scheduler (what `ecoflow run` does)."""
+    run_id = fetch(settings, source, period, trigger)
+    result = land(settings, source, period, run_id)
+    counts = compute(settings, source, period, run_id)
+    sent = alert(settings, period)
+    return RunSummary(
+        run_id=run_id, source=source, period=str(period),
+        fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
+        rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
+        reports=sorted({str(b.report_path) for b in result.batches if b.report_path}),
+        indicator_values=counts["indicator_values"], alerts_sent=sent["sent"], alerts_pending=sent["pending"],
+        eml_files=sent["eml_files"],
+    )

@@ -1,0 +1,63 @@
+"""The one interface every source adapter implements: which files make a period, and how to parse one.
+
+Adapters fetch nothing themselves and validate nothing: the shared fetcher, validation runner and loader
+do that, configured by the attributes below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+    from tasks.periods import Period
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    name: str          # file name as published, e.g. china_sites_20190101.csv
+    path: str          # path relative to the feed's base URL
+
+
+@dataclass(frozen=True)
+class RowIssue:
+    """A problem found while parsing, before validation (e.g. a row cut off mid-line)."""
+
+    source_line: int
+    rule: str
+    reason: str
+    record: str
+    column_name: str | None = None
+    value_text: str | None = None
+
+
+@dataclass
+class Parsed:
+    """Tidy rows of one file plus the lines they came from (to quote a rejected row whole)."""
+
+    rows: pd.DataFrame
+    issues: list[RowIssue] = field(default_factory=list)
+    lines: dict[int, str] = field(default_factory=dict)
+
+
+class SourceAdapter(Protocol):
+    name: str               # registry key and ledger source, e.g. "air"
+    title: str              # for messages and emails
+    suite: str              # expectations/<suite>.json
+    raw_table: str          # where landed rows go; replaced per period
+    row_key: str            # unique row id column of the tidy frame (GX unexpected_index_column_names)
+
+    def files(self, period: Period) -> list[RemoteFile]:
+        """Every file that makes up the period."""
+
+    def parse(self, name: str, content: bytes) -> Parsed:
+        """Bytes as received -> tidy rows; raises ParseError only when the whole file is unusable."""
+
+    def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+        """Values the suite refers to with $PARAMETER (known codes, the file's date, ...)."""
+
+    def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
+        """Rows that passed, shaped as the columns of raw_table."""

@@ -1,0 +1,126 @@
+"""CNEMC national air feed: one wide CSV per day (`china_sites_YYYYMMDD.csv`), 15 types x 24 hours.
+
+Header `date,hour,type,<station codes>`; CRLF; empty cell = missing. The parser turns each file into tidy
+rows (one per station, hour and type with a value) and keeps every line so a rejected row can be quoted.
+A line with the wrong number of fields (a file cut off mid-line) is quarantined; the rest of the file loads.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+from tasks.errors import ParseError
+from tasks.sources.base import Parsed, RemoteFile, RowIssue
+
+if TYPE_CHECKING:
+    import duckdb
+    import pandas as pd
+
+    from tasks.periods import Period
+
+HEADER_PREFIX = ["date", "hour", "type"]
+TYPES = ("AQI", "PM2.5", "PM2.5_24h", "PM10", "PM10_24h", "SO2", "SO2_24h", "NO2", "NO2_24h",
+         "O3", "O3_24h", "O3_8h", "O3_8h_24h", "CO", "CO_24h")
+POLLUTANTS = ("PM2.5", "PM10", "SO2", "NO2", "O3", "CO")
+
+
+class CnemcAirAdapter:
+    name = "air"
+    title = "CNEMC 空气质量日文件"
+    suite = "air_hourly"
+    raw_table = "raw.cnemc_air_hourly"
+    row_key = "row_id"
+
+    def files(self, period: Period) -> list[RemoteFile]:
+        return [RemoteFile(f"china_sites_{d:%Y%m%d}.csv", f"china_sites_{d:%Y%m%d}.csv") for d in period.days]
+
+    def parse(self, name: str, content: bytes) -> Parsed:
+        import pandas as pd
+
+        try:
+            text = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = content[: exc.start].count(b"\n") + 1
+            raise ParseError(name, f"not UTF-8 text (byte {exc.start}: {content[exc.start:exc.start + 4]!r}); "
+                                   "CNEMC daily files are ASCII/UTF-8", line=line) from exc
+        raw_lines = text.replace("\r\n", "\n").split("\n")
+        if raw_lines and raw_lines[-1] == "":
+            raw_lines.pop()
+        if not raw_lines or not raw_lines[0].strip():
+            raise ParseError(name, "empty file: no header line")
+        header = raw_lines[0].split(",")
+        if header[:3] != HEADER_PREFIX or len(header) < 4:
+            got = raw_lines[0][:80]
+            raise ParseError(name, f"header must start with date,hour,type and name stations; got {got!r}", line=1)
+        stations = header[3:]
+        width = len(header)
+        issues: list[RowIssue] = []
+        good_lines: list[str] = []
+        good_numbers: list[int] = []
+        lines = {}
+        for number, line in enumerate(raw_lines[1:], start=2):
+            lines[number] = line
+            fields = line.count(",") + 1
+            if fields != width:
+                issues.append(RowIssue(
+                    number, "parse.field_count",
+                    f"line has {fields} of {width} fields (cut off mid-line or malformed); row not loaded",
+                    line))
+                continue
+            good_lines.append(line)
+            good_numbers.append(number)
+        if not good_lines:
+            return Parsed(_empty_rows(), issues, lines)
+        wide = pd.read_csv(io.StringIO("\n".join(good_lines)), header=None, names=header, dtype=str,
+                           keep_default_na=False, na_filter=False, engine="c")
+        wide.insert(0, "source_line", good_numbers)
+        tidy = wide.melt(id_vars=["source_line", "date", "hour", "type"], value_vars=stations,
+                         var_name="station_code", value_name="value_text")
+        tidy = tidy[tidy["value_text"] != ""].reset_index(drop=True)
+        tidy.insert(0, "file_name", name)
+        tidy["hour_num"] = pd.to_numeric(tidy["hour"], errors="coerce")
+        tidy["value"] = pd.to_numeric(tidy["value_text"], errors="coerce")
+        tidy["o3_24h"] = _o3_24h_beside_o3(tidy)
+        tidy.insert(0, "row_id", range(len(tidy)))
+        return Parsed(tidy, issues, lines)
+
+    def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+        codes = [r[0] for r in con.execute("SELECT DISTINCT station_code FROM catalogue.stations").fetchall()]
+        day = name.removeprefix("china_sites_").removesuffix(".csv")
+        return {"known_station_codes": codes, "file_date": [day], "types": list(TYPES)}
+
+    def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame({
+            "batch_id": batch_id,
+            "period": period,
+            "file_name": file_name,
+            "source_line": good["source_line"].astype("int32"),
+            "obs_date": pd.to_datetime(good["date"], format="%Y%m%d").dt.date,
+            "hour": good["hour_num"].astype("int16"),
+            "type": good["type"],
+            "station_code": good["station_code"],
+            "value": good["value"].astype("float64"),
+        })
+
+
+def _o3_24h_beside_o3(tidy: pd.DataFrame) -> pd.Series:
+    """For each O3 row, the O3_24h value of the same station and hour (the suite checks O3_24h >= O3)."""
+    import pandas as pd
+
+    keys = ["date", "hour", "station_code"]
+    o3_24h = tidy.loc[tidy["type"] == "O3_24h", [*keys, "value"]].drop_duplicates(keys)
+    o3_24h = o3_24h.rename(columns={"value": "o3_24h"})
+    merged = tidy[keys].merge(o3_24h, on=keys, how="left")
+    return pd.Series(merged["o3_24h"].where(tidy["type"].to_numpy() == "O3").to_numpy(), index=tidy.index)
+
+
+def _empty_rows() -> pd.DataFrame:
+    import pandas as pd
+
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in (
+        "row_id", "file_name", "source_line", "date", "hour", "type", "station_code", "value_text")}
+    ).assign(hour_num=pd.Series(dtype="float64"), value=pd.Series(dtype="float64"),
+             o3_24h=pd.Series(dtype="float64"))

@@ -1,0 +1,105 @@
+"""The DuckDB warehouse: connections, ordered migrations, re-runnable models and the catalogue load.
+
+DuckDB allows one writer: writing code paths share the Airflow pool `warehouse` (one slot); readers open
+the file read-only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from tasks import sql
+from tasks.errors import ConfigError
+from tasks.settings import Settings
+
+CATALOGUE_DIR = sql.SQL_ROOT / "catalogue"
+_STATION_LIST = re.compile(r"StationList-(\d{4})\.(\d{2})\.(\d{2})\.csv$")
+
+
+@contextmanager
+def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; a writer also brings the schema and the catalogue up to date."""
+    settings.ensure_dirs()
+    path = settings.warehouse_path
+    if read_only and not path.exists():
+        raise ConfigError(f"no warehouse at {path}: run `ecoflow run air --period YYYY-MM` first")
+    con = duckdb.connect(str(path), read_only=read_only)
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure rolls back, leaving the previous state."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
+    """Run every statement of warehouse/<name>.sql, binding only the parameters each statement names."""
+    for stmt in sql.statements(sql.load(name)):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in stmt}
+        con.execute(stmt, used) if used else con.execute(stmt)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order, each in one transaction; then refresh models and catalogue."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS main.schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM main.schema_migrations").fetchall()}
+    applied = []
+    for path in sql.files("migrations"):
+        if path.stem in done:
+            continue
+        with transaction(con):
+            run_script(con, f"migrations/{path.stem}")
+            con.execute("INSERT INTO main.schema_migrations VALUES (?, now())", [path.stem])
+        applied.append(path.stem)
+    with transaction(con):
+        for path in sql.files("models"):
+            run_script(con, f"models/{path.stem}")
+        load_catalogue(con)
+    return applied
+
+
+def station_lists(folder: Path = CATALOGUE_DIR / "stations") -> list[tuple[date, Path]]:
+    """Station list files with the date they are valid from (from the file name)."""
+    found = []
+    for path in sorted(folder.glob("StationList-*.csv")):
+        match = _STATION_LIST.search(path.name)
+        if not match:
+            raise ConfigError(f"{path}: station list names must look like StationList-YYYY.MM.DD.csv")
+        found.append((date(*map(int, match.groups())), path))
+    if not found:
+        raise ConfigError(f"no station list in {folder}")
+    return found
+
+
+def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR) -> None:
+    """Replace the catalogue tables from the versioned CSV files (caller holds the transaction)."""
+    run_script(con, "load/catalogue", {
+        name: str(folder / f"{name}.csv")
+        for name in ("regions", "departments", "indicators", "targets", "dust_days")
+    })
+    con.execute("DELETE FROM catalogue.stations")
+    for valid_from, path in station_lists(folder / "stations"):
+        run_script(con, "load/stations",
+                   {"path": str(path), "valid_from": valid_from.isoformat(), "list_file": path.name})
+    run_script(con, "load/stations_close", {"changes": str(folder / "station_changes.csv")})

@@ -1,0 +1,5 @@
+-- Lineage: the batches landed for each month of the year up to $month.
+SELECT period, list(DISTINCT batch_id ORDER BY batch_id) AS batch_ids
+FROM raw.cnemc_air_hourly
+WHERE period BETWEEN $first_period AND $last_period
+GROUP BY period;

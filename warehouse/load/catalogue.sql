@@ -1,0 +1,24 @@
+-- Replace the catalogue from its versioned CSV files (parameters: the folder's file paths).
+DELETE FROM catalogue.regions;
+INSERT INTO catalogue.regions (region_code, name_zh, level, parent_code, station_city)
+SELECT region_code, name_zh, level, NULLIF(parent_code, ''), NULLIF(station_city, '')
+FROM read_csv($regions, header = true, all_varchar = true);
+DELETE FROM catalogue.departments;
+INSERT INTO catalogue.departments (department_code, region_code, role, name_zh, email)
+SELECT department_code, region_code, role, name_zh, email
+FROM read_csv($departments, header = true, all_varchar = true);
+DELETE FROM catalogue.indicators;
+INSERT INTO catalogue.indicators
+SELECT indicator_code, TRY_CAST(NULLIF(national_no, '') AS INTEGER), name_zh, name_en, unit, direction,
+       lead_department, obtained_by
+FROM read_csv($indicators, header = true, all_varchar = true);
+DELETE FROM catalogue.targets;
+INSERT INTO catalogue.targets
+SELECT region_code, indicator_code, CAST(year AS INTEGER), comparator, CAST(target_value AS DOUBLE), variant,
+       source, note
+FROM read_csv($targets, header = true, all_varchar = true);
+DELETE FROM catalogue.dust_days;
+INSERT INTO catalogue.dust_days
+SELECT region_code, CAST(obs_date AS DATE), source
+FROM read_csv($dust_days, header = true, all_varchar = true,
+              columns = {'region_code': 'VARCHAR', 'obs_date': 'VARCHAR', 'source': 'VARCHAR'});
