@@ -91,7 +91,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period)
 def render(c: dict, cc: list[str]) -> tuple[str, str, str]:
     """Subject, plain text and HTML of one alert (Chinese, Jinja2 templates in tasks/templates)."""
     year, month = int(c["period"][:4]), int(c["period"][5:7])
-    ctx = {**c, "year": year, "month": month, "value_text": _fmt(c["value"], c["unit"]),
+    span = f"{year}年1月" if month == 1 else f"{year}年1—{month}月"
+    ctx = {**c, "year": year, "month": month, "span": span, "value_text": _fmt(c["value"], c["unit"]),
            "target_text": _fmt(c["target_value"], c["unit"]), "comparator_zh": _COMPARATOR_ZH[c["comparator"]],
            "cc": cc}
     env = _env()

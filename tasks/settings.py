@@ -68,7 +68,7 @@ def load() -> Settings:
         air_feed_url=os.environ.get("ECOFLOW_AIR_FEED_URL") or None,
         air_feed_conn_id=os.environ.get("ECOFLOW_AIR_FEED_CONN_ID", "ecoflow_air_feed"),
         smtp_conn_id=os.environ.get("ECOFLOW_SMTP_CONN_ID", "ecoflow_smtp"),
-        bureau_email=os.environ.get("ECOFLOW_BUREAU_EMAIL", "sthjj@hhht.example.gov.cn"),
+        bureau_email=os.environ.get("ECOFLOW_BUREAU_EMAIL", "cjb@sthjt.nmg.example.gov.cn"),
         max_bad_share=_float("ECOFLOW_MAX_BAD_SHARE", 0.05),
         http_timeout=_float("ECOFLOW_HTTP_TIMEOUT", 30.0),
         http_retries=int(_float("ECOFLOW_HTTP_RETRIES", 3)),

@@ -1,0 +1,1 @@
+"""National-scale benchmark of the air pipeline against a DuckDB floor (see bench/README.md)."""

@@ -1,0 +1,371 @@
+"""One benchmark stage per process: ``python -m bench.stages STAGE --result out.json [options]``.
+
+Started by :mod:`bench.run_bench`, which measures each process from outside (wall, CPU, peak RSS from
+``wait4``). This side times the stage call itself and splits it into steps by wrapping, in this process
+only, the functions the pipeline calls (nothing outside ``bench/`` is changed). Stages:
+
+``fetch`` / ``land`` / ``compute``
+    the pipeline steps of ``tasks.pipeline`` for source ``air``; settings from the environment
+    (``ECOFLOW_HOME``, ``ECOFLOW_AIR_FEED_URL``) as in production.
+``floor-duckdb``
+    DuckDB alone on the same files: ``read_csv`` into a table, ``UNPIVOT`` to long rows, ``GROUP BY`` a daily
+    mean per station and type.
+``floor-pandas``
+    the same three steps with pandas' C parser, ``melt`` and ``groupby``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+_T0 = time.perf_counter()  # module start: setup_seconds (imports, wrapping) runs from here to the stage call
+
+
+class Steps:
+    """Accumulated wall time and call counts per labelled step, in first-seen order."""
+
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+
+    def _item(self, label: str, parent: str | None) -> dict[str, Any]:
+        """The step's record, created on first entry so a step is listed before the steps nested in it."""
+        return self.items.setdefault(label, {"label": label, "seconds": 0.0, "calls": 0, "parent": parent})
+
+    def add(self, label: str, seconds: float, parent: str | None = None) -> None:
+        item = self._item(label, parent)
+        item["seconds"] += seconds
+        item["calls"] += 1
+
+    def wrap(self, owner: Any, attr: str, label: str, parent: str | None = None,
+             after: Callable[[], None] | None = None) -> bool:
+        """Replace ``owner.attr`` with a timed wrapper; False (and nothing changed) if it does not exist."""
+        original = getattr(owner, attr, None)
+        if original is None:
+            return False
+
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            self._item(label, parent)
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                self.add(label, time.perf_counter() - started, parent)
+                if after is not None:
+                    after()
+
+        try:
+            setattr(owner, attr, timed)
+        except (AttributeError, TypeError):
+            return False
+        return True
+
+    def run(self, label: str, fn: Callable[[], Any], parent: str | None = None) -> Any:
+        self._item(label, parent)
+        started = time.perf_counter()
+        try:
+            return fn()
+        finally:
+            self.add(label, time.perf_counter() - started, parent)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return list(self.items.values())
+
+
+class TimedConnection:
+    """Stands in for a DuckDB connection, timing the ``execute`` calls ``classify`` names; the rest delegates.
+
+    Only statements issued at the top level of the stage should get a label (not ones inside an already
+    wrapped function), so no time is counted twice.
+    """
+
+    latest: TimedConnection | None = None  # the stage's open connection, for memory probes between steps
+
+    def __init__(self, con: Any, steps: Steps, classify: Callable[[str], str | None]) -> None:
+        self._con, self._steps, self._classify = con, steps, classify
+        TimedConnection.latest = self
+
+    def duckdb_memory_mib(self) -> float | None:
+        """Memory DuckDB itself holds (buffer manager: tables, temp tables, query state), or None."""
+        try:
+            total = self._con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+        except Exception:  # noqa: BLE001 - a probe must never break the stage
+            return None
+        return None if total is None else float(total) / 2**20
+
+    def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
+        label = self._classify(" ".join(str(query).split()))
+        if label is None:
+            return self._con.execute(query, *args, **kwargs)
+        return self._steps.run(label, lambda: self._con.execute(query, *args, **kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._con, name)
+
+
+def _time_sql(pipeline: Any, steps: Steps, classify: Callable[[str], str | None]) -> None:
+    """Make the stage's ``with connect(settings) as con`` yield a :class:`TimedConnection`."""
+    real_connect = pipeline.connect
+
+    @contextmanager
+    def timed_connect(settings: Any, **kwargs: Any) -> Iterator[Any]:
+        with real_connect(settings, **kwargs) as con:
+            yield TimedConnection(con, steps, classify)
+
+    pipeline.connect = timed_connect
+
+
+def _land_sql(query: str) -> str | None:
+    head = query.upper()
+    if head.startswith("INSERT INTO LANDING"):
+        return "SQL: append the batch to the temp landing table"
+    if head.startswith(('DELETE FROM "RAW"', 'INSERT INTO "RAW"', "DELETE FROM RAW", "INSERT INTO RAW")):
+        return "SQL: replace the period's slice of raw (DELETE + INSERT)"
+    if head.startswith("COMMIT"):
+        return "SQL: COMMIT (per batch, then the slice)"
+    if head.startswith("UPDATE META.BATCHES"):
+        return "SQL: ledger updates"
+    return None
+
+
+def _current_rss_mib() -> float | None:
+    """Resident set size now (not the high-water mark), from /proc; None where there is no /proc."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+    return pages * resource.getpagesize() / 2**20
+
+
+def _maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # KiB on Linux
+
+
+def _mark_start(out: dict[str, Any]) -> float:
+    """Record setup time and RSS high-water mark so far (imports, data), then return the stage start."""
+    out["rss_before_stage_mib"] = _maxrss_mib()
+    now = time.perf_counter()
+    out["setup_seconds"] = now - _T0
+    return now
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.exists() else 0
+
+
+# ------------------------------------------------------------------------------------------------------------
+# pipeline stages
+
+
+def _pipeline_imports() -> tuple[Any, Any, Any]:
+    from tasks import pipeline, settings
+    from tasks.periods import Period
+
+    return pipeline, settings, Period
+
+
+def _wrap_common(steps: Steps) -> None:
+    from tasks import warehouse
+
+    steps.wrap(warehouse, "migrate", "open warehouse: migrate + models + catalogue")
+
+
+def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    pipeline, settings_mod, period_cls = _pipeline_imports()
+    from tasks import ledger
+
+    _wrap_common(steps)
+    steps.wrap(ledger, "archive", "archive bytes (sha256 + write)")
+    steps.wrap(ledger, "record_attempt", "ledger row per file")
+    settings, period = settings_mod.load(), period_cls.parse(args.period)
+    started = _mark_start(out)
+    run_id = pipeline.fetch(settings, "air", period, trigger="bench")
+    out["stage_seconds"] = time.perf_counter() - started
+    out["run_id"] = run_id
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        rows = con.execute("SELECT status, count(*), coalesce(sum(size_bytes), 0) FROM meta.batches "
+                           "WHERE run_id = ? GROUP BY status", [run_id]).fetchall()
+    finally:
+        con.close()
+    out["files_by_status"] = {status: int(n) for status, n, _ in rows}
+    out["bytes_fetched"] = int(sum(b for _, _, b in rows))
+
+
+def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    pipeline, settings_mod, period_cls = _pipeline_imports()
+    from tasks import landing, sources, validation
+
+    _wrap_common(steps)
+    adapter = sources.get("air")
+    rss_by_batch: list[float | None] = []
+    duckdb_by_batch: list[float | None] = []
+    out["rss_after_each_validation_mib"] = rss_by_batch
+    out["duckdb_memory_after_each_validation_mib"] = duckdb_by_batch
+
+    def probe() -> None:
+        rss_by_batch.append(_current_rss_mib())
+        con = TimedConnection.latest
+        duckdb_by_batch.append(con.duckdb_memory_mib() if con is not None else None)
+
+    _time_sql(pipeline, steps, _land_sql)
+    steps.wrap(adapter, "parse", "parse (wide CSV -> tidy rows)")
+    steps.wrap(adapter, "expectation_parameters", "expectation parameters (catalogue query)")
+    steps.wrap(validation, "validate", "validate (Great Expectations)",
+               after=probe)
+    steps.wrap(validation, "_context", "GX file context (get_context)", parent="validate (Great Expectations)")
+    steps.wrap(landing, "_issues_frame", "issues frame")
+    steps.wrap(landing, "_store_issues", "store quarantine issues")
+    steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
+    settings, period = settings_mod.load(), period_cls.parse(args.period)
+    started = _mark_start(out)
+
+    def import_gx() -> None:
+        validation._quiet_gx()
+        import great_expectations  # noqa: F401 - the land task imports it lazily; timed as its own step
+
+    steps.run("import great_expectations", import_gx)
+    try:  # only after the import: the Data Docs share of validation, if GX still names the action this way
+        from great_expectations.checkpoint import UpdateDataDocsAction
+
+        steps.wrap(UpdateDataDocsAction, "run", "Data Docs (UpdateDataDocsAction)",
+                   parent="validate (Great Expectations)")
+    except ImportError:
+        pass
+    result = pipeline.land(settings, "air", period, args.run_id)
+    out["stage_seconds"] = time.perf_counter() - started
+    out["rss_at_end_mib"] = _current_rss_mib()
+    out["batches"] = len(result.batches)
+    out["rows_landed"] = int(result.rows_landed)
+    out["rows_rejected"] = int(result.rows_rejected)
+    out["rows_warned"] = int(result.rows_warned)
+    out["rows_in"] = int(sum(b.rows_in for b in result.batches))
+    out["missing_files"] = list(result.missing_files)
+    rules: dict[str, int] = {}
+    for batch in result.batches:
+        for rule, n in batch.rule_counts.items():
+            rules[rule] = rules.get(rule, 0) + int(n)
+    out["rule_counts"] = rules
+    out["reports_bytes"] = _dir_bytes(settings.reports_dir)
+    import duckdb
+
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    try:
+        out["raw_rows_in_warehouse"] = int(con.execute(
+            "SELECT count(*) FROM raw.cnemc_air_hourly WHERE period = ?", [str(period)]).fetchone()[0])
+    finally:
+        con.close()
+    out["warehouse_bytes"] = settings.warehouse_path.stat().st_size
+
+
+def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    pipeline, settings_mod, period_cls = _pipeline_imports()
+    from tasks import air_compute
+
+    _wrap_common(steps)
+    steps.wrap(air_compute, "compute_daily", "daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "_score", "AQI scoring in Python (per row)", parent="daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "_dust_deducted", "dust-deducted variant", parent="daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "compute_indicators", "indicator values")
+    settings, period = settings_mod.load(), period_cls.parse(args.period)
+    started = _mark_start(out)
+    counts = pipeline.compute(settings, "air", period, args.run_id)
+    out["stage_seconds"] = time.perf_counter() - started
+    out["counts"] = {k: int(v) for k, v in counts.items()}
+    out["warehouse_bytes"] = settings.warehouse_path.stat().st_size
+
+
+# ------------------------------------------------------------------------------------------------------------
+# floors
+
+
+def stage_floor_duckdb(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    import duckdb
+
+    files = json.loads(Path(args.files).read_text(encoding="utf-8"))
+    con = duckdb.connect()  # in memory: the floor does no durable writes
+    out["threads"] = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    started = _mark_start(out)
+    steps.run("read_csv (glob of the files) -> table",
+              lambda: con.execute("CREATE TABLE wide AS SELECT * FROM read_csv($files)", {"files": files}))
+    steps.run("UNPIVOT -> long rows", lambda: con.execute(
+        "CREATE TABLE long AS UNPIVOT wide ON COLUMNS(* EXCLUDE (date, hour, type)) "
+        "INTO NAME station_code VALUE value"))
+    steps.run("GROUP BY daily mean per station and type", lambda: con.execute(
+        "CREATE TABLE daily AS SELECT date, station_code, type, avg(value) AS mean_value, count(*) AS n_hours "
+        "FROM long GROUP BY ALL"))
+    out["stage_seconds"] = time.perf_counter() - started
+    out["wide_rows"] = int(con.execute("SELECT count(*) FROM wide").fetchone()[0])
+    out["long_rows"] = int(con.execute("SELECT count(*) FROM long").fetchone()[0])
+    out["daily_rows"] = int(con.execute("SELECT count(*) FROM daily").fetchone()[0])
+    types = con.execute("SELECT column_type, count(*) FROM (DESCRIBE wide) GROUP BY ALL ORDER BY 2 DESC").fetchall()
+    out["column_types"] = {t: int(n) for t, n in types}
+    con.close()
+
+
+def stage_floor_pandas(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    import pandas as pd
+
+    files = json.loads(Path(args.files).read_text(encoding="utf-8"))
+    started = _mark_start(out)
+    frames = [steps.run("read_csv (C parser), per file", lambda f=f: pd.read_csv(f, engine="c")) for f in files]
+    wide = steps.run("concat", lambda: pd.concat(frames, ignore_index=True))
+    frames.clear()
+    ids = ["date", "hour", "type"]
+    long = steps.run("melt -> long rows (drop empty)", lambda: wide.melt(
+        id_vars=ids, var_name="station_code", value_name="value").dropna(subset=["value"]))
+    daily = steps.run("groupby daily mean per station and type", lambda: long.groupby(
+        ["date", "station_code", "type"], sort=False)["value"].agg(["mean", "count"]))
+    out["stage_seconds"] = time.perf_counter() - started
+    out["wide_rows"] = len(wide)
+    out["long_rows"] = len(long)
+    out["daily_rows"] = len(daily)
+
+
+STAGES: dict[str, Callable[[argparse.Namespace, Steps, dict[str, Any]], None]] = {
+    "fetch": stage_fetch,
+    "land": stage_land,
+    "compute": stage_compute,
+    "floor-duckdb": stage_floor_duckdb,
+    "floor-pandas": stage_floor_pandas,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.stages", description=__doc__.splitlines()[0])
+    p.add_argument("stage", choices=sorted(STAGES))
+    p.add_argument("--result", type=Path, required=True, help="JSON file to write the measurements to")
+    p.add_argument("--period", default="2019-03")
+    p.add_argument("--run-id", default=None, help="run id from the fetch stage (land, compute)")
+    p.add_argument("--files", default=None, help="JSON list of CSV paths (floors)")
+    args = p.parse_args(argv)
+    steps = Steps()
+    out: dict[str, Any] = {"stage": args.stage, "status": "ok"}
+    code = 0
+    try:
+        STAGES[args.stage](args, steps, out)
+    except BaseException as exc:  # noqa: BLE001 - report any failure (MemoryError too) to the parent
+        out["status"] = "failed"
+        out["error"] = f"{type(exc).__name__}: {exc}"
+        out["traceback"] = traceback.format_exc()
+        traceback.print_exc()
+        code = 1
+    out["steps"] = steps.as_list()
+    out["self_maxrss_mib"] = _maxrss_mib()
+    args.result.parent.mkdir(parents=True, exist_ok=True)
+    args.result.write_text(json.dumps(out, indent=2, default=str), encoding="utf-8")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""`ecoflow`: run a source for a month, read indicator values, see what ran — the same code the DAGs run.
+
+Errors are one line on stderr with a non-zero exit; nothing here needs a scheduler.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+EXIT_ERROR = 2
+
+
+def _quiet() -> None:
+    """Keep library chatter (GX progress bars, Airflow/structlog info logs) out of CLI output."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    logging.basicConfig(level=logging.WARNING)
+    for name in ("great_expectations", "airflow", "tqdm"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def _rows(con: Any, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    from tasks import sql
+
+    cur = con.execute(sql.load(name), params)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
+    def cell(v: Any) -> str:
+        if v is None:
+            return "-"
+        if isinstance(v, bool):
+            return "yes" if v else "NO"
+        if isinstance(v, float):
+            return f"{v:g}"
+        return str(v)
+
+    body = [[cell(r.get(key)) for key, _ in columns] for r in rows]
+    heads = [title for _, title in columns]
+
+    def width(s: str) -> int:  # CJK characters take two columns in a terminal
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+    widths = [max([width(h)] + [width(row[i]) for row in body]) for i, h in enumerate(heads)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(c + " " * (w - width(c)) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    return "\n".join([line(heads), line(["-" * w for w in widths])] + [line(r) for r in body])
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tasks import pipeline, settings
+    from tasks.periods import Period
+
+    summary = pipeline.run(settings.load(), args.source, Period.parse(args.period), trigger="cli")
+    if args.json:
+        print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{summary.source} {summary.period}: run {summary.run_id}")
+    print(f"  files landed: {summary.fetched}; not published (404): {len(summary.missing)}"
+          + (f" ({', '.join(summary.missing)})" if summary.missing else ""))
+    print(f"  rows landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
+          f"landed with warnings: {summary.rows_warned}")
+    print(f"  indicator values written: {summary.indicator_values}")
+    print(f"  alerts sent: {summary.alerts_sent}; pending: {summary.alerts_pending}")
+    for path in summary.eml_files:
+        print(f"  alert email: {path}")
+    if summary.reports:
+        print(f"  validation reports: {os.path.dirname(os.path.dirname(summary.reports[0]))}")
+    return 0
+
+
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from tasks import settings
+    from tasks.periods import Period
+    from tasks.warehouse import connect
+
+    period = Period.parse(args.period)
+    with connect(settings.load(), read_only=True) as con:
+        rows = _rows(con, "queries/indicator_values",
+                     {"period": str(period), "region": args.region, "variant": None if args.all_variants
+                      else args.variant})
+    if args.json:
+        print(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2))
+        return 0
+    if not rows:
+        print(f"no indicator values for {period}" + (f" and region {args.region}" if args.region else ""))
+        return 0
+    for r in rows:
+        r["target"] = (f"{r['target_comparator']} {r['target_value']:g}" if r["target_value"] is not None else None)
+        r["days"] = f"{r['valid_days']}/{r['calendar_days']}"
+        r["value_text"] = f"{r['value']:.1f}" if r["value"] is not None else None
+    print(_table(rows, [("region_code", "region"), ("region_name", "name"), ("indicator_code", "indicator"),
+                        ("period_type", "period"), ("variant", "variant"), ("value_text", "value"), ("unit", "unit"),
+                        ("numerator", "numerator"), ("denominator", "denominator"), ("days", "valid days"),
+                        ("coverage_ok", "coverage ok"), ("target", "target")]))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from tasks import settings
+    from tasks.warehouse import connect
+
+    params = {"period": args.period}
+    if args.period:
+        from tasks.periods import Period
+
+        Period.parse(args.period)
+    with connect(settings.load(), read_only=True) as con:
+        runs = _rows(con, "queries/status_batches", params)
+        issues = _rows(con, "queries/status_issues", params)
+        reports = _rows(con, "queries/status_reports", params) if args.reports else []
+    if args.json:
+        print(json.dumps({"runs": runs, "issues": issues, "reports": reports}, ensure_ascii=False, indent=2,
+                         default=_jsonable))
+        return 0
+    if not runs:
+        print("no runs recorded" + (f" for {args.period}" if args.period else ""))
+        return 0
+    print(_table(runs, [("source", "source"), ("period", "period"), ("run_status", "status"),
+                        ("files", "files"), ("landed", "landed"), ("missing", "missing"), ("failed", "failed"),
+                        ("rows_landed", "rows landed"), ("rows_rejected", "quarantined"),
+                        ("rows_warned", "warnings")]))
+    for r in runs:
+        if r["missing_files"]:
+            print(f"{r['source']} {r['period']} missing (not published): {', '.join(r['missing_files'])}")
+        for failed in r["failed_files"] or []:
+            print(f"{r['source']} {r['period']} failed: {failed}")
+        if r["run_status"] == "failed" and r["message"]:
+            print(f"{r['source']} {r['period']} run failed: {r['message']}")
+    if issues:
+        print()
+        print(_table(issues, [("source", "source"), ("period", "period"), ("severity", "severity"),
+                              ("rule", "rule"), ("rows", "rows"), ("first_example", "first example"),
+                              ("reason", "reason")]))
+    for r in reports:
+        print(f"report {r['period']} {r['file_name']}: {r['report_path']}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="ecoflow", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="fetch, validate, land, compute and alert one source for one month")
+    run.add_argument("source", choices=["air"])
+    run.add_argument("--period", required=True, help="the month, YYYY-MM (Asia/Shanghai)")
+    run.add_argument("--json", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    ind = sub.add_parser("indicators", help="indicator values of a month (month and year-to-date)")
+    ind.add_argument("--period", required=True)
+    ind.add_argument("--region", help="GB/T 2260 region code, e.g. 150100")
+    ind.add_argument("--variant", default="raw", choices=["raw", "dust_deducted"])
+    ind.add_argument("--all-variants", action="store_true")
+    ind.add_argument("--json", action="store_true")
+    ind.set_defaults(func=cmd_indicators)
+
+    st = sub.add_parser("status", help="runs, missing files and quarantined rows per period")
+    st.add_argument("--period")
+    st.add_argument("--reports", action="store_true", help="list each file's validation report")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_status)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    _quiet()
+    args = parser().parse_args(argv)
+    from tasks.errors import EcoflowError
+
+    try:
+        return args.func(args)
+    except EcoflowError as exc:
+        print(f"ecoflow: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # duckdb lock/IO errors and the like: one line, still non-zero
+        import duckdb
+
+        if isinstance(exc, duckdb.Error):
+            print(f"ecoflow: warehouse error: {exc}".splitlines()[0], file=sys.stderr)
+            return EXIT_ERROR
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
