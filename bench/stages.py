@@ -10,6 +10,8 @@ only, the functions the pipeline calls (nothing outside ``bench/`` is changed). 
 ``floor-duckdb``
     DuckDB alone on the same files: ``read_csv`` into a table, ``UNPIVOT`` to long rows, ``GROUP BY`` a daily
     mean per station and type.
+``floor-duckdb-typed``
+    the same with the column types declared (``auto_detect = false``), i.e. without CSV sniffing.
 ``floor-pandas``
     the same three steps with pandas' C parser, ``melt`` and ``groupby``.
 """
@@ -289,15 +291,23 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
 # floors
 
 
-def stage_floor_duckdb(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+def _duckdb_floor(args: argparse.Namespace, steps: Steps, out: dict[str, Any], typed: bool) -> None:
     import duckdb
 
     files = json.loads(Path(args.files).read_text(encoding="utf-8"))
     con = duckdb.connect()  # in memory: the floor does no durable writes
     out["threads"] = int(con.execute("SELECT current_setting('threads')").fetchone()[0])
+    if typed:  # the header names the stations; every station column is a number
+        with open(files[0], encoding="utf-8-sig") as fh:
+            header = fh.readline().strip().split(",")
+        columns = {c: "BIGINT" if c in ("date", "hour") else "VARCHAR" if c == "type" else "DOUBLE" for c in header}
+        query = "CREATE TABLE wide AS SELECT * FROM read_csv($files, header = true, auto_detect = false, " \
+                "columns = $columns)"
+        params: dict[str, Any] = {"files": files, "columns": columns}
+    else:
+        query, params = "CREATE TABLE wide AS SELECT * FROM read_csv($files)", {"files": files}
     started = _mark_start(out)
-    steps.run("read_csv (glob of the files) -> table",
-              lambda: con.execute("CREATE TABLE wide AS SELECT * FROM read_csv($files)", {"files": files}))
+    steps.run("read_csv (glob of the files) -> table", lambda: con.execute(query, params))
     steps.run("UNPIVOT -> long rows", lambda: con.execute(
         "CREATE TABLE long AS UNPIVOT wide ON COLUMNS(* EXCLUDE (date, hour, type)) "
         "INTO NAME station_code VALUE value"))
@@ -311,6 +321,14 @@ def stage_floor_duckdb(args: argparse.Namespace, steps: Steps, out: dict[str, An
     types = con.execute("SELECT column_type, count(*) FROM (DESCRIBE wide) GROUP BY ALL ORDER BY 2 DESC").fetchall()
     out["column_types"] = {t: int(n) for t, n in types}
     con.close()
+
+
+def stage_floor_duckdb(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    _duckdb_floor(args, steps, out, typed=False)
+
+
+def stage_floor_duckdb_typed(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    _duckdb_floor(args, steps, out, typed=True)
 
 
 def stage_floor_pandas(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
@@ -337,6 +355,7 @@ STAGES: dict[str, Callable[[argparse.Namespace, Steps, dict[str, Any]], None]] =
     "land": stage_land,
     "compute": stage_compute,
     "floor-duckdb": stage_floor_duckdb,
+    "floor-duckdb-typed": stage_floor_duckdb_typed,
     "floor-pandas": stage_floor_pandas,
 }
 

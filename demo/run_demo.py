@@ -43,11 +43,12 @@ def run(cmd: list[str], env: dict[str, str], log: Path | None = None) -> None:
 
 
 def main() -> int:
+    sys.stdout.reconfigure(line_buffering=True)
     if HOME.exists():
         shutil.rmtree(HOME)
     (HOME / "logs").mkdir(parents=True)
     outbox = HOME / "smtp-sink"
-    with FeedServer(ROOT / "demo" / "data" / "cnemc_air", truncate={TRUNCATED: 700_000}) as feed, \
+    with FeedServer(ROOT / "demo" / "data" / "cnemc_air", truncate={TRUNCATED: 30_000}) as feed, \
             SmtpSink(outbox) as sink:
         env = {
             **os.environ,
