@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import signal
 import sys
 import threading
 import time
@@ -27,6 +26,7 @@ from types import TracebackType
 from typing import NamedTuple
 
 from demo import synth
+from demo.signals import wait_for_signal
 
 __all__ = ["FeedServer", "RequestRecord", "main", "yesterday_shanghai"]
 
@@ -259,21 +259,6 @@ def _pairs(values: list[str], flag: str) -> dict[str, str]:
     return out
 
 
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM, both raised as KeyboardInterrupt so ``with`` shuts down cleanly.
-
-    SIGINT is re-armed explicitly: a shell starting us in the background (``&``) leaves it ignored.
-    """
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
-    while True:
-        time.sleep(3600)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m demo.feed_server --data demo/data/cnemc_air --port 8765 [faults]``; Ctrl-C stops."""
     p = argparse.ArgumentParser(
@@ -320,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{srv.last_day or 'yesterday (Asia/Shanghai)'}\n"
         )
         try:
-            _wait_for_signal()
+            wait_for_signal()
         except KeyboardInterrupt:
             sys.stderr.write("stopping\n")
     return 0

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import signal
 import socket
 import sys
 import threading
-import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,6 +24,8 @@ from types import TracebackType
 from typing import Any, cast
 
 from aiosmtpd.controller import Controller
+
+from demo.signals import wait_for_signal
 
 __all__ = ["Received", "SmtpSink", "free_port", "main"]
 
@@ -149,21 +149,6 @@ class SmtpSink:
         return rec
 
 
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM, both raised as KeyboardInterrupt so ``with`` shuts down cleanly.
-
-    SIGINT is re-armed explicitly: a shell starting us in the background (``&``) leaves it ignored.
-    """
-
-    def interrupt(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGINT, interrupt)
-    signal.signal(signal.SIGTERM, interrupt)
-    while True:
-        time.sleep(3600)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m demo.smtp_sink --outbox DIR --port 8025``; Ctrl-C stops."""
     p = argparse.ArgumentParser(prog="python -m demo.smtp_sink", description="Loopback SMTP sink.")
@@ -174,7 +159,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with SmtpSink(args.outbox, host=args.host, port=args.port, log_messages=True) as sink:
         sys.stderr.write(f"SMTP sink on {sink.host}:{sink.port}, writing to {sink.outbox}\n")
         try:
-            _wait_for_signal()
+            wait_for_signal()
         except KeyboardInterrupt:
             sys.stderr.write("stopping\n")
     return 0
