@@ -80,6 +80,7 @@ def main() -> int:
             msg = message_from_bytes(path.read_bytes(), policy=policy.default)
             print(f"{path.name}\n  To: {msg['To']}  Cc: {msg['Cc']}\n  Subject: {msg['Subject']}")
         reports = HOME / "reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        assert reports.exists(), f"no validation report at {reports}"
         banner("where to look")
         print(f"validation reports (Great Expectations Data Docs): {reports}")
         print(f"warehouse: {HOME / 'warehouse.duckdb'}   raw archive: {HOME / 'raw'}")

@@ -82,7 +82,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     for path in summary.eml_files:
         print(f"  alert email: {path}")
     if summary.reports:
-        print(f"  validation reports: {os.path.dirname(os.path.dirname(summary.reports[0]))}")
+        from tasks.validation import data_docs_index
+
+        print(f"  validation reports: {data_docs_index(settings.load().reports_dir / 'gx')}")
     return 0
 
 

@@ -112,7 +112,12 @@ def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[
                              report_path=_report_page(gx_root, suite, run_name))
 
 
+def data_docs_index(gx_root: Path) -> Path:
+    """The Data Docs site's front page: every stored validation, newest first."""
+    return gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
 def _report_page(gx_root: Path, suite: str, run_name: str) -> Path | None:
-    site = gx_root / "gx" / "uncommitted" / "data_docs" / "local_site"
+    site = data_docs_index(gx_root).parent
     pages = sorted((site / "validations" / suite / run_name).glob("**/*.html"))
     return pages[-1] if pages else (site / "index.html" if (site / "index.html").exists() else None)

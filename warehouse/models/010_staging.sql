@@ -16,12 +16,15 @@ FROM raw.cnemc_air_hourly
 WHERE type IN ('PM2.5', 'PM10', 'SO2', 'NO2', 'O3', 'CO');
 
 -- Station versions with the first day each is taken to be in force: the earliest list also covers the
--- days before it was published ([D], docs/rules.md), later lists from their valid-from date.
+-- days before it was published ([D], docs/rules.md), later lists from their valid-from date; a start
+-- date written in the station's name (启用YYMMDD) moves it later.
 CREATE OR REPLACE VIEW staging.stg_catalogue__station_versions AS
 SELECT
     s.*,
-    CASE WHEN s.valid_from = (SELECT min(valid_from) FROM catalogue.stations) THEN DATE '1900-01-01'
-         ELSE s.valid_from END AS effective_from
+    greatest(
+        CASE WHEN s.valid_from = (SELECT min(valid_from) FROM catalogue.stations) THEN DATE '1900-01-01'
+             ELSE s.valid_from END,
+        coalesce(s.started_on, DATE '1900-01-01')) AS effective_from
 FROM catalogue.stations AS s;
 
 -- Which stations make up which region: the station's own city region and that region's parent.
