@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from tasks import ledger, validation
-from tasks.errors import ConfigError, ParseError, ValidationFailed
+from tasks.errors import ConfigError, EcoflowError, ParseError, ValidationFailed
 from tasks.settings import Settings
 from tasks.sources.base import Parsed, SourceAdapter
 from tasks.warehouse import transaction
@@ -111,17 +111,19 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
     missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
     con.execute(f"CREATE OR REPLACE TEMP TABLE landing AS SELECT * FROM {raw_table} LIMIT 0")
     results: list[BatchResult] = []
-    breaches: list[ValidationFailed] = []
+    breaches: list[EcoflowError] = []
     for attempt in (a for a in attempts if a["status"] == "fetched"):
         result, breach = _validate_batch(con, settings, adapter, period, attempt)
         results.append(result)
         if breach:
             breaches.append(breach)
     if breaches:
-        for result in results:
-            ledger.update_attempt(con, result.attempt_id, status="rejected" if any(
-                b.file == result.file_name for b in breaches) else "validated",
-                message="period not landed: " + str(breaches[0]))
+        unparsable = {b.file for b in breaches if isinstance(b, ParseError)}
+        rejected = {b.file for b in breaches if isinstance(b, ValidationFailed)}
+        for result in (r for r in results if r.file_name not in unparsable):  # those stay "failed"
+            ledger.update_attempt(con, result.attempt_id,
+                                  status="rejected" if result.file_name in rejected else "validated",
+                                  message="period not landed: " + str(breaches[0]))
         raise breaches[0]
     with transaction(con):
         con.execute(f"DELETE FROM {raw_table} WHERE period = ?", [period])
@@ -134,7 +136,7 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
 
 
 def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
-                    attempt: dict) -> tuple[BatchResult, ValidationFailed | None]:
+                    attempt: dict) -> tuple[BatchResult, EcoflowError | None]:
     name, batch_id = attempt["file_name"], attempt["batch_id"]
     content = Path(attempt["archive_path"]).read_bytes()
     outcome = None
@@ -149,9 +151,7 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
             _store_issues(con, batch_id, issues, parsed)
         ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
                               rows_rejected=0, rows_warned=0, message=str(exc))
-        breach = ValidationFailed(adapter.name, period, name, 1, 1, settings.max_bad_share, ["parse.file"], None)
-        breach.args = (f"{adapter.name} {period}: {exc}; nothing was landed for {period}",)
-        return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), breach
+        return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), exc
     if len(parsed.rows):
         outcome = validation.validate(
             parsed.rows, suite=adapter.suite, row_key=adapter.row_key,
