@@ -161,8 +161,8 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) 
         transport.close()
     result = {"sent": sent, "pending": len(pending) - sent, "eml_files": files}
     if errors:
-        raise DeliveryError(f"{len(pending) - sent} alert(s) for {period} not delivered, kept pending in "
-                            f"alerts.ledger: {errors[0]}")
+        raise DeliveryError(f"indicator values for {period} are stored, but {len(pending) - sent} alert(s) were not "
+                            f"delivered; they stay pending in alerts.ledger and go out on the next run: {errors[0]}")
     return result
 
 
