@@ -9,7 +9,7 @@
    a fresh ``ECOFLOW_HOME`` under ``bench/.work/home``, and the floors (DuckDB alone; pandas' C parser as a
    second reference) on the same files, each in its own process too.
 4. Writes the measurements (wall time, CPU time, peak RSS per process) and a short reading of them to
-   ``docs/benchmarks.md``; the raw numbers go to ``bench/.work/last_run.json``.
+   ``docs/benchmarks.md``; the raw numbers go to ``bench/.work/<report name>.json`` (``benchmarks.json``).
 
 Benchmarks report ratios to the floor, not pass/fail: the numbers depend on the machine.
 """
@@ -214,6 +214,29 @@ def machine() -> dict[str, Any]:
     }
 
 
+def code_version() -> dict[str, Any]:
+    """Commit measured and whether the code the pipeline runs differed from it (the tree moves under us)."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, timeout=30, check=True)
+        except (OSError, subprocess.SubprocessError):
+            return None
+        return done.stdout
+
+    dirty = git("status", "--porcelain", "--", "tasks", "warehouse", "expectations", "demo")
+    commit = git("rev-parse", "--short", "HEAD")
+    return {"commit": commit.strip() if commit else None,
+            "modified": [line[3:] for line in (dirty or "").splitlines() if line.strip()]}
+
+
+def loadavg() -> list[float] | None:
+    """1-, 5- and 15-minute load averages: other work on the machine skews every number of the run."""
+    try:
+        return [float(x) for x in Path("/proc/loadavg").read_text().split()[:3]]
+    except (OSError, ValueError):
+        return None
+
+
 # ------------------------------------------------------------------------------------------------------------
 # report
 
@@ -385,6 +408,27 @@ def _steps_rows(title: str, result: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _code_line(code: dict[str, Any] | None) -> str:
+    if not code or not code.get("commit"):
+        return "- Code: commit unknown"
+    changed = code.get("modified") or []
+    state = ("no local changes under tasks/, warehouse/, expectations/, demo/" if not changed else
+             f"with local changes to {', '.join(f'`{p}`' for p in changed[:6])}"
+             + (f" and {len(changed) - 6} more" if len(changed) > 6 else ""))
+    return f"- Code: commit `{code['commit']}`, {state}"
+
+
+def _load_line(m: dict[str, Any]) -> str:
+    start, end = m.get("loadavg_start"), m.get("loadavg_end")
+    if not start or not end:
+        return "- Load average: not available"
+    text = (f"- Load average (1/5/15 min) at start {start[0]:.2f} / {start[1]:.2f} / {start[2]:.2f}, at end "
+            f"{end[0]:.2f} / {end[1]:.2f} / {end[2]:.2f}")
+    if start[0] > 0.5 * (m.get("nproc") or 1):
+        text += " — **the machine was busy with other work when the run started; the seconds are inflated**"
+    return text
+
+
 def render(run: dict[str, Any]) -> str:
     m, d, stages = run["machine"], run["dataset"], run["stages"]
     duck, pandas_ = run["floor_duckdb"], run["floor_pandas"]
@@ -395,7 +439,8 @@ def render(run: dict[str, Any]) -> str:
         "# Benchmarks: a national month through the air pipeline",
         "",
         f"Written by `python -m bench.run_bench{run['argv']}` on {run['finished_utc']} (UTC); the whole file is "
-        "generated, re-run the command to refresh it. Raw numbers of the last run: `bench/.work/last_run.json` "
+        f"generated, re-run the command to refresh it. Raw numbers of this run: "
+        f"`bench/.work/{run.get('raw_json', 'benchmarks.json')}` "
         "(not committed). Benchmarks report ratios to the DuckDB floor, not pass/fail thresholds.",
         "",
     ]
@@ -408,8 +453,10 @@ def render(run: dict[str, Any]) -> str:
         f"- CPU: {m['cpu']}; {m['nproc']} usable cores (`nproc`), {m['cpu_count']} online",
         f"- RAM: {_s(m['ram_gib'])} GiB",
         f"- OS: {m['platform']}",
+        _load_line(m),
         f"- Python {m['python']}; duckdb {v['duckdb']}, pandas {v['pandas']}, great_expectations "
         f"{v['great_expectations']}, numpy {v['numpy']}, pyarrow {v['pyarrow']}",
+        _code_line(run.get("code")),
         "",
         "## Dataset",
         "",
@@ -498,7 +545,7 @@ def render(run: dict[str, Any]) -> str:
             continue
         runs = ", ".join(_s(x, 2) for x in r.get("all_stage_seconds", []))
         extra = f", {r['threads']} DuckDB threads" if "threads" in r else ""
-        lines.append(f"- median of {len(r.get('all_stage_seconds', []))} runs ({runs} s){extra}; "
+        lines.append(f"- median of {len(r.get('all_stage_seconds', []))} runs ({runs} s, in run order){extra}; "
                      f"{_n(r.get('wide_rows'))} wide lines → {_n(r.get('long_rows'))} long rows → "
                      f"{_n(r.get('daily_rows'))} station-day-type means")
         for item in r.get("steps", []):
@@ -544,7 +591,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="synthetic-data seed")
     p.add_argument("--floor-runs", type=int, default=5, help="runs of each floor; the median is reported")
     p.add_argument("--regenerate", action="store_true", help="regenerate the cached dataset")
+    p.add_argument("--render-only", type=Path, default=None, metavar="JSON",
+                   help="only rewrite --out from a saved run (bench/.work/benchmarks.json); measures nothing")
     args = p.parse_args(argv)
+    out = args.out if args.out.is_absolute() else Path.cwd() / args.out
+    if args.render_only is not None:
+        out.write_text(render(json.loads(args.render_only.read_text(encoding="utf-8"))), encoding="utf-8")
+        log(f"wrote {out} from {args.render_only}")
+        return 0
     raw_argv = list(sys.argv[1:] if argv is None else argv)
 
     all_days = month_days(args.period)
@@ -557,7 +611,8 @@ def main(argv: list[str] | None = None) -> int:
         shutil.rmtree(results)
     results.mkdir(parents=True)
 
-    log(f"dataset: {args.period}, {len(days)} day(s), national station list")
+    load_start, code_at_start = loadavg(), code_version()
+    log(f"dataset: {args.period}, {len(days)} day(s), national station list; load average {load_start}")
     data = ensure_dataset(args.period, days, args.seed, args.regenerate)
     with open(data["files"][0], "rb") as fh:
         columns = fh.readline().count(b",") + 1
@@ -570,7 +625,9 @@ def main(argv: list[str] | None = None) -> int:
     run = {
         "argv": "".join(f" {a}" for a in raw_argv),
         "finished_utc": datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
-        "machine": machine(),
+        "raw_json": f"{out.stem}.json",  # one per report, so a smoke run does not overwrite the full run's
+        "machine": {**machine(), "loadavg_start": load_start, "loadavg_end": loadavg()},
+        "code": code_at_start,
         "floor_runs": max(1, args.floor_runs),
         "dataset": {
             "period": args.period, "days": len(days), "days_in_month": len(all_days), "seed": args.seed,
@@ -587,8 +644,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor_pandas": summarize_floor(floor_runs["floor-pandas"]),
         "floor_runs_all": floor_runs,
     }
-    (WORK / "last_run.json").write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
-    out = args.out if args.out.is_absolute() else Path.cwd() / args.out
+    (WORK / run["raw_json"]).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render(run), encoding="utf-8")
     log(f"wrote {out}")
