@@ -48,37 +48,37 @@ def _score(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _dust_deducted(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame, period: Period) -> pd.DataFrame:
-    """扣沙 variant [D]: for regions with listed dust days, drop PM10/PM2.5 on those days and re-score."""
+    """扣沙 variant [D]: every region's days again, with PM10/PM2.5 dropped on its listed dust days.
+
+    Written for every region (identical to raw where no day is listed) so a year-to-date of the variant always
+    spans the same months as the raw one.
+    """
     dust = con.execute("SELECT region_code, obs_date FROM catalogue.dust_days WHERE obs_date BETWEEN ? AND ?",
-                       [period.first_day, period.last_day]).fetchdf()
-    if dust.empty:
-        return regions.iloc[0:0]
-    dust_keys = set(zip(dust["region_code"], pd.to_datetime(dust["obs_date"]).dt.date, strict=True))
-    affected = regions[regions["entity_code"].isin(dust["region_code"])].copy()
-    hit = [(c, d) in dust_keys for c, d in zip(affected["entity_code"], affected["obs_date"], strict=True)]
-    affected.loc[hit, ["pm10", "pm25"]] = None
-    affected["variant"] = "dust_deducted"
-    return affected
+                       [period.first_day, period.last_day]).fetchall()
+    dust_keys = {(code, day) for code, day in dust}
+    deducted = regions.copy()
+    hit = [(c, d) in dust_keys for c, d in zip(deducted["entity_code"], deducted["obs_date"], strict=True)]
+    deducted.loc[hit, ["pm10", "pm25"]] = None
+    deducted["variant"] = "dust_deducted"
+    return deducted
 
 
 def compute_daily(con: duckdb.DuckDBPyConnection, period: Period) -> int:
-    """Replace marts.air_daily for the period's days; returns the number of rows written."""
+    """Replace marts.air_daily for the period's days; returns the number of rows written.
+
+    Does not open a transaction: `compute_period` wraps the whole recomputation in one.
+    """
     conc = con.execute(sql.load("compute/air_daily_concentrations"), {
         "first": period.first_day, "last": period.last_day, "o3_8h_limit": O3_8H_GRADE2}).fetchdf()
     conc["obs_date"] = pd.to_datetime(conc["obs_date"]).dt.date
     conc.insert(3, "variant", "raw")
-    parts = [conc]
-    dust = _dust_deducted(con, conc[conc["entity_kind"] == "region"], period)
-    if len(dust):
-        parts.append(dust)
+    parts = [conc, _dust_deducted(con, conc[conc["entity_kind"] == "region"], period)]
     daily = _score(pd.concat(parts, ignore_index=True))[DAILY_COLUMNS] if len(conc) else None
-    with transaction(con):
-        con.execute("DELETE FROM marts.air_daily WHERE obs_date BETWEEN ? AND ?",
-                    [period.first_day, period.last_day])
-        if daily is not None:
-            con.register("daily_df", daily)
-            con.execute("INSERT INTO marts.air_daily SELECT * FROM daily_df")
-            con.unregister("daily_df")
+    con.execute("DELETE FROM marts.air_daily WHERE obs_date BETWEEN ? AND ?", [period.first_day, period.last_day])
+    if daily is not None:
+        con.register("daily_df", daily)
+        con.execute("INSERT INTO marts.air_daily SELECT * FROM daily_df")
+        con.unregister("daily_df")
     return 0 if daily is None else len(daily)
 
 
@@ -137,13 +137,12 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     frame = pd.DataFrame(rows, columns=[
         "indicator_code", "region_code", "period", "period_type", "variant", "value", "numerator",
         "denominator", "valid_days", "calendar_days", "coverage_ok", "rules_version", "batch_ids"])
-    with transaction(con):
-        con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND indicator_code IN "
-                    "('air_good_day_ratio', 'air_pm25_mean')", [str(period)])
-        if len(frame):
-            con.register("ind_df", frame)
-            con.execute("INSERT INTO marts.indicator_values SELECT * FROM ind_df")
-            con.unregister("ind_df")
+    con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND indicator_code IN "
+                "('air_good_day_ratio', 'air_pm25_mean')", [str(period)])
+    if len(frame):
+        con.register("ind_df", frame)
+        con.execute("INSERT INTO marts.indicator_values SELECT * FROM ind_df")
+        con.unregister("ind_df")
     return len(frame)
 
 
@@ -155,10 +154,12 @@ def later_months_with_data(con: duckdb.DuckDBPyConnection, period: Period) -> li
 
 
 def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:
-    days = compute_daily(con, period)
-    values = compute_indicators(con, period)
-    for later in later_months_with_data(con, period):
-        values += compute_indicators(con, later)
+    """Daily facts of the month, its indicator values and the YTD of later months, in one transaction."""
+    with transaction(con):
+        days = compute_daily(con, period)
+        values = compute_indicators(con, period)
+        for later in later_months_with_data(con, period):
+            values += compute_indicators(con, later)
     return {"daily_rows": days, "indicator_values": values}
 
 

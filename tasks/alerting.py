@@ -11,7 +11,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 
 import duckdb
@@ -21,6 +21,7 @@ from tasks import mailer, sql
 from tasks.errors import DeliveryError
 from tasks.periods import Period
 from tasks.settings import Settings
+from tasks.standards.rounding import round_half_even
 
 KIND_BELOW_TARGET = "below_target"
 _COMPARATOR_ZH = {">=": "≥", "<=": "≤"}
@@ -30,9 +31,12 @@ def _env() -> Environment:
     return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined, autoescape=True)
 
 
-def misses(comparator: str, value: float | None, target: float) -> bool:
+def misses(comparator: str, value: float | None, target: float, digits: int | None = None) -> bool:
+    """Whether a value misses its target, judged at evaluation precision (RULES.md §1.12) when digits is given."""
     if value is None:
         return False
+    if digits is not None:
+        value = float(round_half_even(value, digits))
     if comparator == ">=":
         return value < target
     if comparator == "<=":
@@ -60,7 +64,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period)
         key = "|".join([c["indicator_code"], c["region_code"], c["period"], KIND_BELOW_TARGET, c["variant"]])
         existing = con.execute("SELECT status, sent_fingerprint FROM alerts.ledger WHERE alert_key = ?",
                                [key]).fetchone()
-        if not misses(c["comparator"], c["value"], c["target_value"]):
+        if not misses(c["comparator"], c["value"], c["target_value"], c["evaluation_digits"]):
             if existing and existing[0] == "open":
                 con.execute("UPDATE alerts.ledger SET status = 'closed', updated_at = ? WHERE alert_key = ?",
                             [now, key])
@@ -76,7 +80,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period)
                    VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL, 'pending', 0, ?, ?, ?, ?)""",
                 [key, c["indicator_code"], c["region_code"], c["period"], KIND_BELOW_TARGET, c["variant"],
                  c["value"], c["target_value"], c["comparator"], c["coverage_ok"], fingerprint, to, cc, now, now])
-        elif existing[1] != fingerprint:
+        elif existing[1] != fingerprint or existing[0] == "closed":
             con.execute(
                 """UPDATE alerts.ledger SET status = 'open', value = ?, target_value = ?, comparator = ?,
                        coverage_ok = ?, fingerprint = ?, delivery_status = 'pending', recipients_to = ?,
@@ -111,24 +115,28 @@ def _message(settings: Settings, c: dict, to: str, cc: str | None, sender: str) 
     if cc:
         msg["Cc"] = cc
     msg["Date"] = formatdate(localtime=True)
-    msg["Message-ID"] = make_msgid(domain="ecoflow.local")
+    # Stable per alert version: a resend after a crash between send and ledger update can be deduplicated.
+    msg["Message-ID"] = f"<{c['alert_key'].replace('|', '.')}.{c['fingerprint']}@ecoflow.local>"
     msg["X-Ecoflow-Alert"] = c["alert_key"]
     msg.set_content(text)
     msg.add_alternative(html, subtype="html")
     return msg
 
 
-def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) -> dict:
-    """Send every pending/failed alert of the period; failures stay in the ledger for the next try."""
-    pending = con.execute(
-        "SELECT alert_key, recipients_to, recipients_cc FROM alerts.ledger WHERE period = ? AND status = 'open' "
-        "AND delivery_status IN ('pending', 'failed') ORDER BY alert_key", [str(period)]).fetchall()
+def _candidates(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, dict]:
+    cur = con.execute(sql.load("queries/alert_candidates"), {"period": period})
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return {"|".join([r["indicator_code"], r["region_code"], r["period"], KIND_BELOW_TARGET, r["variant"]]): r
+            for r in rows}
+
+
+def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
+    """Send every open alert not yet delivered, whatever its period; failures stay pending for the next try."""
+    pending = con.execute(sql.load("queries/alerts_due")).fetchall()
     if not pending:
         return {"sent": 0, "pending": 0, "eml_files": []}
-    cur = con.execute(sql.load("queries/alert_candidates"), {"period": str(period)})
-    cols = [d[0] for d in cur.description]
-    candidates = {"|".join([r[0], r[1], r[2], KIND_BELOW_TARGET, r[3]]): dict(zip(cols, r, strict=True))
-                  for r in cur.fetchall()}
+    candidates: dict[str, dict[str, dict]] = {}
     sent, errors, files = 0, [], []
     outbox = settings.outbox_dir / "sent"
     outbox.mkdir(parents=True, exist_ok=True)
@@ -136,39 +144,51 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) 
         transport = mailer.connect(settings)
     except DeliveryError as exc:
         transport, errors = None, [str(exc)]
-    for key, to, cc in pending:
-        c = {**candidates[key], "alert_key": key}
-        now = datetime.now(UTC)
-        try:
-            if transport is None:
-                raise DeliveryError(errors[0])
-            msg = _message(settings, c, to, cc, transport.sender)
-            transport.send(msg)
-        except DeliveryError as exc:
-            con.execute("UPDATE alerts.ledger SET delivery_status = 'failed', attempts = attempts + 1, "
-                        "last_error = ?, updated_at = ? WHERE alert_key = ?", [str(exc), now, key])
-            if str(exc) not in errors:
-                errors.append(str(exc))
-            continue
-        path = outbox / f"{key.replace('|', '_')}.eml"
-        path.write_bytes(bytes(msg))
-        files.append(str(path))
-        con.execute("UPDATE alerts.ledger SET delivery_status = 'sent', attempts = attempts + 1, last_error = NULL, "
-                    "sent_fingerprint = fingerprint, sent_at = ?, updated_at = ?, eml_path = ? WHERE alert_key = ?",
-                    [now, now, str(path), key])
-        sent += 1
-    if transport is not None:
-        transport.close()
+    try:
+        for key, period, fingerprint, to, cc in pending:
+            now = datetime.now(UTC)
+            found = candidates.setdefault(period, _candidates(con, period)).get(key)
+            if found is None:  # target or value gone since the alert was raised: nothing left to tell
+                con.execute("UPDATE alerts.ledger SET status = 'closed', last_error = ?, updated_at = ? "
+                            "WHERE alert_key = ?", ["no longer measured against a target", now, key])
+                continue
+            c = {**found, "alert_key": key, "fingerprint": fingerprint}
+            path = outbox / f"{key.replace('|', '_')}.eml"
+            try:
+                if transport is None:
+                    raise DeliveryError(errors[0])
+                msg = _message(settings, c, to, cc, transport.sender)
+                try:
+                    path.write_bytes(bytes(msg))
+                except OSError as exc:
+                    raise DeliveryError(f"cannot write {path}: {exc}") from exc
+                transport.send(msg)
+            except DeliveryError as exc:
+                con.execute("UPDATE alerts.ledger SET delivery_status = 'failed', attempts = attempts + 1, "
+                            "last_error = ?, updated_at = ? WHERE alert_key = ?", [str(exc), now, key])
+                if str(exc) not in errors:
+                    errors.append(str(exc))
+                continue
+            files.append(str(path))
+            con.execute(sql.load("queries/alert_mark_sent"), {"now": now, "path": str(path), "key": key})
+            sent += 1
+    finally:
+        if transport is not None:
+            transport.close()
     result = {"sent": sent, "pending": len(pending) - sent, "eml_files": files}
     if errors:
-        raise DeliveryError(f"indicator values for {period} are stored, but {len(pending) - sent} alert(s) were not "
-                            f"delivered; they stay pending in alerts.ledger and go out on the next run: {errors[0]}")
+        raise DeliveryError(f"indicator values are stored, but {len(pending) - sent} alert(s) were not delivered; "
+                            f"they stay pending in alerts.ledger and go out on the next run: {errors[0]}")
     return result
 
 
 def evaluate_and_send(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) -> dict:
-    evaluate(con, settings, period)
-    return deliver(con, settings, period)
+    """Evaluate the month and the later months of its year (their YTD depends on it), then deliver."""
+    from tasks.air_compute import later_months_with_data
+
+    for month in [period, *later_months_with_data(con, period)]:
+        evaluate(con, settings, month)
+    return deliver(con, settings)
 
 
 def outbox_files(settings: Settings) -> list[Path]:

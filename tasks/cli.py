@@ -161,7 +161,9 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="fetch, validate, land, compute and alert one source for one month")
-    run.add_argument("source", choices=["air"])
+    from tasks.sources import REGISTRY
+
+    run.add_argument("source", choices=sorted(REGISTRY))
     run.add_argument("--period", required=True, help="the month, YYYY-MM (Asia/Shanghai)")
     run.add_argument("--json", action="store_true")
     run.set_defaults(func=cmd_run)

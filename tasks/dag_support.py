@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from tasks import pipeline, settings
+from tasks.errors import ConfigError, NothingToLand, ParseError, ValidationFailed
 from tasks.periods import Period
+from tasks.settings import Settings
+
+#: Failures a retry cannot mend: the same bytes fail the same way; a person has to look.
+FINAL = (ValidationFailed, ParseError, NothingToLand)
+
+
+def _settings() -> Settings:
+    """Workers must name their state explicitly: a default under the worker's cwd would split the warehouse."""
+    if not os.environ.get("ECOFLOW_HOME"):
+        raise ConfigError("ECOFLOW_HOME is not set for the Airflow workers; point it at the shared state folder")
+    return settings.load()
 
 
 def period_of_run(context: Any) -> str:
@@ -20,19 +33,24 @@ def period_of_run(context: Any) -> str:
 
 
 def fetch_step(source: str, period: str) -> str:
-    return pipeline.fetch(settings.load(), source, Period.parse(period), trigger="airflow")
+    return pipeline.fetch(_settings(), source, Period.parse(period), trigger="airflow")
 
 
 def land_step(source: str, period: str, run_id: str) -> dict:
-    result = pipeline.land(settings.load(), source, Period.parse(period), run_id)
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        result = pipeline.land(_settings(), source, Period.parse(period), run_id)
+    except FINAL as exc:
+        raise AirflowFailException(str(exc)) from exc
     return {"rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
             "rows_warned": result.rows_warned, "missing": result.missing_files,
             "reports": sorted({str(b.report_path) for b in result.batches if b.report_path})}
 
 
 def compute_step(source: str, period: str, run_id: str) -> dict:
-    return pipeline.compute(settings.load(), source, Period.parse(period), run_id)
+    return pipeline.compute(_settings(), source, Period.parse(period), run_id)
 
 
 def alert_step(period: str) -> dict:
-    return pipeline.alert(settings.load(), Period.parse(period))
+    return pipeline.alert(_settings(), Period.parse(period))

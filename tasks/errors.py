@@ -32,6 +32,10 @@ class ParseError(EcoflowError):
         self.file, self.line, self.reason = file, line, reason
 
 
+class NothingToLand(EcoflowError):
+    """No file of the period arrived (all 404, or nothing fetched): the warehouse keeps what it had."""
+
+
 class ValidationFailed(EcoflowError):
     """A batch breached the share of bad rows allowed: it stops before landing."""
 

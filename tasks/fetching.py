@@ -21,25 +21,29 @@ class FeedEndpoint:
 
 
 def endpoint(settings: Settings) -> FeedEndpoint:
-    """ECOFLOW_AIR_FEED_URL, else the Airflow Connection named by ECOFLOW_AIR_FEED_CONN_ID (host + login)."""
+    """ECOFLOW_AIR_FEED_URL, else the Airflow HTTP Connection named by ECOFLOW_AIR_FEED_CONN_ID.
+
+    The connection follows HttpHook's convention: `schema` is the scheme (default https), `host` the host, or a
+    whole base URL when it contains "://"; `port` and login/password (basic auth) are optional.
+    """
     if settings.air_feed_url:
         return FeedEndpoint(settings.air_feed_url.rstrip("/"))
-    try:
-        from airflow.sdk import BaseHook
+    from airflow.sdk import BaseHook
+    from airflow.sdk.exceptions import AirflowNotFoundException
 
+    try:
         conn = BaseHook.get_connection(settings.air_feed_conn_id)
-    except Exception as exc:  # noqa: BLE001 - any lookup failure means "not configured"
-        raise ConfigError(
-            f"no air feed configured: set ECOFLOW_AIR_FEED_URL or the Airflow connection "
-            f"{settings.air_feed_conn_id!r} ({type(exc).__name__}: {exc})") from exc
-    scheme = conn.conn_type if conn.conn_type in ("http", "https") else "https"
-    base = conn.host if "://" in (conn.host or "") else f"{scheme}://{conn.host}"
-    if conn.port:
+    except AirflowNotFoundException as exc:
+        raise ConfigError(f"no air feed configured: set ECOFLOW_AIR_FEED_URL or the Airflow connection "
+                          f"{settings.air_feed_conn_id!r}") from exc
+    host = (conn.host or "").rstrip("/")
+    if not host:
+        raise ConfigError(f"Airflow connection {settings.air_feed_conn_id!r} has no host")
+    base = host if "://" in host else f"{conn.schema or 'https'}://{host}"
+    if conn.port and "://" not in host:
         base = f"{base}:{conn.port}"
-    if conn.schema:
-        base = f"{base}/{conn.schema.strip('/')}"
     auth = (conn.login, conn.password or "") if conn.login else None
-    return FeedEndpoint(base.rstrip("/"), auth)
+    return FeedEndpoint(base, auth)
 
 
 def fetch_period(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: Period,

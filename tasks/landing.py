@@ -1,8 +1,8 @@
 """Validate each fetched batch and land the period: one loader for every source.
 
 Per batch: parse -> validate (GX) -> split rows into landed / quarantined. If any batch breaches the allowed
-share of bad rows, nothing is landed and the previous state of the period stays. Otherwise the period's
-slice of the raw table is replaced in one transaction.
+share of bad rows, nothing is landed and the previous state of the period stays. Otherwise the delivered
+files' rows of the period are replaced in one transaction.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from tasks import ledger, validation
-from tasks.errors import ConfigError, EcoflowError, ParseError, ValidationFailed
+from tasks.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.settings import Settings
 from tasks.sources.base import Parsed, SourceAdapter
 from tasks.warehouse import transaction
@@ -105,14 +105,22 @@ def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.Data
 
 def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
              period: str) -> LandingResult:
-    """Validate every fetched batch of the run, then replace the period's slice (or stop, changing nothing)."""
+    """Validate every archived batch of the run, then replace those files' rows (or stop, changing nothing).
+
+    Files not published this time (404) keep what an earlier run landed for them: a late or partial feed never
+    erases data. Re-validating is safe, so a retried task simply does the whole step again.
+    """
     raw_table = _check_table(con, adapter.raw_table)
     attempts = ledger.attempts_of_run(con, run_id)
     missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
+    archived = [a for a in attempts if a["archive_path"]]
+    if not archived:
+        raise NothingToLand(f"{adapter.name} {period}: no file arrived in run {run_id} "
+                            f"({len(missing)} not published); the warehouse keeps what it had for {period}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE landing AS SELECT * FROM {raw_table} LIMIT 0")
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
-    for attempt in (a for a in attempts if a["status"] == "fetched"):
+    for attempt in archived:
         result, breach = _validate_batch(con, settings, adapter, period, attempt)
         results.append(result)
         if breach:
@@ -125,8 +133,12 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
                                   status="rejected" if result.file_name in rejected else "validated",
                                   message="period not landed: " + str(breaches[0]))
         raise breaches[0]
+    delivered = pd.DataFrame({"file_name": [r.file_name for r in results]})
     with transaction(con):
-        con.execute(f"DELETE FROM {raw_table} WHERE period = ?", [period])
+        con.register("delivered_df", delivered)
+        con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND file_name IN (SELECT file_name FROM delivered_df)",
+                    [period])
+        con.unregister("delivered_df")
         con.execute(f"INSERT INTO {raw_table} SELECT * FROM landing")
         for result in results:
             ledger.update_attempt(con, result.attempt_id, status="landed")

@@ -1,6 +1,7 @@
 """SMTP delivery configured like Airflow's SMTP connection (host, port, login, password and the extras
 `from_email`, `disable_ssl`, `disable_tls`, `timeout`), read from the connection ECOFLOW_SMTP_CONN_ID
-(default `ecoflow_smtp`; e.g. AIRFLOW_CONN_ECOFLOW_SMTP='smtp://user:pw@host:587?from_email=...').
+(default `ecoflow_smtp`; e.g. AIRFLOW_CONN_ECOFLOW_SMTP='smtp://user:pw@host:465?from_email=...' for SSL,
+or '...@host:587?disable_ssl=true&from_email=...' for STARTTLS).
 
 The provider's SmtpHook.send_email_smtp builds HTML-only messages; alerts need text + HTML alternatives,
 so we read the same connection and send the message with smtplib ourselves.

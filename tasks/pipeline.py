@@ -6,7 +6,11 @@ step can be retried on its own: fetch -> land (validate + replace slice) -> comp
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+
+import duckdb
 
 from tasks import air_compute, fetching, landing, ledger, sources
 from tasks.errors import EcoflowError
@@ -41,30 +45,36 @@ def fetch(settings: Settings, source: str, period: Period, trigger: str = "cli")
     feed = fetching.endpoint(settings)
     with connect(settings) as con:
         run_id = ledger.new_run(con, adapter.name, str(period), trigger)
-        try:
+        with _failing_marks(con, run_id):
             fetching.fetch_period(con, settings, adapter, period, run_id, feed)
-        except EcoflowError as exc:
-            ledger.finish_run(con, run_id, "failed", str(exc))
-            raise
     return run_id
+
+
+@contextmanager
+def _failing_marks(con: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[None]:
+    """Whatever goes wrong in a step, the run is marked failed with the reason (never left 'running')."""
+    try:
+        yield
+    except Exception as exc:
+        ledger.finish_run(con, run_id, "failed", f"{type(exc).__name__}: {exc}"
+                          if not isinstance(exc, EcoflowError) else str(exc))
+        raise
 
 
 def land(settings: Settings, source: str, period: Period, run_id: str) -> landing.LandingResult:
     adapter = sources.get(source)
-    with connect(settings) as con:
-        try:
-            return landing.land_run(con, settings, adapter, run_id, str(period))
-        except EcoflowError as exc:
-            ledger.finish_run(con, run_id, "failed", str(exc))
-            raise
+    with connect(settings) as con, _failing_marks(con, run_id):
+        return landing.land_run(con, settings, adapter, run_id, str(period))
 
 
 def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict[str, int]:
     sources.get(source)
     with connect(settings) as con:
-        counts = air_compute.compute_period(con, period)
-        if run_id:
-            ledger.finish_run(con, run_id, "landed")
+        if run_id is None:
+            return air_compute.compute_period(con, period)
+        with _failing_marks(con, run_id):
+            counts = air_compute.compute_period(con, period)
+        ledger.finish_run(con, run_id, "computed")
     return counts
 
 

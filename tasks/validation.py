@@ -120,4 +120,4 @@ def data_docs_index(gx_root: Path) -> Path:
 def _report_page(gx_root: Path, suite: str, run_name: str) -> Path | None:
     site = data_docs_index(gx_root).parent
     pages = sorted((site / "validations" / suite / run_name).glob("**/*.html"))
-    return pages[-1] if pages else (site / "index.html" if (site / "index.html").exists() else None)
+    return pages[-1] if pages else None

@@ -134,7 +134,7 @@ def test_timeout_leaves_an_earlier_landing_intact(eco_env, air_files, monkeypatc
         run_air(monkeypatch, srv.url)
 
     assert period_state(JAN) == before
-    assert query("SELECT status FROM meta.runs ORDER BY started_at") == [("landed",), ("failed",)]
+    assert query("SELECT status FROM meta.runs ORDER BY started_at") == [("computed",), ("failed",)]
 
 
 def test_truncated_file_quarantines_the_cut_line_and_lands_the_rest(eco_env, air_files, monkeypatch) -> None:
@@ -199,7 +199,7 @@ def test_same_period_twice_leaves_the_warehouse_identical(eco_env, air_files, mo
                    "FROM meta.batches WHERE status = 'landed' GROUP BY 1 ORDER BY 1")
     assert landed == [(name, 2, 1, 2) for name in days]
     assert query("SELECT count(*) FROM meta.batches") == [(2 * 31,)]
-    assert query("SELECT status, count(*) FROM meta.runs GROUP BY 1") == [("landed", 2)]
+    assert query("SELECT status, count(*) FROM meta.runs GROUP BY 1") == [("computed", 2)]
     assert all(before[name] for name in tables)  # something to compare, in every table
     for name in tables:
         assert after[name] == before[name], f"{name} differs after re-running {period} on the same bytes"

@@ -117,7 +117,7 @@ def test_smtp_down_keeps_alerts_failed_then_delivers_each_once(feed, smtp_sink, 
     assert smtp_sink.received == []
     # nothing lost: the month landed and its values were computed before delivery failed
     assert query("SELECT count(*) > 0 FROM raw.cnemc_air_hourly WHERE period = ?", [PERIOD]) == [(True,)]
-    assert query("SELECT status FROM meta.runs") == [("landed",)]
+    assert query("SELECT status FROM meta.runs") == [("computed",)]
 
     monkeypatch.setenv("AIRFLOW_CONN_ECOFLOW_SMTP", smtp_url(smtp_sink.port))
     result = pipeline.alert(working, Period.parse(PERIOD))
@@ -131,3 +131,34 @@ def test_smtp_down_keeps_alerts_failed_then_delivers_each_once(feed, smtp_sink, 
     assert sorted(keys) == [r[0] for r in rows]  # each alert exactly once
     for _key, _region, status, attempts, last_error, _to, _cc in ledger():
         assert (status, attempts, last_error) == ("sent", 2, None)
+
+
+def test_alert_closed_earlier_is_reopened_and_sent_again_when_it_misses_again(feed, smtp_sink) -> None:
+    run()
+    smtp_sink.wait_for(2)
+    sent_before = len(smtp_sink.messages)
+    with duckdb.connect(str(settings.load().warehouse_path)) as con:
+        con.execute("UPDATE alerts.ledger SET status = 'closed'")  # as if the value had met the target
+
+    pipeline.alert(settings.load(), Period.parse(PERIOD))
+
+    smtp_sink.wait_for(sent_before * 2)
+    assert len(smtp_sink.messages) == sent_before * 2
+    assert {r[0] for r in query("SELECT DISTINCT status FROM alerts.ledger")} == {"open"}
+
+
+def test_a_failed_send_of_an_earlier_month_goes_out_with_a_later_run(feed, smtp_sink) -> None:
+    run()
+    smtp_sink.wait_for(2)
+    sent_before = len(smtp_sink.messages)
+    with duckdb.connect(str(settings.load().warehouse_path)) as con:
+        (key,), = con.execute("SELECT alert_key FROM alerts.ledger ORDER BY alert_key LIMIT 1").fetchall()
+        con.execute("UPDATE alerts.ledger SET delivery_status = 'failed', sent_fingerprint = NULL "
+                    "WHERE alert_key = ?", [key])
+
+    result = pipeline.alert(settings.load(), Period.parse("2025-03"))  # a later month, nothing to evaluate
+
+    smtp_sink.wait_for(sent_before + 1)
+    assert result["sent"] == 1
+    assert len(smtp_sink.messages) == sent_before + 1
+    assert query("SELECT delivery_status FROM alerts.ledger WHERE alert_key = ?", [key]) == [("sent",)]

@@ -142,7 +142,7 @@ def test_status_shows_files_missing_and_quarantined(home: Path, capsys) -> None:
     row = next(line.split() for line in lines if line.startswith("air") and PERIOD in line)
     (rejected,), = query(home, "SELECT sum(rows_rejected) FROM meta.batches")
     # source period status files landed missing failed rows-landed quarantined warnings
-    assert row[:7] == ["air", PERIOD, "landed", "31", "2", "29", "0"]
+    assert row[:7] == ["air", PERIOD, "computed", "31", "2", "29", "0"]
     assert int(row[8]) == rejected > 0
     missing = next(line for line in lines if "missing (not published)" in line)
     assert D2 in missing and D1 not in missing and D3 not in missing

@@ -375,3 +375,21 @@ def test_full_year_needs_324_days() -> None:
     minimum[3] = (20, 29, 1000.0, 29)  # 324 days
     rows = indicator_rows(inputs(minimum), {}, Period.parse("2019-12"))
     assert pick(rows, "air_good_day_ratio", "ytd")["coverage_ok"] is True
+
+
+def test_dust_deducted_variant_exists_for_every_region_even_without_dust_days(tmp_path, monkeypatch) -> None:
+    """A YTD of the 扣沙 variant must span the same months as the raw one, so every region gets both."""
+    from tasks import air_compute
+    from tasks import settings as settings_module
+    from tasks.warehouse import connect
+
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "dust"))
+    with connect(settings_module.load()) as con:
+        for station in ("1090A", "1091A", "1094A", "1095A"):  # 4 of Hohhot's 8 stations: the city hour is valid
+            for hour in range(24):
+                con.execute("INSERT INTO raw.cnemc_air_hourly VALUES ('b', '2019-01', 'f', 1, DATE '2019-01-05', ?, "
+                            "'PM2.5', ?, 30)", [hour, station])
+        air_compute.compute_daily(con, Period.parse("2019-01"))
+        variants = con.execute("SELECT variant, count(*) FROM marts.air_daily WHERE entity_kind = 'region' "
+                               "GROUP BY 1 ORDER BY 1").fetchall()
+    assert variants == [("dust_deducted", 1), ("raw", 1)]  # 150100 (4 of the region 150000's stations are too few)

@@ -3,10 +3,11 @@
 -- valid when at least half (rounded up) of them reported. Daily means need >= 20 hours; O3 MDA8 takes the
 -- 8-hour windows ending at hours 7..23 (each valid with >= 6 hours), valid with >= 14 valid windows or a
 -- maximum above $o3_8h_limit; O3 1-hour max needs >= 20 hours.
--- Averages are ordered (`avg(x ORDER BY x)`): a parallel float sum would differ in its last digits between
--- runs, and the same bytes must give the same tables.
+-- Arithmetic is in DECIMAL (hourly values exact to 0.001, region hourly means to 1e-9): a parallel float sum
+-- differs in its last digits between runs (and DuckDB drops ORDER BY inside avg), while the same bytes must
+-- give the same tables, and half-even rounding of a daily mean must see 2.45, not 2.4499999.
 WITH hourly AS (
-    SELECT station_code, obs_date, hour, ts, pollutant, value
+    SELECT station_code, obs_date, hour, ts, pollutant, CAST(value AS DECIMAL(18, 3)) AS value
     FROM staging.stg_cnemc_air__hourly
     WHERE obs_date BETWEEN CAST($first AS DATE) - INTERVAL 1 DAY AND CAST($last AS DATE)
 ),
@@ -27,14 +28,15 @@ required AS (
 ),
 region_hourly AS (
     SELECT f.region_code, h.obs_date, h.hour, h.ts, h.pollutant,
-           avg(h.value ORDER BY h.value) AS value, count(*) AS n_stations, any_value(q.n_required) AS n_required
+           CAST(avg(h.value) AS DECIMAL(18, 9)) AS value, count(*) AS n_stations, any_value(q.n_required) AS n_required
     FROM hourly AS h
     JOIN in_force AS f ON f.station_code = h.station_code AND f.obs_date = h.obs_date
     JOIN required AS q ON q.region_code = f.region_code AND q.obs_date = h.obs_date
     GROUP BY ALL
 ),
 series AS (
-    SELECT 'station' AS entity_kind, station_code AS entity_code, obs_date, ts, pollutant, value
+    SELECT 'station' AS entity_kind, station_code AS entity_code, obs_date, ts, pollutant,
+           CAST(value AS DECIMAL(18, 9)) AS value
     FROM hourly
     UNION ALL
     SELECT 'region', region_code, obs_date, ts, pollutant, value
@@ -70,14 +72,14 @@ o3_daily AS (
 ),
 daily AS (
     SELECT entity_kind, entity_code, obs_date,
-           avg(value ORDER BY value) FILTER (WHERE pollutant = 'so2') AS so2, count(*) FILTER (WHERE pollutant = 'so2') AS n_so2,
-           avg(value ORDER BY value) FILTER (WHERE pollutant = 'no2') AS no2, count(*) FILTER (WHERE pollutant = 'no2') AS n_no2,
-           avg(value ORDER BY value) FILTER (WHERE pollutant = 'co') AS co, count(*) FILTER (WHERE pollutant = 'co') AS n_co,
-           avg(value ORDER BY value) FILTER (WHERE pollutant = 'pm10') AS pm10,
+           avg(value) FILTER (WHERE pollutant = 'so2') AS so2, count(*) FILTER (WHERE pollutant = 'so2') AS n_so2,
+           avg(value) FILTER (WHERE pollutant = 'no2') AS no2, count(*) FILTER (WHERE pollutant = 'no2') AS n_no2,
+           avg(value) FILTER (WHERE pollutant = 'co') AS co, count(*) FILTER (WHERE pollutant = 'co') AS n_co,
+           avg(value) FILTER (WHERE pollutant = 'pm10') AS pm10,
            count(*) FILTER (WHERE pollutant = 'pm10') AS n_pm10,
-           avg(value ORDER BY value) FILTER (WHERE pollutant = 'pm25') AS pm25,
+           avg(value) FILTER (WHERE pollutant = 'pm25') AS pm25,
            count(*) FILTER (WHERE pollutant = 'pm25') AS n_pm25,
-           max(value) FILTER (WHERE pollutant = 'o3') AS o3_1h_max,
+           CAST(max(value) FILTER (WHERE pollutant = 'o3') AS DOUBLE) AS o3_1h_max,
            count(*) FILTER (WHERE pollutant = 'o3') AS n_o3_1h
     FROM series
     WHERE obs_date BETWEEN CAST($first AS DATE) AND CAST($last AS DATE)

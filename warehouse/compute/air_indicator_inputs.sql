@@ -6,7 +6,7 @@ SELECT
     CAST(month(obs_date) AS INTEGER) AS month,
     count(*) FILTER (WHERE good) AS good_days,
     count(*) FILTER (WHERE aqi_valid) AS aqi_valid_days,
-    sum(pm25 ORDER BY pm25) AS pm25_sum,
+    CAST(sum(CAST(pm25 AS DECIMAL(18, 9))) AS DOUBLE) AS pm25_sum,
     count(pm25) AS pm25_days,
     list(DISTINCT aqi_standard ORDER BY aqi_standard) AS standards
 FROM marts.air_daily

@@ -8,9 +8,10 @@ INSERT INTO catalogue.departments (department_code, region_code, role, name_zh, 
 SELECT department_code, region_code, role, name_zh, email
 FROM read_csv($departments, header = true, all_varchar = true);
 DELETE FROM catalogue.indicators;
-INSERT INTO catalogue.indicators
+INSERT INTO catalogue.indicators (indicator_code, national_no, name_zh, name_en, unit, direction, lead_department,
+                                  obtained_by, evaluation_digits)
 SELECT indicator_code, TRY_CAST(NULLIF(national_no, '') AS INTEGER), name_zh, name_en, unit, direction,
-       lead_department, obtained_by
+       lead_department, obtained_by, CAST(evaluation_digits AS INTEGER)
 FROM read_csv($indicators, header = true, all_varchar = true);
 DELETE FROM catalogue.targets;
 INSERT INTO catalogue.targets

@@ -1,13 +1,15 @@
--- A station version ends the day before the next list that no longer has it, or on a recorded stop.
+-- End station versions. A version ends the day before the next list takes over: the station's own next
+-- version, or, when the next list no longer has the station, that list's first day. A stop date already taken
+-- from the name (停运…) is kept when it is earlier; recorded stops (station_changes.csv) end a version too.
 UPDATE catalogue.stations AS s
-SET valid_to = nxt.next_from - INTERVAL 1 DAY
+SET valid_to = least(coalesce(s.valid_to, nxt.next_list - INTERVAL 1 DAY), nxt.next_list - INTERVAL 1 DAY)
 FROM (
-    SELECT s1.station_code, s1.valid_from,
-           (SELECT min(s2.valid_from) FROM catalogue.stations s2 WHERE s2.station_code = s1.station_code
-              AND s2.valid_from > s1.valid_from) AS next_from
-    FROM catalogue.stations s1
+    SELECT v.station_code, v.valid_from,
+           (SELECT min(l.valid_from) FROM (SELECT DISTINCT valid_from FROM catalogue.stations) AS l
+             WHERE l.valid_from > v.valid_from) AS next_list
+    FROM catalogue.stations AS v
 ) AS nxt
-WHERE s.station_code = nxt.station_code AND s.valid_from = nxt.valid_from AND nxt.next_from IS NOT NULL;
+WHERE s.station_code = nxt.station_code AND s.valid_from = nxt.valid_from AND nxt.next_list IS NOT NULL;
 UPDATE catalogue.stations AS s
 SET valid_to = c.last_day
 FROM (SELECT station_code, CAST(last_day_in_force AS DATE) AS last_day

@@ -15,7 +15,7 @@ CREATE TABLE meta.runs (
     trigger       TEXT NOT NULL,
     started_at    TIMESTAMPTZ NOT NULL,
     finished_at   TIMESTAMPTZ,
-    status        TEXT NOT NULL,            -- running | landed | failed
+    status        TEXT NOT NULL,            -- running | computed | failed
     message       TEXT
 );
 

@@ -3,7 +3,7 @@ SELECT
     v.indicator_code, v.region_code, v.period, v.variant, v.value, v.valid_days, v.calendar_days,
     v.coverage_ok, v.rules_version, len(v.batch_ids) AS batch_count,
     t.comparator, t.target_value, t.source AS target_source,
-    i.name_zh AS indicator_name, i.unit, i.direction,
+    i.name_zh AS indicator_name, i.unit, i.direction, i.evaluation_digits,
     r.name_zh AS region_name,
     d.name_zh AS department_name, d.email AS department_email
 FROM marts.indicator_values AS v
