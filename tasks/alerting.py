@@ -44,8 +44,9 @@ def misses(comparator: str, value: float | None, target: float, digits: int | No
     raise ValueError(f"unknown comparator {comparator!r} in catalogue/targets.csv")
 
 
-def _fmt(value: float, unit: str) -> str:
-    return f"{value:g}{'%' if unit == '%' else ' ' + unit}"
+def _fmt(value: float, unit: str, digits: int | None = None) -> str:
+    number = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
+    return f"{number}{'%' if unit == '%' else ' ' + unit}"
 
 
 def _fingerprint(c: dict) -> str:
@@ -96,7 +97,7 @@ def render(c: dict, cc: list[str]) -> tuple[str, str, str]:
     """Subject, plain text and HTML of one alert (Chinese, Jinja2 templates in tasks/templates)."""
     year, month = int(c["period"][:4]), int(c["period"][5:7])
     span = f"{year}年1月" if month == 1 else f"{year}年1—{month}月"
-    ctx = {**c, "year": year, "month": month, "span": span, "value_text": _fmt(c["value"], c["unit"]),
+    ctx = {**c, "year": year, "month": month, "span": span, "value_text": _fmt(c["value"], c["unit"], 1),
            "target_text": _fmt(c["target_value"], c["unit"]), "comparator_zh": _COMPARATOR_ZH[c["comparator"]],
            "cc": cc}
     env = _env()

@@ -64,28 +64,46 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
     return "\n".join([line(heads), line(["-" * w for w in widths])] + [line(r) for r in body])
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from tasks import pipeline, settings
-    from tasks.periods import Period
-
-    summary = pipeline.run(settings.load(), args.source, Period.parse(args.period), trigger="cli")
-    if args.json:
+def _print_summary(summary: Any, as_json: bool) -> None:
+    if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
-        return 0
+        return
     print(f"{summary.source} {summary.period}: run {summary.run_id}")
     print(f"  files landed: {summary.fetched}; not published (404): {len(summary.missing)}"
           + (f" ({', '.join(summary.missing)})" if summary.missing else ""))
-    print(f"  rows landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
-          f"landed with warnings: {summary.rows_warned}")
+    print(f"  station values landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
+          f"findings reported as warnings: {summary.rows_warned}")
     print(f"  indicator values written: {summary.indicator_values}")
     print(f"  alerts sent: {summary.alerts_sent}; pending: {summary.alerts_pending}")
     for path in summary.eml_files:
         print(f"  alert email: {path}")
     if summary.reports:
+        from tasks import settings
         from tasks.validation import data_docs_index
 
         print(f"  validation reports: {data_docs_index(settings.load().reports_dir / 'gx')}")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tasks import pipeline, settings
+    from tasks.errors import DeliveryError
+    from tasks.periods import Period
+
+    try:
+        summary = pipeline.run(settings.load(), args.source, Period.parse(args.period), trigger="cli")
+    except DeliveryError as exc:
+        if getattr(exc, "summary", None) is not None:
+            _print_summary(exc.summary, args.json)
+        raise
+    _print_summary(summary, args.json)
     return 0
+
+
+def _known_region(con: Any, code: str | None) -> None:
+    from tasks.errors import UsageError
+
+    if code and not con.execute("SELECT 1 FROM catalogue.regions WHERE region_code = ?", [code]).fetchall():
+        raise UsageError(f"unknown region code {code!r} (see warehouse/catalogue/regions.csv)")
 
 
 def cmd_indicators(args: argparse.Namespace) -> int:
@@ -95,6 +113,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
     period = Period.parse(args.period)
     with connect(settings.load(), read_only=True) as con:
+        _known_region(con, args.region)
         rows = _rows(con, "queries/indicator_values",
                      {"period": str(period), "region": args.region, "variant": None if args.all_variants
                       else args.variant})
@@ -137,7 +156,7 @@ def cmd_status(args: argparse.Namespace) -> int:
         return 0
     print(_table(runs, [("source", "source"), ("period", "period"), ("run_status", "status"),
                         ("files", "files"), ("landed", "landed"), ("missing", "missing"), ("failed", "failed"),
-                        ("rows_landed", "rows landed"), ("rows_rejected", "quarantined"),
+                        ("rows_landed", "values landed"), ("rows_rejected", "values quarantined"),
                         ("rows_warned", "warnings")]))
     for r in runs:
         if r["missing_files"]:
@@ -149,16 +168,49 @@ def cmd_status(args: argparse.Namespace) -> int:
     if issues:
         print()
         print(_table(issues, [("source", "source"), ("period", "period"), ("severity", "severity"),
-                              ("rule", "rule"), ("rows", "rows"), ("first_example", "first example"),
+                              ("rule", "rule"), ("rows", "findings"), ("first_example", "first example"),
                               ("reason", "reason")]))
     for r in reports:
         print(f"report {r['period']} {r['file_name']}: {r['report_path']}")
     return 0
 
 
+def cmd_alerts(args: argparse.Namespace) -> int:
+    from tasks import alerting, settings
+    from tasks.warehouse import connect
+
+    st = settings.load()
+    if args.send:
+        with connect(st) as con:
+            result = alerting.deliver(con, st)
+        print(f"alerts sent: {result['sent']}; still pending: {result['pending']}")
+    with connect(st, read_only=True) as con:
+        rows = _rows(con, "queries/alerts_list", {"open_only": args.open})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=_jsonable))
+        return 0
+    if not rows:
+        print("no alerts" + (" open" if args.open else ""))
+        return 0
+    for r in rows:
+        r["target"] = f"{r['comparator']} {r['target_value']:g}"
+    print(_table(rows, [("period", "period"), ("region_code", "region"), ("region_name", "name"),
+                        ("indicator_code", "indicator"), ("kind", "kind"), ("status", "status"), ("value", "value"),
+                        ("target", "target"), ("coverage_ok", "coverage ok"), ("delivery_status", "delivery"),
+                        ("attempts", "tries"), ("recipients_to", "to"), ("last_error", "last error")]))
+    return 0
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors as one line, like every other ecoflow error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_ERROR, f"ecoflow: error: {message} (see `{self.prog} --help`)\n")
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ecoflow", description=__doc__.splitlines()[0])
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="ecoflow", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="fetch, validate, land, compute and alert one source for one month")
     from tasks.sources import REGISTRY
@@ -181,6 +233,12 @@ def parser() -> argparse.ArgumentParser:
     st.add_argument("--reports", action="store_true", help="list each file's validation report")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_status)
+
+    al = sub.add_parser("alerts", help="the alert ledger; --send delivers what is pending")
+    al.add_argument("--open", action="store_true", help="only open alerts")
+    al.add_argument("--send", action="store_true", help="deliver pending and failed alerts now")
+    al.add_argument("--json", action="store_true")
+    al.set_defaults(func=cmd_alerts)
     return p
 
 

@@ -64,7 +64,7 @@ def _issues_frame(adapter: SourceAdapter, period: str, batch_id: str, name: str,
             "source_line": [i.source_line for i in parsed.issues],
             "column_name": [i.column_name for i in parsed.issues],
             "value_text": [i.value_text for i in parsed.issues],
-            "rule": [i.rule for i in parsed.issues], "severity": "error",
+            "rule": [i.rule for i in parsed.issues], "severity": [i.severity for i in parsed.issues],
             "reason": [i.reason for i in parsed.issues]}))
     rows = parsed.rows.set_index(adapter.row_key, drop=False) if outcome else None
     for failure in (outcome.failures if outcome else []):
@@ -95,7 +95,7 @@ def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.Data
     con.register("issues_df", issues)
     con.execute("INSERT INTO quarantine.row_issues SELECT * FROM issues_df")
     con.unregister("issues_df")
-    numbers = sorted({int(n) for n in issues["source_line"].dropna()})
+    numbers = sorted({int(n) for n in issues["source_line"].dropna() if parsed.lines.get(int(n))})
     lines = pd.DataFrame({"batch_id": batch_id, "source_line": numbers,
                           "record": [parsed.lines.get(n, "") for n in numbers]})
     con.register("lines_df", lines)
@@ -172,7 +172,8 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
     issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
     errors = outcome.rows("error") if outcome else set()
     warned = (outcome.rows("warning") - errors) if outcome else set()
-    bad_cells = sum(max(0, i.record.count(",") - 2) for i in parsed.issues)
+    bad_cells = sum(max(0, i.record.count(",") - 2) for i in parsed.issues if i.severity == "error")
+    file_warnings = sum(1 for i in parsed.issues if i.severity == "warning")
     table_errors = outcome.table_errors() if outcome else []
     total = len(parsed.rows) + bad_cells
     bad = len(errors) + bad_cells
@@ -181,10 +182,10 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
     with transaction(con):
         _store_issues(con, batch_id, issues, parsed)
     report = outcome.report_path if outcome else None
-    result = BatchResult(attempt["attempt_id"], batch_id, name, total, len(good), bad, len(warned), report,
-                         rule_counts)
+    result = BatchResult(attempt["attempt_id"], batch_id, name, total, len(good), bad,
+                         len(warned) + file_warnings, report, rule_counts)
     ledger.update_attempt(con, attempt["attempt_id"], status="validated", rows_in=total, rows_landed=len(good),
-                          rows_rejected=bad, rows_warned=len(warned),
+                          rows_rejected=bad, rows_warned=len(warned) + file_warnings,
                           report_path=str(report) if report else None)
     if table_errors or (total and bad / total > settings.max_bad_share) or (total == 0 and bad_cells):
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 import duckdb
 
 from tasks import air_compute, fetching, landing, ledger, sources
-from tasks.errors import EcoflowError
+from tasks.errors import DeliveryError, EcoflowError
 from tasks.periods import Period
 from tasks.settings import Settings
 from tasks.warehouse import connect
@@ -90,12 +90,17 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -
     run_id = fetch(settings, source, period, trigger)
     result = land(settings, source, period, run_id)
     counts = compute(settings, source, period, run_id)
-    sent = alert(settings, period)
-    return RunSummary(
+    summary = RunSummary(
         run_id=run_id, source=source, period=str(period),
         fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
         rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
         reports=sorted({str(b.report_path) for b in result.batches if b.report_path}),
-        indicator_values=counts["indicator_values"], alerts_sent=sent["sent"], alerts_pending=sent["pending"],
-        eml_files=sent["eml_files"],
+        indicator_values=counts["indicator_values"],
     )
+    try:
+        sent = alert(settings, period)
+    except DeliveryError as exc:
+        exc.summary = summary  # the data part succeeded: callers can still report it
+        raise
+    summary.alerts_sent, summary.alerts_pending, summary.eml_files = sent["sent"], sent["pending"], sent["eml_files"]
+    return summary

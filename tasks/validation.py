@@ -62,9 +62,15 @@ def _quiet_gx() -> None:
 
 def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
 
     gx_root.mkdir(parents=True, exist_ok=True)
-    return gx.get_context(mode="file", project_root_dir=str(gx_root))
+    ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    bars = ctx.variables.progress_bars  # an object when set in this process, a dict when read back from disk
+    if bars is None or (bars.get("globally", True) if isinstance(bars, dict) else bars.globally):
+        ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars on stderr
+        ctx.variables.save()
+    return ctx
 
 
 def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[str, Any], gx_root: Path,

@@ -26,10 +26,11 @@ _STATION_LIST = re.compile(r"StationList-(\d{4})\.(\d{2})\.(\d{2})\.csv$")
 @contextmanager
 def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse; a writer also brings the schema and the catalogue up to date."""
-    settings.ensure_dirs()
     path = settings.warehouse_path
     if read_only and not path.exists():
         raise ConfigError(f"no warehouse at {path}: run `ecoflow run air --period YYYY-MM` first")
+    if not read_only:
+        settings.ensure_dirs()
     con = duckdb.connect(str(path), read_only=read_only)
     try:
         if not read_only:

@@ -32,6 +32,7 @@ class RowIssue:
     record: str
     column_name: str | None = None
     value_text: str | None = None
+    severity: str = "error"     # error: the line is not landed; warning: reported only
 
 
 @dataclass

@@ -70,6 +70,7 @@ class CnemcAirAdapter:
                 continue
             good_lines.append(line)
             good_numbers.append(number)
+        issues += _incomplete_day(good_lines, len(raw_lines))
         if not good_lines:
             return Parsed(_empty_rows(), issues, lines)
         wide = pd.read_csv(io.StringIO("\n".join(good_lines)), header=None, names=header, dtype=str,
@@ -104,6 +105,36 @@ class CnemcAirAdapter:
             "station_code": good["station_code"],
             "value": good["value"].astype("float64"),
         })
+
+
+def _incomplete_day(good_lines: list[str], last_line: int) -> list[RowIssue]:
+    """A day file should hold 24 hours x 15 types. Fewer rows happen in real files, so this is a warning —
+    but it says which hours are absent, so a file cut off in transit cannot shrink a day unnoticed."""
+    hours: dict[str, int] = {}
+    for line in good_lines:
+        _, hour, _rest = line.split(",", 2)
+        hours[hour] = hours.get(hour, 0) + 1
+    absent = [h for h in range(24) if str(h) not in hours]
+    short = sorted((h for h, n in hours.items() if n < len(TYPES)), key=lambda h: int(h) if h.isdigit() else 99)
+    if not absent and not short and len(good_lines) == 24 * len(TYPES):
+        return []
+    parts = []
+    if absent:
+        parts.append(f"hours absent: {_ranges(absent)}")
+    if short:
+        parts.append(f"hours with fewer than {len(TYPES)} types: {', '.join(short)}")
+    return [RowIssue(last_line, "parse.incomplete_day",
+                     f"{len(good_lines)} of {24 * len(TYPES)} rows ({'; '.join(parts)}); the day's coverage shrinks",
+                     "", severity="warning")]
+
+
+def _ranges(values: list[int]) -> str:
+    runs, start = [], values[0]
+    for prev, cur in zip(values, [*values[1:], None], strict=True):
+        if cur != prev + 1:
+            runs.append(f"{start}" if start == prev else f"{start}–{prev}")
+            start = cur
+    return ", ".join(runs)
 
 
 def _o3_24h_beside_o3(tidy: pd.DataFrame) -> pd.Series:

@@ -61,8 +61,8 @@ def test_line_cut_mid_way_is_a_row_issue_and_the_other_lines_parse() -> None:
     assert cut.count(b",") + 1 < lines[0].count(b",") + 1
     damaged = b"\r\n".join([*lines[: cut_number - 1], cut, *lines[cut_number:]])
     parsed = parse(damaged)
-    assert [(i.source_line, i.rule, i.record) for i in parsed.issues] == [(cut_number, "parse.field_count",
-                                                                           cut.decode())]
+    errors = [(i.source_line, i.rule, i.record) for i in parsed.issues if i.severity == "error"]
+    assert errors == [(cut_number, "parse.field_count", cut.decode())]
     others = [fields for n, fields in enumerate(data_lines(REAL), start=2) if n != cut_number]
     assert len(parsed.rows) == non_empty_cells(others)
     assert cut_number not in set(parsed.rows["source_line"])
@@ -72,8 +72,21 @@ def test_line_cut_mid_way_is_a_row_issue_and_the_other_lines_parse() -> None:
 def test_file_cut_off_at_the_end_keeps_every_complete_line() -> None:
     cut_at = len(REAL) - 40  # inside the last line
     parsed = parse(REAL[:cut_at])
-    assert [(i.source_line, i.rule) for i in parsed.issues] == [(361, "parse.field_count")]
+    assert [(i.source_line, i.rule) for i in parsed.issues if i.severity == "error"] == [(361, "parse.field_count")]
     assert len(parsed.rows) == non_empty_cells(data_lines(REAL)[:-1])
+
+
+def test_a_day_cut_short_is_reported_with_the_hours_it_lacks() -> None:
+    """A file cut off in transit loses whole hours; the loss must be visible, not only the broken line."""
+    lines = REAL.split(b"\r\n")
+    parsed = parse(b"\r\n".join(lines[:1 + 15 * 12] + [lines[1 + 15 * 12][:20]]))  # hours 0-11, then a cut line
+    warnings = [i for i in parsed.issues if i.severity == "warning"]
+    assert [i.rule for i in warnings] == ["parse.incomplete_day"]
+    assert "180 of 360 rows" in warnings[0].reason and "hours absent: 12–23" in warnings[0].reason
+
+
+def test_a_complete_day_has_no_incomplete_day_warning() -> None:
+    assert [i for i in parse(REAL).issues if i.rule == "parse.incomplete_day"] == []
 
 
 def test_utf8_bom_parses_like_the_plain_file() -> None:
