@@ -12,7 +12,6 @@ import json
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
-from pathlib import Path
 
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
@@ -190,7 +189,3 @@ def evaluate_and_send(con: duckdb.DuckDBPyConnection, settings: Settings, period
     for month in [period, *later_months_with_data(con, period)]:
         evaluate(con, settings, month)
     return deliver(con, settings)
-
-
-def outbox_files(settings: Settings) -> list[Path]:
-    return sorted((settings.outbox_dir / "sent").glob("*.eml"))

@@ -33,11 +33,6 @@ class Period:
         first = local.date().replace(day=1) - timedelta(days=1)
         return cls(first.year, first.month)
 
-    @classmethod
-    def containing(cls, moment: datetime) -> Period:
-        local = moment.astimezone(TZ)
-        return cls(local.year, local.month)
-
     def __str__(self) -> str:
         return f"{self.year:04d}-{self.month:02d}"
 
