@@ -53,8 +53,8 @@ def _dust_deducted(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame, period
     Written for every region (identical to raw where no day is listed) so a year-to-date of the variant always
     spans the same months as the raw one.
     """
-    dust = con.execute("SELECT region_code, obs_date FROM catalogue.dust_days WHERE obs_date BETWEEN ? AND ?",
-                       [period.first_day, period.last_day]).fetchall()
+    dust = con.execute(sql.load("queries/dust_days_of_period"),
+                       {"first": period.first_day, "last": period.last_day}).fetchall()
     dust_keys = {(code, day) for code, day in dust}
     deducted = regions.copy()
     hit = [(c, d) in dust_keys for c, d in zip(deducted["entity_code"], deducted["obs_date"], strict=True)]
@@ -148,8 +148,8 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
 
 def later_months_with_data(con: duckdb.DuckDBPyConnection, period: Period) -> list[Period]:
     """Months after `period` in the same year whose YTD depends on it (recomputed after a re-delivery)."""
-    rows = con.execute("SELECT DISTINCT period FROM marts.indicator_values WHERE period > ? AND period <= ? "
-                       "ORDER BY period", [str(period), f"{period.year:04d}-12"]).fetchall()
+    rows = con.execute(sql.load("queries/later_months_with_values"),
+                       {"period": str(period), "year_end": f"{period.year:04d}-12"}).fetchall()
     return [Period.parse(r[0]) for r in rows]
 
 

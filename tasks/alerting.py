@@ -62,30 +62,23 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period)
     due = []
     for c in candidates:
         key = "|".join([c["indicator_code"], c["region_code"], c["period"], KIND_BELOW_TARGET, c["variant"]])
-        existing = con.execute("SELECT status, sent_fingerprint FROM alerts.ledger WHERE alert_key = ?",
-                               [key]).fetchone()
+        existing = con.execute(sql.load("queries/alert_state"), {"key": key}).fetchall()
+        state = existing[0] if existing else None
         if not misses(c["comparator"], c["value"], c["target_value"], c["evaluation_digits"]):
-            if existing and existing[0] == "open":
-                con.execute("UPDATE alerts.ledger SET status = 'closed', updated_at = ? WHERE alert_key = ?",
-                            [now, key])
+            if state and state[0] == "open":
+                con.execute(sql.load("queries/alert_close"), {"key": key, "now": now, "reason": None})
             continue
         fingerprint = _fingerprint(c)
         to = c["department_email"] or settings.bureau_email
         cc = settings.bureau_email if to != settings.bureau_email else None
-        if existing is None:
-            con.execute(
-                """INSERT INTO alerts.ledger (alert_key, indicator_code, region_code, period, kind, variant, status,
-                       value, target_value, comparator, coverage_ok, fingerprint, sent_fingerprint,
-                       delivery_status, attempts, recipients_to, recipients_cc, first_raised_at, updated_at)
-                   VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, NULL, 'pending', 0, ?, ?, ?, ?)""",
-                [key, c["indicator_code"], c["region_code"], c["period"], KIND_BELOW_TARGET, c["variant"],
-                 c["value"], c["target_value"], c["comparator"], c["coverage_ok"], fingerprint, to, cc, now, now])
-        elif existing[1] != fingerprint or existing[0] == "closed":
-            con.execute(
-                """UPDATE alerts.ledger SET status = 'open', value = ?, target_value = ?, comparator = ?,
-                       coverage_ok = ?, fingerprint = ?, delivery_status = 'pending', recipients_to = ?,
-                       recipients_cc = ?, updated_at = ? WHERE alert_key = ?""",
-                [c["value"], c["target_value"], c["comparator"], c["coverage_ok"], fingerprint, to, cc, now, key])
+        params = {"key": key, "value": c["value"], "target_value": c["target_value"], "comparator": c["comparator"],
+                  "coverage_ok": c["coverage_ok"], "fingerprint": fingerprint, "to": to, "cc": cc, "now": now}
+        if state is None:
+            con.execute(sql.load("queries/alert_raise"), {
+                **params, "indicator_code": c["indicator_code"], "region_code": c["region_code"],
+                "period": c["period"], "kind": KIND_BELOW_TARGET, "variant": c["variant"]})
+        elif state[1] != fingerprint or state[0] == "closed":
+            con.execute(sql.load("queries/alert_update"), params)
         else:
             continue
         due.append(key)
@@ -149,8 +142,8 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
             now = datetime.now(UTC)
             found = candidates.setdefault(period, _candidates(con, period)).get(key)
             if found is None:  # target or value gone since the alert was raised: nothing left to tell
-                con.execute("UPDATE alerts.ledger SET status = 'closed', last_error = ?, updated_at = ? "
-                            "WHERE alert_key = ?", ["no longer measured against a target", now, key])
+                con.execute(sql.load("queries/alert_close"),
+                            {"key": key, "now": now, "reason": "no longer measured against a target"})
                 continue
             c = {**found, "alert_key": key, "fingerprint": fingerprint}
             path = outbox / f"{key.replace('|', '_')}.eml"
@@ -164,8 +157,7 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
                     raise DeliveryError(f"cannot write {path}: {exc}") from exc
                 transport.send(msg)
             except DeliveryError as exc:
-                con.execute("UPDATE alerts.ledger SET delivery_status = 'failed', attempts = attempts + 1, "
-                            "last_error = ?, updated_at = ? WHERE alert_key = ?", [str(exc), now, key])
+                con.execute(sql.load("queries/alert_mark_failed"), {"key": key, "now": now, "error": str(exc)})
                 if str(exc) not in errors:
                     errors.append(str(exc))
                 continue

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from tasks import sql
 from tasks.settings import Settings
 
 
@@ -26,14 +27,14 @@ def now() -> datetime:
 
 def new_run(con: duckdb.DuckDBPyConnection, source: str, period: str, trigger: str) -> str:
     run_id = f"{source}-{period}-{uuid.uuid4().hex[:10]}"
-    con.execute("INSERT INTO meta.runs VALUES (?, ?, ?, ?, ?, NULL, 'running', NULL)",
-                [run_id, source, period, trigger, now()])
+    con.execute(sql.load("queries/ledger_new_run"),
+                {"run_id": run_id, "source": source, "period": period, "trigger": trigger, "now": now()})
     return run_id
 
 
 def finish_run(con: duckdb.DuckDBPyConnection, run_id: str, status: str, message: str | None = None) -> None:
-    con.execute("UPDATE meta.runs SET status = ?, finished_at = ?, message = ? WHERE run_id = ?",
-                [status, now(), message, run_id])
+    con.execute(sql.load("queries/ledger_finish_run"),
+                {"status": status, "now": now(), "message": message, "run_id": run_id})
 
 
 def archive(settings: Settings, source: str, period: str, name: str, content: bytes) -> Archived:
@@ -53,29 +54,28 @@ def record_attempt(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, 
                    url: str, status: str, http_status: int | None, http_attempts: int,
                    archived: Archived | None, size: int | None, message: str | None) -> str:
     attempt_id = uuid.uuid4().hex
-    con.execute(
-        """INSERT INTO meta.batches (attempt_id, run_id, batch_id, source, period, file_name, url, status,
-               http_status, http_attempts, sha256, size_bytes, archive_path, fetched_at, message)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-        [attempt_id, run_id, archived.batch_id if archived else None, source, period, file_name, url, status,
-         http_status, http_attempts, archived.sha256 if archived else None, size,
-         str(archived.path) if archived else None, now(), message],
-    )
+    con.execute(sql.load("queries/ledger_record_attempt"), {
+        "attempt_id": attempt_id, "run_id": run_id, "batch_id": archived.batch_id if archived else None,
+        "source": source, "period": period, "file_name": file_name, "url": url, "status": status,
+        "http_status": http_status, "http_attempts": http_attempts, "sha256": archived.sha256 if archived else None,
+        "size_bytes": size, "archive_path": str(archived.path) if archived else None, "now": now(),
+        "message": message})
     return attempt_id
 
 
+_ATTEMPT_FIELDS = ("status", "rows_in", "rows_landed", "rows_rejected", "rows_warned", "report_path", "message")
+
+
 def update_attempt(con: duckdb.DuckDBPyConnection, attempt_id: str, **fields: object) -> None:
-    allowed = {"status", "rows_in", "rows_landed", "rows_rejected", "rows_warned", "report_path", "message"}
-    unknown = set(fields) - allowed
+    """Set some of a file attempt's fields; the others keep their stored values."""
+    unknown = set(fields) - set(_ATTEMPT_FIELDS)
     if unknown:
         raise ValueError(f"not ledger columns: {sorted(unknown)}")
-    assignments = ", ".join(f"{name} = ?" for name in fields)  # names from the allowlist above
-    con.execute(f"UPDATE meta.batches SET {assignments} WHERE attempt_id = ?", [*fields.values(), attempt_id])
+    con.execute(sql.load("queries/ledger_update_attempt"),
+                {"attempt_id": attempt_id, **{name: fields.get(name) for name in _ATTEMPT_FIELDS}})
 
 
 def attempts_of_run(con: duckdb.DuckDBPyConnection, run_id: str) -> list[dict]:
-    cur = con.execute(
-        """SELECT attempt_id, batch_id, file_name, status, archive_path, url, http_status
-           FROM meta.batches WHERE run_id = ? ORDER BY file_name""", [run_id])
+    cur = con.execute(sql.load("queries/ledger_attempts_of_run"), {"run_id": run_id})
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row, strict=True)) for row in cur.fetchall()]

@@ -393,3 +393,28 @@ def test_dust_deducted_variant_exists_for_every_region_even_without_dust_days(tm
         variants = con.execute("SELECT variant, count(*) FROM marts.air_daily WHERE entity_kind = 'region' "
                                "GROUP BY 1 ORDER BY 1").fetchall()
     assert variants == [("dust_deducted", 1), ("raw", 1)]  # 150100 (4 of the region 150000's stations are too few)
+
+
+def test_dust_days_drop_pm_from_the_dust_deducted_variant_only(tmp_path, monkeypatch) -> None:
+    """RULES.md §1.15: on a listed dust day the 扣沙 variant leaves PM10/PM2.5 out; the raw variant keeps them."""
+    from tasks import air_compute
+    from tasks import settings as settings_module
+    from tasks.warehouse import connect
+
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "dust2"))
+    with connect(settings_module.load()) as con:
+        for station in ("1090A", "1091A", "1094A", "1095A"):
+            for day in (5, 6):
+                for hour in range(24):
+                    con.execute("INSERT INTO raw.cnemc_air_hourly VALUES ('b', '2019-01', 'f', 1, ?, ?, 'PM2.5', ?, "
+                                "300)", [date(2019, 1, day), hour, station])
+        con.execute("INSERT INTO catalogue.dust_days VALUES ('150100', DATE '2019-01-05', 'test')")
+        air_compute.compute_daily(con, Period.parse("2019-01"))
+        rows = con.execute("SELECT obs_date, variant, pm25, aqi FROM marts.air_daily WHERE entity_code = '150100' "
+                           "ORDER BY obs_date, variant").fetchall()
+    assert rows == [
+        (date(2019, 1, 5), "dust_deducted", None, None),   # PM2.5 was its only input: no AQI left
+        (date(2019, 1, 5), "raw", 300.0, 350),
+        (date(2019, 1, 6), "dust_deducted", 300.0, 350),
+        (date(2019, 1, 6), "raw", 300.0, 350),
+    ]
