@@ -17,7 +17,7 @@ from tasks.periods import Period
 from tasks.rules import rules_version
 from tasks.standards.aqi import daily_aqi, standard_for
 from tasks.standards.rounding import round_half_even
-from tasks.warehouse import transaction
+from tasks.warehouse import insert_frame, transaction
 
 O3_8H_GRADE2 = 160  # µg/m³: an MDA8 above it is valid whatever its window count (HJ 663 §6.1.2)
 _INPUTS = {"so2": "SO2", "no2": "NO2", "co": "CO", "pm10": "PM10", "pm25": "PM2.5",
@@ -76,9 +76,7 @@ def compute_daily(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     daily = _score(pd.concat(parts, ignore_index=True))[DAILY_COLUMNS] if len(conc) else None
     con.execute("DELETE FROM marts.air_daily WHERE obs_date BETWEEN ? AND ?", [period.first_day, period.last_day])
     if daily is not None:
-        con.register("daily_df", daily)
-        con.execute("INSERT INTO marts.air_daily SELECT * FROM daily_df")
-        con.unregister("daily_df")
+        insert_frame(con, "marts.air_daily", daily)
     return 0 if daily is None else len(daily)
 
 
@@ -140,9 +138,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND indicator_code IN "
                 "('air_good_day_ratio', 'air_pm25_mean')", [str(period)])
     if len(frame):
-        con.register("ind_df", frame)
-        con.execute("INSERT INTO marts.indicator_values SELECT * FROM ind_df")
-        con.unregister("ind_df")
+        insert_frame(con, "marts.indicator_values", frame)
     return len(frame)
 
 

@@ -45,7 +45,7 @@ def land_step(source: str, period: str, run_id: str) -> dict:
         raise AirflowFailException(str(exc)) from exc
     return {"rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
             "rows_warned": result.rows_warned, "missing": result.missing_files,
-            "reports": sorted({str(b.report_path) for b in result.batches if b.report_path})}
+            "reports": result.reports}
 
 
 def compute_step(source: str, period: str, run_id: str) -> dict:

@@ -14,10 +14,10 @@ import duckdb
 import pandas as pd
 
 from tasks import ledger, validation
-from tasks.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
+from tasks.errors import EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.settings import Settings
-from tasks.sources.base import Parsed, SourceAdapter
-from tasks.warehouse import transaction
+from tasks.sources.base import Parsed, RowIssue, SourceAdapter
+from tasks.warehouse import insert_frame, table_name, transaction
 
 ISSUE_COLUMNS = ["source", "period", "batch_id", "file_name", "source_line", "column_name", "value_text",
                  "rule", "severity", "reason"]
@@ -45,15 +45,10 @@ class LandingResult:
     rows_warned: int
     missing_files: list[str]
 
-
-def _check_table(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
-    """Only tables that exist in the warehouse may be named in SQL (an allowlist, not string trust)."""
-    schema, _, table = qualified.partition(".")
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-                        [schema, table]).fetchone()[0]
-    if not found:
-        raise ConfigError(f"adapter names unknown table {qualified!r}")
-    return f'"{schema}"."{table}"'
+    @property
+    def reports(self) -> list[str]:
+        """The batches' validation report pages."""
+        return sorted({str(b.report_path) for b in self.batches if b.report_path})
 
 
 def _issues_frame(adapter: SourceAdapter, period: str, batch_id: str, name: str, parsed: Parsed,
@@ -75,8 +70,8 @@ def _issues_frame(adapter: SourceAdapter, period: str, batch_id: str, name: str,
             continue
         hit = rows.loc[list(failure.row_ids)]
         parts.append(pd.DataFrame({
-            "source_line": hit["source_line"].to_numpy(), "column_name": hit["station_code"].to_numpy()
-            if "station_code" in hit else failure.column, "value_text": hit["value_text"].to_numpy(),
+            "source_line": hit["source_line"].to_numpy(), "column_name": hit[adapter.column_key].to_numpy(),
+            "value_text": hit["value_text"].to_numpy(),
             "rule": failure.rule, "severity": failure.severity, "reason": failure.reason}))
     frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ISSUE_COLUMNS[4:])
     frame.insert(0, "file_name", name)
@@ -92,15 +87,11 @@ def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.Data
     con.execute("DELETE FROM quarantine.source_lines WHERE batch_id = ?", [batch_id])
     if issues.empty:
         return
-    con.register("issues_df", issues)
-    con.execute("INSERT INTO quarantine.row_issues SELECT * FROM issues_df")
-    con.unregister("issues_df")
+    insert_frame(con, "quarantine.row_issues", issues)
     numbers = sorted({int(n) for n in issues["source_line"].dropna() if parsed.lines.get(int(n))})
     lines = pd.DataFrame({"batch_id": batch_id, "source_line": numbers,
                           "record": [parsed.lines.get(n, "") for n in numbers]})
-    con.register("lines_df", lines)
-    con.execute("INSERT INTO quarantine.source_lines SELECT * FROM lines_df")
-    con.unregister("lines_df")
+    insert_frame(con, "quarantine.source_lines", lines)
 
 
 def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
@@ -110,7 +101,7 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
     Files not published this time (404) keep what an earlier run landed for them: a late or partial feed never
     erases data. Re-validating is safe, so a retried task simply does the whole step again.
     """
-    raw_table = _check_table(con, adapter.raw_table)
+    raw_table = table_name(con, adapter.raw_table)
     attempts = ledger.attempts_of_run(con, run_id)
     missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
     archived = [a for a in attempts if a["archive_path"]]
@@ -133,12 +124,9 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
                                   status="rejected" if result.file_name in rejected else "validated",
                                   message="period not landed: " + str(breaches[0]))
         raise breaches[0]
-    delivered = pd.DataFrame({"file_name": [r.file_name for r in results]})
     with transaction(con):
-        con.register("delivered_df", delivered)
-        con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND file_name IN (SELECT file_name FROM delivered_df)",
-                    [period])
-        con.unregister("delivered_df")
+        con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND list_contains(?, file_name)",
+                    [period, [r.file_name for r in results]])
         con.execute(f"INSERT INTO {raw_table} SELECT * FROM landing")
         for result in results:
             ledger.update_attempt(con, result.attempt_id, status="landed")
@@ -155,10 +143,8 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
     try:
         parsed = adapter.parse(name, content)
     except ParseError as exc:
-        parsed = Parsed(pd.DataFrame(), [], {})
-        issues = pd.DataFrame([{"source": adapter.name, "period": period, "batch_id": batch_id, "file_name": name,
-                                "source_line": exc.line, "column_name": None, "value_text": None,
-                                "rule": "parse.file", "severity": "error", "reason": exc.reason}])
+        parsed = Parsed(pd.DataFrame(), [RowIssue(exc.line, "parse.file", exc.reason, "")], {})
+        issues = _issues_frame(adapter, period, batch_id, name, parsed, None)
         with transaction(con):
             _store_issues(con, batch_id, issues, parsed)
         ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
@@ -192,8 +178,5 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
         return result, ValidationFailed(adapter.name, period, name, bad, total, settings.max_bad_share,
                                         top, str(report) if report else None)
     if len(good):
-        frame = adapter.landing_frame(good, batch_id=batch_id, period=period, file_name=name)
-        con.register("landing_df", frame)
-        con.execute("INSERT INTO landing SELECT * FROM landing_df")
-        con.unregister("landing_df")
+        insert_frame(con, "landing", adapter.landing_frame(good, batch_id=batch_id, period=period, file_name=name))
     return result, None

@@ -94,7 +94,7 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -
         run_id=run_id, source=source, period=str(period),
         fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
         rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
-        reports=sorted({str(b.report_path) for b in result.batches if b.report_path}),
+        reports=result.reports,
         indicator_values=counts["indicator_values"],
     )
     try:

@@ -73,13 +73,11 @@ def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     return ctx
 
 
-def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[str, Any], gx_root: Path,
-             run_name: str) -> ValidationOutcome:
-    """Run the suite on one batch; return which rows failed which rule, and the Data Docs page."""
-    _quiet_gx()
+@cache
+def _checkpoint(gx_root: Path, suite: str, row_key: str):  # noqa: ANN202 - GX types are imported lazily
+    """The suite's checkpoint in the file context, set up once per process rather than once per batch."""
     import great_expectations as gx
     from great_expectations.checkpoint import UpdateDataDocsAction
-    from great_expectations.core.run_identifier import RunIdentifier
 
     definition = suite_definition(suite)
     ctx = _context(gx_root)
@@ -90,12 +88,21 @@ def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[
     gx_suite = ctx.suites.add_or_update(gx.ExpectationSuite(
         name=suite, expectations=definition["expectations"], meta=definition.get("meta", {})))
     vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=suite, data=batch, suite=gx_suite))
-    checkpoint = ctx.checkpoints.add_or_update(gx.Checkpoint(
+    return ctx.checkpoints.add_or_update(gx.Checkpoint(
         name=suite, validation_definitions=[vd], actions=[UpdateDataDocsAction(name="data_docs")],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [row_key]},
     ))
-    result = checkpoint.run(batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
-                            run_id=RunIdentifier(run_name=run_name))
+
+
+def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[str, Any], gx_root: Path,
+             run_name: str) -> ValidationOutcome:
+    """Run the suite on one batch; return which rows failed which rule, and the Data Docs page."""
+    _quiet_gx()
+    from great_expectations.core.run_identifier import RunIdentifier
+
+    result = _checkpoint(gx_root, suite, row_key).run(
+        batch_parameters={"dataframe": frame}, expectation_parameters=parameters,
+        run_id=RunIdentifier(run_name=run_name))
     failures = []
     for validation in result.run_results.values():
         for item in validation.results:

@@ -11,13 +11,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 
 from tasks import sql
 from tasks.errors import ConfigError
 from tasks.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CATALOGUE_DIR = sql.SQL_ROOT / "catalogue"
 _STATION_LIST = re.compile(r"StationList-(\d{4})\.(\d{2})\.(\d{2})\.csv$")
@@ -50,6 +53,26 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def table_name(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
+    """A quoted [schema.]table that exists in the warehouse: table names in SQL come from this allowlist only."""
+    schema, _, table = qualified.rpartition(".")
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                        "AND (? = '' OR table_schema = ?)", [table, schema, schema]).fetchall()[0][0]
+    if not found:
+        raise ConfigError(f"unknown warehouse table {qualified!r}")
+    return f'"{schema}"."{table}"' if schema else f'"{table}"'
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append a DataFrame whose columns are in the table's order (one place that registers frames)."""
+    target = table_name(con, table)
+    con.register("_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {target} SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
 
 
 def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:

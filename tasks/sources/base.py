@@ -26,7 +26,7 @@ class RemoteFile:
 class RowIssue:
     """A problem found while parsing, before validation (e.g. a row cut off mid-line)."""
 
-    source_line: int
+    source_line: int | None   # None: the file as a whole
     rule: str
     reason: str
     record: str
@@ -50,6 +50,7 @@ class SourceAdapter(Protocol):
     suite: str              # expectations/<suite>.json
     raw_table: str          # where landed rows go; replaced per period
     row_key: str            # unique row id column of the tidy frame (GX unexpected_index_column_names)
+    column_key: str         # tidy column naming the source file's column a value came from (for quarantine)
 
     def files(self, period: Period) -> list[RemoteFile]:
         """Every file that makes up the period."""

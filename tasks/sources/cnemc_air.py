@@ -31,6 +31,7 @@ class CnemcAirAdapter:
     suite = "air_hourly"
     raw_table = "raw.cnemc_air_hourly"
     row_key = "row_id"
+    column_key = "station_code"
 
     def files(self, period: Period) -> list[RemoteFile]:
         return [RemoteFile(f"china_sites_{d:%Y%m%d}.csv", f"china_sites_{d:%Y%m%d}.csv") for d in period.days]
