@@ -1,0 +1,43 @@
+"""The two commands a new user runs besides `make test`: the demo (`make demo`) and a benchmark smoke run.
+
+Both run as subprocesses exactly as the Makefile runs them, with their state under tmp_path.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_demo_runs_the_dag_for_both_months_and_prints_what_happened(tmp_path: Path) -> None:
+    home = tmp_path / "demo-home"
+    proc = subprocess.run([sys.executable, "-m", "demo.run_demo"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "ECOFLOW_DEMO_HOME": str(home)}, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = proc.stdout
+    assert out.count("DAG run succeeded") == 2
+    assert "150100  呼和浩特市" in out and "air_good_day_ratio" in out
+    assert "parse.field_count" in out and "parse.incomplete_day" in out   # the file cut on purpose is visible
+    assert "alert emails received by the SMTP sink (2)" in out
+    assert out.count("Subject: 【生态文明指标预警】呼和浩特市") == 2
+    assert len(list((home / "smtp-sink").glob("*.eml"))) == 2
+    assert (home / "reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+
+
+@pytest.mark.slow
+def test_benchmark_smoke_run_writes_a_report_with_every_stage_and_the_floor(tmp_path: Path) -> None:
+    report = tmp_path / "benchmarks.md"
+    proc = subprocess.run([sys.executable, "-m", "bench.run_bench", "--days", "1", "--floor-runs", "1",
+                           "--out", str(report)], cwd=ROOT, capture_output=True, text=True, timeout=600,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    text = report.read_text(encoding="utf-8")
+    for row in ("| fetch", "| land", "| compute", "| **pipeline total**", "| floor: DuckDB"):
+        assert row in text, row
