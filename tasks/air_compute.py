@@ -12,13 +12,14 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from tasks import sql
+from tasks import indicator_store, sql
 from tasks.periods import Period
 from tasks.rules import rules_version
 from tasks.standards.aqi import daily_aqi, standard_for
 from tasks.standards.rounding import round_half_even
 from tasks.warehouse import insert_frame, transaction
 
+AIR_INDICATORS = ("air_good_day_ratio", "air_pm25_mean")
 O3_8H_GRADE2 = 160  # µg/m³: an MDA8 above it is valid whatever its window count (HJ 663 §6.1.2)
 _INPUTS = {"so2": "SO2", "no2": "NO2", "co": "CO", "pm10": "PM10", "pm25": "PM2.5",
            "o3_8h_max": "O3_8h", "o3_1h_max": "O3_1h"}
@@ -121,6 +122,7 @@ def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: 
                     "denominator": float(valid), "valid_days": valid, "calendar_days": len(days),
                     "coverage_ok": bool(complete and valid > 0),
                     "rules_version": rules_version(standards, days), "batch_ids": lineage,
+                    "coverage_unit": "days", "coverage_valid": valid, "coverage_expected": len(days),
                 })
     return rows
 
@@ -132,21 +134,7 @@ def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     batches = dict(con.execute(sql.load("compute/air_batches_by_period"), {
         "first_period": f"{period.year:04d}-01", "last_period": str(period)}).fetchall())
     rows = indicator_rows(inputs, batches, period)
-    frame = pd.DataFrame(rows, columns=[
-        "indicator_code", "region_code", "period", "period_type", "variant", "value", "numerator",
-        "denominator", "valid_days", "calendar_days", "coverage_ok", "rules_version", "batch_ids"])
-    con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND indicator_code IN "
-                "('air_good_day_ratio', 'air_pm25_mean')", [str(period)])
-    if len(frame):
-        insert_frame(con, "marts.indicator_values", frame)
-    return len(frame)
-
-
-def later_months_with_data(con: duckdb.DuckDBPyConnection, period: Period) -> list[Period]:
-    """Months after `period` in the same year whose YTD depends on it (recomputed after a re-delivery)."""
-    rows = con.execute(sql.load("queries/later_months_with_values"),
-                       {"period": str(period), "year_end": f"{period.year:04d}-12"}).fetchall()
-    return [Period.parse(r[0]) for r in rows]
+    return indicator_store.replace(con, str(period), AIR_INDICATORS, rows)
 
 
 def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:
@@ -154,7 +142,7 @@ def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, 
     with transaction(con):
         days = compute_daily(con, period)
         values = compute_indicators(con, period)
-        for later in later_months_with_data(con, period):
+        for later in indicator_store.later_months(con, period, AIR_INDICATORS):
             values += compute_indicators(con, later)
     return {"daily_rows": days, "indicator_values": values}
 

@@ -23,6 +23,8 @@ from tasks.settings import Settings
 from tasks.standards.rounding import round_half_even
 
 KIND_BELOW_TARGET = "below_target"
+_COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
+                "submission": ("报送", "份")}
 _COMPARATOR_ZH = {">=": "≥", "<=": "≤"}
 
 
@@ -46,6 +48,12 @@ def misses(comparator: str, value: float | None, target: float, digits: int | No
 def _fmt(value: float, unit: str, digits: int | None = None) -> str:
     number = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
     return f"{number}{'%' if unit == '%' else ' ' + unit}"
+
+
+def coverage_text(c: dict) -> str:
+    """E.g. 有效天数 28 / 31 天, 参与评价断面 5 / 6 个 — coverage in the value's own units."""
+    label, unit = _COVERAGE_ZH.get(c.get("coverage_unit") or "days", ("覆盖", ""))
+    return f"{label} {c.get('coverage_valid')} / {c.get('coverage_expected')} {unit}".rstrip()
 
 
 def _fingerprint(c: dict) -> str:
@@ -91,7 +99,7 @@ def render(c: dict, cc: list[str]) -> tuple[str, str, str]:
     span = f"{year}年1月" if month == 1 else f"{year}年1—{month}月"
     ctx = {**c, "year": year, "month": month, "span": span, "value_text": _fmt(c["value"], c["unit"], 1),
            "target_text": _fmt(c["target_value"], c["unit"]), "comparator_zh": _COMPARATOR_ZH[c["comparator"]],
-           "cc": cc}
+           "cc": cc, "coverage_text": coverage_text(c)}
     env = _env()
     subject = env.get_template("alert.subject.j2").render(a=ctx).strip()
     text = env.get_template("alert.txt.j2").render(a=ctx)
@@ -176,8 +184,8 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
 
 def evaluate_and_send(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) -> dict:
     """Evaluate the month and the later months of its year (their YTD depends on it), then deliver."""
-    from tasks.air_compute import later_months_with_data
+    from tasks.indicator_store import later_months
 
-    for month in [period, *later_months_with_data(con, period)]:
+    for month in [period, *later_months(con, period)]:
         evaluate(con, settings, month)
     return deliver(con, settings)

@@ -71,7 +71,7 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     print(f"{summary.source} {summary.period}: run {summary.run_id}")
     print(f"  files landed: {summary.fetched}; not published (404): {len(summary.missing)}"
           + (f" ({', '.join(summary.missing)})" if summary.missing else ""))
-    print(f"  station values landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
+    print(f"  values landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
           f"findings reported as warnings: {summary.rows_warned}")
     print(f"  indicator values written: {summary.indicator_values}")
     print(f"  alerts sent: {summary.alerts_sent}; pending: {summary.alerts_pending}")
@@ -99,6 +99,149 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _parse_time(text: str) -> datetime:
+    from tasks.errors import UsageError
+
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a time like 2020-05-08T16:00 (Asia/Shanghai unless an offset "
+                         "is given)") from None
+
+
+def cmd_capture(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tasks import pipeline, settings
+    from tasks.errors import UsageError
+
+    replay = Path(args.file) if args.file else None
+    if replay is not None and not replay.is_file():
+        raise UsageError(f"--file {args.file}: no such file")
+    run_id, result = pipeline.capture(settings.load(), "water", as_of=_parse_time(args.as_of) if args.as_of
+                                      else None, replay=replay, trigger="cli")
+    out = {"run_id": run_id, "period": result.period, "files": [b.file_name for b in result.batches],
+           "rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
+           "rows_warned": result.rows_warned, "reports": result.reports}
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False, indent=2))
+        return 0
+    print(f"water capture {', '.join(out['files'])}: run {run_id}")
+    print(f"  readings landed: {result.rows_landed}; quarantined: {result.rows_rejected}; "
+          f"warnings: {result.rows_warned}")
+    for report in result.reports:
+        print(f"  validation report: {report}")
+    return 0
+
+
+def cmd_water_sections(args: argparse.Namespace) -> int:
+    from tasks import settings
+    from tasks.periods import Period
+    from tasks.standards.water import CLASS_LABELS
+    from tasks.warehouse import connect
+
+    period = Period.parse(args.period)
+    with connect(settings.load(), read_only=True) as con:
+        rows = _rows(con, "queries/water_sections", {"period": str(period), "province": args.province})
+    for r in rows:
+        r["parameter_means"] = json.loads(r["parameter_means"])
+        r["parameter_classes"] = json.loads(r["parameter_classes"])
+        r["class"] = r.pop("water_class")
+        r["class_label"] = CLASS_LABELS.get(r["class"]) if r["class"] is not None else None
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=_jsonable))
+        return 0
+    if not rows:
+        print(f"no section evaluated for {period}: capture readings first (`ecoflow run water-capture`), then "
+              f"`ecoflow run water --period {period}`")
+        return 0
+    for r in rows:
+        r["means"] = " ".join(f"{k}={v:g}" for k, v in r["parameter_means"].items()
+                              if k in ("do", "codmn", "nh3n", "tp"))
+    print(_table(rows, [("section_name", "section"), ("province", "province"), ("basin", "basin"),
+                        ("water_body", "body"), ("readings", "valid"), ("readings_all", "readings"),
+                        ("class_label", "class"), ("worst_parameters", "worst"), ("means", "means (mg/L)")]))
+    return 0
+
+
+def cmd_templates(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tasks import settings
+    from tasks.periods import Period
+    from tasks.submissions.template import write_template
+    from tasks.warehouse import connect
+
+    period = Period.parse(args.period)
+    st = settings.load()
+    with connect(st) as con:
+        rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department})
+    if not rows:
+        from tasks.errors import UsageError
+
+        raise UsageError("no department leads a submitted indicator" + (
+            f" with code {args.department!r}" if args.department else ""))
+    out = Path(args.out) if args.out else st.home / "templates" / str(period)
+    out.mkdir(parents=True, exist_ok=True)
+    by_department: dict[str, list[dict]] = {}
+    for r in rows:
+        by_department.setdefault(r["department_code"], []).append(r)
+    for code, items in by_department.items():
+        first = items[0]
+        department = {"department_code": code, "name_zh": first["department_name"],
+                      "region_code": first["region_code"], "region_name": first["region_name"],
+                      "email": first["email"]}
+        lines = [{"indicator_code": r["indicator_code"], "national_no": r["national_no"], "name_zh": r["name_zh"],
+                  "unit": r["unit"], "min_value": r["min_value"], "max_value": r["max_value"],
+                  "target_text": f"{r['comparator'].replace('>=', '≥').replace('<=', '≤')}{r['target_value']:g}"
+                  if r["target_value"] is not None else "",
+                  "last_value": r["last_value"], "last_period": r["last_period"]} for r in items]
+        path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
+        print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
+    return 0
+
+
+def cmd_inbox(args: argparse.Namespace) -> int:
+    from tasks import inbox, settings
+
+    st = settings.load()
+    outcomes = inbox.process(st, trigger="cli", settle=args.settle)
+    if args.json:
+        print(json.dumps([{**o.__dict__, "moved_to": str(o.moved_to)} for o in outcomes], ensure_ascii=False,
+                         indent=2))
+        return 0
+    if not outcomes:
+        print(f"inbox {st.inbox_dir}: nothing to ingest")
+    for o in outcomes:
+        verdict = "accepted" if o.accepted else "REJECTED"
+        print(f"{verdict}  {o.received_name}  department={o.department_code or '-'} period={o.period or '-'} "
+              f"reply={o.reply_status}")
+        if o.reason:
+            print(f"  reason: {o.reason}")
+        print(f"  moved to: {o.moved_to}")
+    return 0
+
+
+def cmd_submissions(args: argparse.Namespace) -> int:
+    from tasks import settings
+    from tasks.periods import Period
+    from tasks.warehouse import connect
+
+    period = Period.parse(args.period)
+    with connect(settings.load(), read_only=True) as con:
+        rows = _rows(con, "queries/submissions_list", {"period": str(period), "history": args.history})
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2, default=_jsonable))
+        return 0
+    if not rows:
+        print(f"no submitted values for {period}")
+        return 0
+    print(_table(rows, [("department_code", "department"), ("indicator_code", "indicator"), ("value", "value"),
+                        ("unit", "unit"), ("file_name", "file"), ("cell", "cell"), ("received_at", "received"),
+                        ("current", "current")]))
+    return 0
+
+
 def _known_region(con: Any, code: str | None) -> None:
     from tasks.errors import UsageError
 
@@ -117,6 +260,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         rows = _rows(con, "queries/indicator_values",
                      {"period": str(period), "region": args.region, "variant": None if args.all_variants
                       else args.variant})
+    for r in rows:
+        r["lineage"] = json.loads(r["lineage"]) if r["lineage"] else None
     if args.json:
         print(json.dumps([{k: _jsonable(v) for k, v in r.items()} for r in rows], ensure_ascii=False, indent=2))
         return 0
@@ -125,11 +270,11 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         r["target"] = (f"{r['target_comparator']} {r['target_value']:g}" if r["target_value"] is not None else None)
-        r["days"] = f"{r['valid_days']}/{r['calendar_days']}"
+        r["coverage"] = f"{r['coverage_valid']}/{r['coverage_expected']} {r['coverage_unit']}"
         r["value_text"] = f"{r['value']:.1f}" if r["value"] is not None else None
     print(_table(rows, [("region_code", "region"), ("region_name", "name"), ("indicator_code", "indicator"),
                         ("period_type", "period"), ("variant", "variant"), ("value_text", "value"), ("unit", "unit"),
-                        ("numerator", "numerator"), ("denominator", "denominator"), ("days", "valid days"),
+                        ("numerator", "numerator"), ("denominator", "denominator"), ("coverage", "coverage"),
                         ("coverage_ok", "coverage ok"), ("target", "target")]))
     return 0
 
@@ -215,10 +360,44 @@ def parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="fetch, validate, land, compute and alert one source for one month")
     from tasks.sources import REGISTRY
 
-    run.add_argument("source", choices=sorted(REGISTRY))
-    run.add_argument("--period", required=True, help="the month, YYYY-MM (Asia/Shanghai)")
-    run.add_argument("--json", action="store_true")
-    run.set_defaults(func=cmd_run)
+    run_sub = run.add_subparsers(dest="source", required=True, parser_class=_Parser)
+    for name in sorted(n for n in REGISTRY if n != "submissions"):
+        one = run_sub.add_parser(name, help=f"{REGISTRY[name].title}: the month"
+                                 + (" evaluated from the captured readings" if name == "water" else ""))
+        one.add_argument("--period", required=True, help="the month, YYYY-MM (Asia/Shanghai)")
+        one.add_argument("--json", action="store_true")
+        one.set_defaults(func=cmd_run)
+    cap = run_sub.add_parser("water-capture", help="one poll of the surface-water real-time feed (or a replay)")
+    cap.add_argument("--as-of", help="fetch time, e.g. 2020-05-08T16:00 (Asia/Shanghai); required with --file")
+    cap.add_argument("--file", help="replay a saved response (.json as published, or a .csv capture)")
+    cap.add_argument("--json", action="store_true")
+    cap.set_defaults(func=cmd_capture)
+
+    wat = sub.add_parser("water", help="surface-water sections")
+    wat_sub = wat.add_subparsers(dest="water_command", required=True, parser_class=_Parser)
+    sec = wat_sub.add_parser("sections", help="each section's monthly means, readings and GB 3838 class")
+    sec.add_argument("--period", required=True)
+    sec.add_argument("--province", help="e.g. 内蒙古自治区 (default: every province captured)")
+    sec.add_argument("--json", action="store_true")
+    sec.set_defaults(func=cmd_water_sections)
+
+    tpl = sub.add_parser("templates", help="write each department's .xlsx submission template for a month")
+    tpl.add_argument("--period", required=True)
+    tpl.add_argument("--department", help="one department code, e.g. 150100-lcj")
+    tpl.add_argument("--out", help="folder (default ECOFLOW_HOME/templates/YYYY-MM)")
+    tpl.set_defaults(func=cmd_templates)
+
+    inb = sub.add_parser("inbox", help="ingest the submissions waiting in the inbox now and send the replies")
+    inb.add_argument("--settle", type=float, default=0.0,
+                     help="skip files modified in the last N seconds (the DAG waits 5)")
+    inb.add_argument("--json", action="store_true")
+    inb.set_defaults(func=cmd_inbox)
+
+    sbm = sub.add_parser("submissions", help="submitted values of a month (current, or --history)")
+    sbm.add_argument("--period", required=True)
+    sbm.add_argument("--history", action="store_true", help="every accepted file's values, not only current")
+    sbm.add_argument("--json", action="store_true")
+    sbm.set_defaults(func=cmd_submissions)
 
     ind = sub.add_parser("indicators", help="indicator values of a month (month and year-to-date)")
     ind.add_argument("--period", required=True)

@@ -54,3 +54,29 @@ def compute_step(source: str, period: str, run_id: str) -> dict:
 
 def alert_step(period: str) -> dict:
     return pipeline.alert(_settings(), Period.parse(period))
+
+
+def capture_step(source: str) -> dict:
+    """One poll of a real-time feed; a delivery that cannot be used fails at once (the next poll comes anyway)."""
+    from airflow.sdk.exceptions import AirflowFailException
+
+    try:
+        run_id, result = pipeline.capture(_settings(), source, trigger="airflow")
+    except FINAL as exc:
+        raise AirflowFailException(str(exc)) from exc
+    return {"run_id": run_id, "period": result.period, "rows_landed": result.rows_landed,
+            "rows_rejected": result.rows_rejected, "rows_warned": result.rows_warned, "reports": result.reports}
+
+
+def evaluate_step(source: str, period: str) -> dict:
+    """The month of a captured source, evaluated from what the polls landed."""
+    return pipeline.evaluate(_settings(), source, Period.parse(period), trigger="airflow")
+
+
+def inbox_step() -> dict:
+    from tasks import inbox
+
+    outcomes = inbox.process(_settings(), trigger="airflow")
+    return {"files": len(outcomes), "accepted": sum(o.accepted for o in outcomes),
+            "rejected": sum(not o.accepted for o in outcomes),
+            "periods": sorted({o.period for o in outcomes if o.period})}

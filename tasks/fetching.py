@@ -11,7 +11,7 @@ from tasks import http, ledger
 from tasks.errors import ConfigError, FetchError
 from tasks.periods import Period
 from tasks.settings import Settings
-from tasks.sources.base import SourceAdapter
+from tasks.sources.base import RemoteFile, SourceAdapter
 
 
 @dataclass(frozen=True)
@@ -20,25 +20,27 @@ class FeedEndpoint:
     auth: tuple[str, str] | None = None
 
 
-def endpoint(settings: Settings) -> FeedEndpoint:
-    """ECOFLOW_AIR_FEED_URL, else the Airflow HTTP Connection named by ECOFLOW_AIR_FEED_CONN_ID.
+def endpoint(settings: Settings, source: str) -> FeedEndpoint:
+    """ECOFLOW_<SOURCE>_FEED_URL, else the Airflow HTTP Connection named by ECOFLOW_<SOURCE>_FEED_CONN_ID
+    (default `ecoflow_<source>_feed`).
 
     The connection follows HttpHook's convention: `schema` is the scheme (default https), `host` the host, or a
     whole base URL when it contains "://"; `port` and login/password (basic auth) are optional.
     """
-    if settings.air_feed_url:
-        return FeedEndpoint(settings.air_feed_url.rstrip("/"))
+    if settings.feed_urls.get(source):
+        return FeedEndpoint(settings.feed_urls[source].rstrip("/"))
     from airflow.sdk import BaseHook
     from airflow.sdk.exceptions import AirflowNotFoundException
 
+    conn_id = settings.feed_conn_ids.get(source, f"ecoflow_{source}_feed")
     try:
-        conn = BaseHook.get_connection(settings.air_feed_conn_id)
+        conn = BaseHook.get_connection(conn_id)
     except AirflowNotFoundException as exc:
-        raise ConfigError(f"no air feed configured: set ECOFLOW_AIR_FEED_URL or the Airflow connection "
-                          f"{settings.air_feed_conn_id!r}") from exc
+        raise ConfigError(f"no {source} feed configured: set ECOFLOW_{source.upper()}_FEED_URL or the Airflow "
+                          f"connection {conn_id!r}") from exc
     host = (conn.host or "").rstrip("/")
     if not host:
-        raise ConfigError(f"Airflow connection {settings.air_feed_conn_id!r} has no host")
+        raise ConfigError(f"Airflow connection {conn_id!r} has no host")
     base = host if "://" in host else f"{conn.schema or 'https'}://{host}"
     if conn.port and "://" not in host:
         base = f"{base}:{conn.port}"
@@ -48,12 +50,17 @@ def endpoint(settings: Settings) -> FeedEndpoint:
 
 def fetch_period(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: Period,
                  run_id: str, feed: FeedEndpoint) -> dict[str, int]:
-    """Download the period's files; 404 = not published (recorded as missing); exhausted retries = failure.
+    """Download the period's files (see fetch_files)."""
+    return fetch_files(con, settings, adapter, str(period), run_id, feed, adapter.files(period))
+
+
+def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
+                run_id: str, feed: FeedEndpoint, files: list[RemoteFile]) -> dict[str, int]:
+    """Download files in parallel; 404 = not published (recorded as missing); exhausted retries = failure.
 
     Every file gets a ledger row. Raises FetchError when any file could not be fetched at all, after the
     ledger and archive hold whatever did arrive, so a re-run can pick up from there.
     """
-    files = adapter.files(period)
     sess = http.session(settings.http_retries)
 
     def one(remote):  # noqa: ANN001, ANN202
@@ -67,7 +74,7 @@ def fetch_period(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     for remote, resp in results:
         archived, status, message = None, "failed", resp.error
         if resp.status == 200 and resp.content is not None:
-            archived = ledger.archive(settings, adapter.name, str(period), remote.name, resp.content)
+            archived = ledger.archive(settings, adapter.name, period, remote.name, resp.content)
             status, message = "fetched", None
         elif resp.status == 404:
             status, message = "missing", "HTTP 404: not published"
@@ -77,7 +84,7 @@ def fetch_period(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
         if status == "failed":
             failures.append(f"{remote.name}: {message}")
         ledger.record_attempt(
-            con, run_id=run_id, source=adapter.name, period=str(period), file_name=remote.name, url=resp.url,
+            con, run_id=run_id, source=adapter.name, period=period, file_name=remote.name, url=resp.url,
             status=status, http_status=resp.status, http_attempts=resp.attempts, archived=archived,
             size=len(resp.content) if resp.content is not None else None, message=message)
     if failures:

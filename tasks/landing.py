@@ -14,7 +14,7 @@ import duckdb
 import pandas as pd
 
 from tasks import ledger, validation
-from tasks.errors import EcoflowError, NothingToLand, ParseError, ValidationFailed
+from tasks.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.settings import Settings
 from tasks.sources.base import Parsed, RowIssue, SourceAdapter
 from tasks.warehouse import insert_frame, table_name, transaction
@@ -94,6 +94,23 @@ def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.Data
     insert_frame(con, "quarantine.source_lines", lines)
 
 
+_REPLACE_KEYS = ("file_name", "batch_id")
+
+
+def _replace_key(adapter: SourceAdapter) -> str:
+    """Which landed rows a new delivery replaces: the same file's (a feed), or only the same batch's (history)."""
+    key = getattr(adapter, "replace_key", "file_name")
+    if key not in _REPLACE_KEYS:
+        raise ConfigError(f"adapter {adapter.name!r}: replace_key must be one of {_REPLACE_KEYS}, not {key!r}")
+    return key
+
+
+def _bad_share_limit(adapter: SourceAdapter, settings: Settings) -> float:
+    """A feed tolerates a few bad rows (ECOFLOW_MAX_BAD_SHARE); a department's form is all or nothing (0)."""
+    own = getattr(adapter, "max_bad_share", None)
+    return settings.max_bad_share if own is None else own
+
+
 def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
              period: str) -> LandingResult:
     """Validate every archived batch of the run, then replace those files' rows (or stop, changing nothing).
@@ -125,8 +142,9 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
                                   message="period not landed: " + str(breaches[0]))
         raise breaches[0]
     with transaction(con):
-        con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND list_contains(?, file_name)",
-                    [period, [r.file_name for r in results]])
+        key = _replace_key(adapter)
+        con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND list_contains(?, {key})",
+                    [period, [getattr(r, key) for r in results]])
         con.execute(f"INSERT INTO {raw_table} SELECT * FROM landing")
         for result in results:
             ledger.update_attempt(con, result.attempt_id, status="landed")
@@ -150,15 +168,19 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
         ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
                               rows_rejected=0, rows_warned=0, message=str(exc))
         return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), exc
+    prepare = getattr(adapter, "prepare", None)
+    if prepare is not None and len(parsed.rows):
+        parsed.rows = prepare(con, parsed.rows)
     if len(parsed.rows):
         outcome = validation.validate(
             parsed.rows, suite=adapter.suite, row_key=adapter.row_key,
-            parameters=adapter.expectation_parameters(con, name), gx_root=settings.reports_dir / "gx",
+            parameters=adapter.expectation_parameters(con, name, rows=parsed.rows, period=period),
+            gx_root=settings.reports_dir / "gx",
             run_name=batch_id.replace(":", "_"))
     issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
     errors = outcome.rows("error") if outcome else set()
     warned = (outcome.rows("warning") - errors) if outcome else set()
-    bad_cells = sum(max(0, i.record.count(",") - 2) for i in parsed.issues if i.severity == "error")
+    bad_cells = sum(i.values_lost for i in parsed.issues if i.severity == "error")
     file_warnings = sum(1 for i in parsed.issues if i.severity == "warning")
     table_errors = outcome.table_errors() if outcome else []
     total = len(parsed.rows) + bad_cells
@@ -173,9 +195,10 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
     ledger.update_attempt(con, attempt["attempt_id"], status="validated", rows_in=total, rows_landed=len(good),
                           rows_rejected=bad, rows_warned=len(warned) + file_warnings,
                           report_path=str(report) if report else None)
-    if table_errors or (total and bad / total > settings.max_bad_share) or (total == 0 and bad_cells):
+    limit = _bad_share_limit(adapter, settings)
+    if table_errors or (total and bad / total > limit) or (total == 0 and bad_cells):
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
-        return result, ValidationFailed(adapter.name, period, name, bad, total, settings.max_bad_share,
+        return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
                                         top, str(report) if report else None)
     if len(good):
         insert_frame(con, "landing", adapter.landing_frame(good, batch_id=batch_id, period=period, file_name=name))

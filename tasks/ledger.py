@@ -63,6 +63,16 @@ def record_attempt(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, 
     return attempt_id
 
 
+def record_local_file(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_id: str, source: str, period: str,
+                      name: str, path: Path) -> str:
+    """A delivery that arrived as a file (a replayed response, an inbox file): archived and recorded like a fetch."""
+    content = path.read_bytes()
+    archived = archive(settings, source, period, name, content)
+    return record_attempt(con, run_id=run_id, source=source, period=period, file_name=name,
+                          url=path.resolve().as_uri(), status="fetched", http_status=None, http_attempts=0,
+                          archived=archived, size=len(content), message=None)
+
+
 _ATTEMPT_FIELDS = ("status", "rows_in", "rows_landed", "rows_rejected", "rows_warned", "report_path", "message")
 
 

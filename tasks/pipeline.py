@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
 
 import duckdb
 
-from tasks import air_compute, fetching, landing, ledger, sources
-from tasks.errors import DeliveryError, EcoflowError
-from tasks.periods import Period
+from tasks import computations, fetching, landing, ledger, sources, sql
+from tasks.errors import DeliveryError, EcoflowError, UsageError
+from tasks.periods import TZ, Period
 from tasks.settings import Settings
 from tasks.warehouse import connect
 
@@ -42,7 +44,7 @@ class RunSummary:
 def fetch(settings: Settings, source: str, period: Period, trigger: str = "cli") -> str:
     """Fetch and archive the period's files; returns the run id the next steps take."""
     adapter = sources.get(source)
-    feed = fetching.endpoint(settings)
+    feed = fetching.endpoint(settings, adapter.name)
     with connect(settings) as con:
         run_id = ledger.new_run(con, adapter.name, str(period), trigger)
         with _failing_marks(con, run_id):
@@ -68,14 +70,42 @@ def land(settings: Settings, source: str, period: Period, run_id: str) -> landin
 
 
 def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict[str, int]:
-    sources.get(source)
+    compute_period = computations.for_source(source)
     with connect(settings) as con:
         if run_id is None:
-            return air_compute.compute_period(con, period)
+            return compute_period(con, period)
         with _failing_marks(con, run_id):
-            counts = air_compute.compute_period(con, period)
+            counts = compute_period(con, period)
         ledger.finish_run(con, run_id, "computed")
     return counts
+
+
+def capture(settings: Settings, source: str, *, as_of: datetime | None = None, replay: Path | None = None,
+            trigger: str = "cli") -> tuple[str, landing.LandingResult]:
+    """One poll of a feed that publishes only its latest readings (surface water): fetch or replay, archive, land.
+
+    `as_of` is the fetch time (Asia/Shanghai); it names the archived file, sets the ledger period and gives
+    the readings their year. Replaying an archived response needs it, since the bytes carry no year.
+    """
+    adapter = sources.get(source)
+    if replay is not None and as_of is None:
+        raise UsageError("replaying a saved response needs --as-of: the fetch time gives the readings their year")
+    moment = (as_of.astimezone(TZ).replace(tzinfo=None) if as_of and as_of.tzinfo else as_of) \
+        or datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+    period = Period(moment.year, moment.month)
+    remote = adapter.poll_file(moment)
+    with connect(settings) as con:
+        run_id = ledger.new_run(con, adapter.name, str(period), trigger)
+        with _failing_marks(con, run_id):
+            if replay is None:
+                fetching.fetch_files(con, settings, adapter, str(period), run_id,
+                                     fetching.endpoint(settings, adapter.name), [remote])
+            else:
+                ledger.record_local_file(con, settings, run_id=run_id, source=adapter.name, period=str(period),
+                                         name=replay_name(remote.name, replay), path=replay)
+            result = landing.land_run(con, settings, adapter, run_id, str(period))
+        ledger.finish_run(con, run_id, "landed")
+    return run_id, result
 
 
 def alert(settings: Settings, period: Period) -> dict:
@@ -85,18 +115,46 @@ def alert(settings: Settings, period: Period) -> dict:
         return alerting.evaluate_and_send(con, settings, period)
 
 
+def evaluate(settings: Settings, source: str, period: Period, trigger: str = "cli") -> dict[str, int]:
+    """Compute a captured source's month in a run of its own (the monthly DAG's step)."""
+    with connect(settings) as con:
+        run_id = ledger.new_run(con, source, str(period), trigger)
+    return {"run_id": run_id, **compute(settings, source, period, run_id)}
+
+
+def _captures(settings: Settings, period: Period) -> int:
+    with connect(settings, read_only=True) as con:
+        return con.execute(sql.load("queries/water_captures_of_period"),
+                           {"first": period.first_day, "last": period.last_day}).fetchall()[0][0]
+
+
+def replay_name(poll_name: str, replay: Path) -> str:
+    """The archived name of a replayed file: the poll's name (fetch time) plus the file's own stem, so replays
+    of different files at the same --as-of are different deliveries, and replaying one file again replaces it."""
+    from tasks.inbox import safe_name
+
+    return f"{poll_name.rsplit('.', 1)[0]}-{safe_name(replay.stem, 60)}{replay.suffix.lower()}"
+
+
 def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -> RunSummary:
-    """The whole update for one source and month, without a scheduler (what `ecoflow run` does)."""
-    run_id = fetch(settings, source, period, trigger)
-    result = land(settings, source, period, run_id)
-    counts = compute(settings, source, period, run_id)
-    summary = RunSummary(
-        run_id=run_id, source=source, period=str(period),
-        fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
-        rows_rejected=result.rows_rejected, rows_warned=result.rows_warned,
-        reports=result.reports,
-        indicator_values=counts["indicator_values"],
-    )
+    """The whole update for one source and month, without a scheduler (what `ecoflow run` does).
+
+    A captured source (surface water) has nothing to fetch for a past month: its run evaluates what the
+    polls captured.
+    """
+    adapter = sources.get(source)
+    if getattr(adapter, "captured", False):
+        with connect(settings) as con:
+            run_id = ledger.new_run(con, adapter.name, str(period), trigger)
+        summary = RunSummary(run_id=run_id, source=source, period=str(period), fetched=_captures(settings, period))
+    else:
+        run_id = fetch(settings, source, period, trigger)
+        result = land(settings, source, period, run_id)
+        summary = RunSummary(
+            run_id=run_id, source=source, period=str(period),
+            fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
+            rows_rejected=result.rows_rejected, rows_warned=result.rows_warned, reports=result.reports)
+    summary.indicator_values = compute(settings, source, period, run_id)["indicator_values"]
     try:
         sent = alert(settings, period)
     except DeliveryError as exc:

@@ -11,19 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+FEEDS = ("air", "water", "waste")  # sources fetched over HTTP; each has its own URL or connection
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
-    air_feed_url: str | None
-    air_feed_conn_id: str
+    feed_urls: dict[str, str]      # source -> base URL (ECOFLOW_<SOURCE>_FEED_URL)
+    feed_conn_ids: dict[str, str]  # source -> Airflow HTTP connection id used when no URL is set
     smtp_conn_id: str
     bureau_email: str
     max_bad_share: float
     http_timeout: float
     http_retries: int
     fetch_workers: int
+    inbox: Path | None = None      # ECOFLOW_INBOX; default ECOFLOW_HOME/inbox
 
     @property
     def warehouse_path(self) -> Path:
@@ -45,8 +47,13 @@ class Settings:
     def logs_dir(self) -> Path:
         return self.home / "logs"
 
+    @property
+    def inbox_dir(self) -> Path:
+        return self.inbox or self.home / "inbox"
+
     def ensure_dirs(self) -> None:
-        for path in (self.home, self.archive_dir, self.reports_dir, self.outbox_dir, self.logs_dir):
+        for path in (self.home, self.archive_dir, self.reports_dir, self.outbox_dir, self.logs_dir, self.inbox_dir,
+                     self.inbox_dir / "processed", self.inbox_dir / "rejected"):
             path.mkdir(parents=True, exist_ok=True)
 
 
@@ -65,12 +72,14 @@ def load() -> Settings:
     home = Path(os.environ.get("ECOFLOW_HOME") or Path.cwd() / ".ecoflow").resolve()
     return Settings(
         home=home,
-        air_feed_url=os.environ.get("ECOFLOW_AIR_FEED_URL") or None,
-        air_feed_conn_id=os.environ.get("ECOFLOW_AIR_FEED_CONN_ID", "ecoflow_air_feed"),
+        feed_urls={s: os.environ[f"ECOFLOW_{s.upper()}_FEED_URL"] for s in FEEDS
+                   if os.environ.get(f"ECOFLOW_{s.upper()}_FEED_URL")},
+        feed_conn_ids={s: os.environ.get(f"ECOFLOW_{s.upper()}_FEED_CONN_ID", f"ecoflow_{s}_feed") for s in FEEDS},
         smtp_conn_id=os.environ.get("ECOFLOW_SMTP_CONN_ID", "ecoflow_smtp"),
         bureau_email=os.environ.get("ECOFLOW_BUREAU_EMAIL", "cjb@sthjt.nmg.example.gov.cn"),
         max_bad_share=_float("ECOFLOW_MAX_BAD_SHARE", 0.05),
         http_timeout=_float("ECOFLOW_HTTP_TIMEOUT", 30.0),
         http_retries=int(_float("ECOFLOW_HTTP_RETRIES", 3)),
         fetch_workers=int(_float("ECOFLOW_FETCH_WORKERS", 4)),
+        inbox=Path(os.environ["ECOFLOW_INBOX"]).resolve() if os.environ.get("ECOFLOW_INBOX") else None,
     )

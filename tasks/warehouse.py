@@ -120,7 +120,8 @@ def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR)
     """Replace the catalogue tables from the versioned CSV files (caller holds the transaction)."""
     run_script(con, "load/catalogue", {
         name: str(folder / f"{name}.csv")
-        for name in ("regions", "departments", "indicators", "targets", "dust_days")
+        for name in ("regions", "departments", "indicators", "targets", "dust_days", "water_sections",
+                     "water_assessment")
     })
     con.execute("DELETE FROM catalogue.stations")
     for valid_from, path in station_lists(folder / "stations"):

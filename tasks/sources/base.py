@@ -33,6 +33,7 @@ class RowIssue:
     column_name: str | None = None
     value_text: str | None = None
     severity: str = "error"     # error: the line is not landed; warning: reported only
+    values_lost: int = 1        # how many values the line held (a wide air line holds one per station)
 
 
 @dataclass
@@ -51,6 +52,7 @@ class SourceAdapter(Protocol):
     raw_table: str          # where landed rows go; replaced per period
     row_key: str            # unique row id column of the tidy frame (GX unexpected_index_column_names)
     column_key: str         # tidy column naming the source file's column a value came from (for quarantine)
+    replace_key: str        # file_name: a file's new delivery replaces its rows; batch_id: every batch is kept
 
     def files(self, period: Period) -> list[RemoteFile]:
         """Every file that makes up the period."""
@@ -58,8 +60,12 @@ class SourceAdapter(Protocol):
     def parse(self, name: str, content: bytes) -> Parsed:
         """Bytes as received -> tidy rows; raises ParseError only when the whole file is unusable."""
 
-    def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
-        """Values the suite refers to with $PARAMETER (known codes, the file's date, ...)."""
+    def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str, *, rows: pd.DataFrame | None = None,
+                               period: str | None = None) -> dict[str, Any]:
+        """Values the suite refers to with $PARAMETER (known codes, the file's date, the run's period, ...)."""
+
+    # Optional: `prepare(con, rows) -> rows` adds catalogue facts the suite checks (e.g. the expected unit), and
+    # `max_bad_share: float` overrides ECOFLOW_MAX_BAD_SHARE (0 = any error-severity finding stops the file).
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
         """Rows that passed, shaped as the columns of raw_table."""

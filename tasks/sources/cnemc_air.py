@@ -32,6 +32,7 @@ class CnemcAirAdapter:
     raw_table = "raw.cnemc_air_hourly"
     row_key = "row_id"
     column_key = "station_code"
+    replace_key = "file_name"
 
     def files(self, period: Period) -> list[RemoteFile]:
         return [RemoteFile(f"china_sites_{d:%Y%m%d}.csv", f"china_sites_{d:%Y%m%d}.csv") for d in period.days]
@@ -67,7 +68,7 @@ class CnemcAirAdapter:
                 issues.append(RowIssue(
                     number, "parse.field_count",
                     f"line has {fields} of {width} fields (cut off mid-line or malformed); row not loaded",
-                    line))
+                    line, values_lost=max(0, fields - len(HEADER_PREFIX))))
                 continue
             good_lines.append(line)
             good_numbers.append(number)
@@ -87,7 +88,8 @@ class CnemcAirAdapter:
         tidy.insert(0, "row_id", range(len(tidy)))
         return Parsed(tidy, issues, lines)
 
-    def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str) -> dict[str, Any]:
+    def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str, *, rows: pd.DataFrame | None = None,
+                               period: str | None = None) -> dict[str, Any]:
         codes = [r[0] for r in con.execute("SELECT DISTINCT station_code FROM catalogue.stations").fetchall()]
         day = name.removeprefix("china_sites_").removesuffix(".csv")
         return {"known_station_codes": codes, "file_date": [day], "types": list(TYPES)}

@@ -70,7 +70,7 @@ def test_feed_from_an_airflow_http_connection(eco_env, monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_ECOFLOW_AIR_FEED", json.dumps(
         {"conn_type": "http", "host": "feed.example.gov.cn", "schema": "https", "port": 8443,
          "login": "bureau", "password": "s3cret"}))
-    feed = fetching.endpoint(settings.load())
+    feed = fetching.endpoint(settings.load(), "air")
     assert feed.base_url == "https://feed.example.gov.cn:8443"
     assert feed.auth == ("bureau", "s3cret")
 
@@ -78,4 +78,4 @@ def test_feed_from_an_airflow_http_connection(eco_env, monkeypatch) -> None:
 def test_feed_connection_with_a_whole_base_url(eco_env, monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW_CONN_ECOFLOW_AIR_FEED", json.dumps(
         {"conn_type": "http", "host": "http://127.0.0.1:8765/cnemc/"}))
-    assert fetching.endpoint(settings.load()).base_url == "http://127.0.0.1:8765/cnemc"
+    assert fetching.endpoint(settings.load(), "air").base_url == "http://127.0.0.1:8765/cnemc"

@@ -9,9 +9,10 @@ SELECT department_code, region_code, role, name_zh, email
 FROM read_csv($departments, header = true, all_varchar = true);
 DELETE FROM catalogue.indicators;
 INSERT INTO catalogue.indicators (indicator_code, national_no, name_zh, name_en, unit, direction, lead_department,
-                                  obtained_by, evaluation_digits)
+                                  obtained_by, evaluation_digits, min_value, max_value)
 SELECT indicator_code, TRY_CAST(NULLIF(national_no, '') AS INTEGER), name_zh, name_en, unit, direction,
-       lead_department, obtained_by, CAST(evaluation_digits AS INTEGER)
+       lead_department, obtained_by, CAST(evaluation_digits AS INTEGER),
+       TRY_CAST(NULLIF(min_value, '') AS DOUBLE), TRY_CAST(NULLIF(max_value, '') AS DOUBLE)
 FROM read_csv($indicators, header = true, all_varchar = true);
 DELETE FROM catalogue.targets;
 INSERT INTO catalogue.targets
@@ -23,3 +24,15 @@ INSERT INTO catalogue.dust_days
 SELECT region_code, CAST(obs_date AS DATE), source
 FROM read_csv($dust_days, header = true, all_varchar = true,
               columns = {'region_code': 'VARCHAR', 'obs_date': 'VARCHAR', 'source': 'VARCHAR'});
+DELETE FROM catalogue.water_sections;
+INSERT INTO catalogue.water_sections
+SELECT section_code, section_name, province, basin, NULLIF(river, ''), NULLIF(region_code, ''), water_body,
+       CAST(assessed AS BOOLEAN), NULLIF(note, '')
+FROM read_csv($water_sections, header = true, all_varchar = true);
+DELETE FROM catalogue.water_assessment;
+INSERT INTO catalogue.water_assessment
+SELECT region_code, section_code, CAST(from_year AS INTEGER), TRY_CAST(NULLIF(to_year, '') AS INTEGER),
+       NULLIF(note, '')
+FROM read_csv($water_assessment, header = true, all_varchar = true,
+              columns = {'region_code': 'VARCHAR', 'section_code': 'VARCHAR', 'from_year': 'VARCHAR',
+                         'to_year': 'VARCHAR', 'note': 'VARCHAR'});

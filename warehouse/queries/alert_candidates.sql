@@ -1,6 +1,7 @@
 -- Year-to-date values of the period measured against the targets of the period's year, with routing.
 SELECT
     v.indicator_code, v.region_code, v.period, v.variant, v.value, v.valid_days, v.calendar_days,
+    v.coverage_unit, v.coverage_valid, v.coverage_expected,
     v.coverage_ok, v.rules_version, len(v.batch_ids) AS batch_count,
     t.comparator, t.target_value, t.source AS target_source,
     i.name_zh AS indicator_name, i.unit, i.direction, i.evaluation_digits,

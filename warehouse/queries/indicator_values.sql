@@ -2,7 +2,8 @@
 SELECT
     v.indicator_code, i.national_no, i.name_zh, v.region_code, r.name_zh AS region_name, v.period,
     v.period_type, v.variant, v.value, i.unit, v.numerator, v.denominator, v.valid_days, v.calendar_days,
-    v.coverage_ok, t.comparator AS target_comparator, t.target_value, v.rules_version, v.batch_ids
+    v.coverage_ok, v.coverage_unit, v.coverage_valid, v.coverage_expected, t.comparator AS target_comparator,
+    t.target_value, v.rules_version, v.batch_ids, v.notes, v.lineage
 FROM marts.indicator_values AS v
 JOIN catalogue.indicators AS i ON i.indicator_code = v.indicator_code
 LEFT JOIN catalogue.regions AS r ON r.region_code = v.region_code

@@ -1,0 +1,43 @@
+"""
+### Departmental submissions inbox (月调度)
+
+Every 10 minutes, ingests the .xlsx and .csv files departments drop into the inbox (`ECOFLOW_HOME/inbox` or
+`ECOFLOW_INBOX`): identifies department and period from the file's content, validates every cell against the
+catalogue with the `submission_values` suite, lands accepted values with department, file, sheet, cell and
+time, and replies by email with a receipt or the exact cells to fix. Files move to `processed/` or
+`rejected/`, never deleted. A corrected file replaces the department's earlier one for that period; the
+earlier values stay in history.
+
+* Files still being written (modified in the last few seconds) wait for the next run.
+* The write runs in the one-slot `warehouse` pool (DuckDB has one writer).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, dag, task
+
+from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
+
+
+@dag(
+    dag_id="submissions_inbox",
+    doc_md=__doc__,
+    schedule=CronTriggerTimetable("*/10 * * * *", timezone=TZ),
+    start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
+    catchup=False,
+    max_active_runs=1,
+    default_args={**DEFAULT_ARGS, "retry_delay": pendulum.duration(minutes=1)},
+    tags=["ecoflow", "submissions"],
+)
+def submissions_inbox() -> None:
+    @task(**WRITE, outlets=[indicators_asset("submissions")])
+    def ingest_inbox() -> dict:
+        from tasks.dag_support import inbox_step
+
+        return inbox_step()
+
+    ingest_inbox()
+
+
+submissions_inbox()

@@ -1,0 +1,55 @@
+"""
+### Monthly surface-water evaluation (GB 3838-2002)
+
+Classifies every section on the month's captured readings (mean of each parameter over valid readings, the
+worst evaluated parameter sets the class) and computes for each region's assessment list 水质优良（Ⅰ–Ⅲ类）比例
+and 劣Ⅴ类比例, month and year to date, with coverage in sections; then alerts owners.
+
+* **Scheduled runs** fire at 11:00 on the 3rd (Asia/Shanghai) and take the *previous* month.
+* **Manual runs** pass `period` (YYYY-MM) — e.g. after replaying archived captures.
+* Every writing task runs in the one-slot `warehouse` pool (DuckDB has one writer).
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
+
+from tasks.dag_factory import DEFAULT_ARGS, PERIOD_PARAM, TZ, WRITE, indicators_asset
+
+
+@dag(
+    dag_id="water_quality_monthly",
+    doc_md=__doc__,
+    schedule=CronTriggerTimetable("0 11 3 * *", timezone=TZ),
+    start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
+    catchup=False,
+    max_active_runs=1,
+    default_args=DEFAULT_ARGS,
+    params={"period": PERIOD_PARAM},
+    tags=["ecoflow", "water"],
+)
+def water_quality_monthly() -> None:
+    @task
+    def resolve_period() -> str:
+        from tasks.dag_support import period_of_run
+
+        return period_of_run(get_current_context())
+
+    @task(**WRITE, outlets=[indicators_asset("water")])
+    def evaluate(period: str) -> dict:
+        from tasks.dag_support import evaluate_step
+
+        return evaluate_step("water", period)
+
+    @task(**WRITE)
+    def alert(period: str) -> dict:
+        from tasks.dag_support import alert_step
+
+        return alert_step(period)
+
+    period = resolve_period()
+    evaluate(period) >> alert(period)
+
+
+water_quality_monthly()

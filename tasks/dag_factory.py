@@ -1,0 +1,77 @@
+"""The shape of every monthly feed DAG, so air and waste (and any later feed) share one wiring.
+
+resolve_period -> fetch -> validate_and_land -> compute (publishes the source's Asset) -> alert. Every writing
+task takes the one-slot `warehouse` pool; retries back off; failures a retry cannot mend fail at once
+(tasks.dag_support). Only Airflow and the standard library are imported here: the DAG processor parses it.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task
+
+TZ = "Asia/Shanghai"
+WRITE = {"pool": "warehouse"}
+DEFAULT_ARGS = {"owner": "ecoflow", "retries": 3, "retry_delay": pendulum.duration(minutes=5),
+                "retry_exponential_backoff": True}
+PERIOD_PARAM = Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                     description="Month to process, YYYY-MM; empty = the month before the run")
+
+
+def indicators_asset(source: str) -> Asset:
+    """The Asset a source's computation updates (the recomputation and reports schedule on these)."""
+    return Asset(name=f"ecoflow_{source}_indicators", uri=f"file:///ecoflow/warehouse/{source}_indicators")
+
+
+def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: list[str]):  # noqa: ANN201
+    """A monthly feed DAG: `cron` in Asia/Shanghai; scheduled runs take the previous month."""
+
+    @dag(
+        dag_id=dag_id,
+        doc_md=doc_md,
+        schedule=CronTriggerTimetable(cron, timezone=TZ),
+        start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
+        catchup=False,
+        max_active_runs=1,
+        default_args=DEFAULT_ARGS,
+        params={"period": PERIOD_PARAM},
+        tags=["ecoflow", *tags],
+    )
+    def monthly_feed() -> None:
+        @task
+        def resolve_period() -> str:
+            from tasks.dag_support import period_of_run
+
+            return period_of_run(get_current_context())
+
+        @task(**WRITE)
+        def fetch(period: str) -> str:
+            from tasks.dag_support import fetch_step
+
+            return fetch_step(source, period)
+
+        @task(**WRITE)
+        def validate_and_land(period: str, ingest_run: str) -> dict:
+            from tasks.dag_support import land_step
+
+            return land_step(source, period, ingest_run)
+
+        @task(**WRITE, outlets=[indicators_asset(source)])
+        def compute(period: str, ingest_run: str) -> dict:
+            from tasks.dag_support import compute_step
+
+            return compute_step(source, period, ingest_run)
+
+        @task(**WRITE)
+        def alert(period: str) -> dict:
+            from tasks.dag_support import alert_step
+
+            return alert_step(period)
+
+        period = resolve_period()
+        ingest_run = fetch(period)
+        landed = validate_and_land(period, ingest_run)
+        computed = compute(period, ingest_run)
+        landed >> computed >> alert(period)
+
+    return monthly_feed()

@@ -1,0 +1,173 @@
+"""The submissions inbox: each file dropped there is identified, validated, landed or rejected, moved, answered.
+
+One file = one delivery through the same ledger, archive, validation runner and loader as the feeds. Department
+and period come from the file's content. A file is never deleted: it moves to processed/<period>/ or rejected/
+under a safe name (arrival time, digest, cleaned original name), and every step is recorded in meta.inbox_files.
+A reply that cannot be sent stays pending and goes out on a later run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import time
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from tasks import ledger, receipts, sources, sql
+from tasks.errors import EcoflowError, ParseError, ValidationFailed
+from tasks.periods import TZ, Period
+from tasks.settings import Settings
+from tasks.warehouse import connect
+
+SOURCE = "submissions"
+SUFFIXES = (".xlsx", ".csv")
+#: Editors' lock and temp files: not deliveries (Excel ~$x.xlsx, LibreOffice .~lock.x#, partial copies).
+_IGNORED = re.compile(r"^(~\$|\.~lock\.|\.)|\.(part|tmp|crdownload)$", re.IGNORECASE)
+SETTLE_SECONDS = float(os.environ.get("ECOFLOW_INBOX_SETTLE_SECONDS", "5"))
+
+
+@dataclass
+class InboxOutcome:
+    received_name: str
+    accepted: bool
+    department_code: str | None
+    period: str | None
+    moved_to: Path
+    reason: str | None = None
+    run_id: str | None = None
+    batch_id: str | None = None
+    reply_status: str = "none"
+    reply_to: list[str] = field(default_factory=list)
+
+
+def safe_name(name: str, limit: int = 80) -> str:
+    """A file name that cannot escape a folder or confuse a shell: letters (any script), digits, . _ - only."""
+    base = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
+    cleaned = re.sub(r"[^\w.\-]+", "_", base, flags=re.UNICODE).strip("._") or "file"
+    stem, dot, suffix = cleaned.rpartition(".")
+    if dot and len(suffix) <= 5:
+        return stem[: limit - len(suffix) - 1] + "." + suffix
+    return cleaned[:limit]
+
+
+def pending_files(settings: Settings, settle: float = SETTLE_SECONDS) -> list[Path]:
+    """Files waiting in the inbox, oldest first (a correction dropped after its original lands after it)."""
+    folder = settings.inbox_dir
+    if not folder.is_dir():
+        return []
+    now = time.time()
+    found = [p for p in folder.iterdir()
+             if p.is_file() and not p.is_symlink() and not _IGNORED.search(p.name)
+             and now - p.stat().st_mtime >= settle]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SECONDS) -> list[InboxOutcome]:
+    """Ingest every settled file in the inbox, then send the replies still pending (from this run or earlier)."""
+    settings.ensure_dirs()
+    outcomes = [process_file(settings, path, trigger) for path in pending_files(settings, settle)]
+    with connect(settings) as con:
+        sent = receipts.deliver_pending(con, settings)
+    for outcome in outcomes:
+        outcome.reply_status = sent.get(outcome.received_name, outcome.reply_status)
+    return outcomes
+
+
+def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
+    """One file: identify -> (run, archive, validate, land, compute) -> move -> record -> reply queued."""
+    from tasks.submissions.reader import read_submission
+
+    content = path.read_bytes()
+    received = datetime.now(UTC)
+    digest = hashlib.sha256(content).hexdigest()
+    department = period = reason = run_id = batch_id = None
+    accepted = False
+    if path.suffix.lower() not in SUFFIXES:
+        reason = f"unsupported file type {path.suffix or '(none)'!r}: send the .xlsx template or a .csv export"
+    else:
+        try:
+            found = read_submission(path.name, content)
+            department, period = found.department_code, found.period
+            reason = _identification_problem(settings, department, period)
+        except ParseError as exc:
+            reason = str(exc)
+    if reason is None:
+        run_id, batch_id, reason = _land(settings, path, department, period, trigger)
+        accepted = reason is None
+    moved = _move(settings, path, received, digest, accepted, period)
+    with connect(settings) as con:
+        if not accepted and batch_id is None:  # never identified or never archived: keep the bytes anyway
+            ledger.archive(settings, SOURCE, "unidentified", path.name, content)
+        con.execute(sql.load("queries/inbox_record"), {
+            "file_id": uuid.uuid4().hex, "received_name": path.name, "sha256": digest, "size": len(content),
+            "received_at": received, "department_code": department, "period": period, "run_id": run_id,
+            "batch_id": batch_id, "outcome": "accepted" if accepted else "rejected", "reason": reason,
+            "moved_to": str(moved)})
+    return InboxOutcome(path.name, accepted, department, period, moved, reason, run_id, batch_id, "pending")
+
+
+def _identification_problem(settings: Settings, department: str | None, period: str | None) -> str | None:
+    if not department:
+        return "no 部门编码 (department code) found in the file"
+    try:
+        Period.parse(period or "")
+    except EcoflowError:
+        return f"期别 (period) {period!r} is not a month in the form YYYY-MM"
+    with connect(settings) as con:
+        known = con.execute("SELECT 1 FROM catalogue.departments WHERE department_code = ?", [department]).fetchall()
+    if not known:
+        return f"unknown department code {department!r} (not in warehouse/catalogue/departments.csv)"
+    return None
+
+
+def _land(settings: Settings, path: Path, department: str, period: str,
+          trigger: str) -> tuple[str, str | None, str | None]:
+    """Archive and land through the shared loader; returns (run id, batch id, rejection reason or None)."""
+    from tasks import pipeline
+
+    sources.get(SOURCE)
+    with connect(settings) as con:
+        run_id = ledger.new_run(con, SOURCE, period, trigger)
+        attempt = ledger.record_local_file(con, settings, run_id=run_id, source=SOURCE, period=period,
+                                           name=path.name, path=path)
+        batch_id = _batch_of(con, attempt)
+    try:
+        pipeline.land(settings, SOURCE, Period.parse(period), run_id)
+    except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
+        return run_id, batch_id, _reject_reason(exc)
+    pipeline.compute(settings, SOURCE, Period.parse(period), run_id)
+    return run_id, batch_id, None
+
+
+def _batch_of(con: duckdb.DuckDBPyConnection, attempt_id: str) -> str:
+    return con.execute("SELECT batch_id FROM meta.batches WHERE attempt_id = ?", [attempt_id]).fetchall()[0][0]
+
+
+def _reject_reason(exc: EcoflowError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return f"{exc.bad} cell(s) fail the checks; nothing from this file was taken — correct them and send it again"
+    return str(exc)
+
+
+def _move(settings: Settings, path: Path, received: datetime, digest: str, accepted: bool,
+          period: str | None) -> Path:
+    """Out of the inbox, never overwriting: processed/<period>/ or rejected/, with time and digest in the name."""
+    folder = settings.inbox_dir / ("processed" if accepted else "rejected")
+    if accepted and period:
+        folder = folder / period
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = received.astimezone(TZ).strftime("%Y%m%dT%H%M%S")
+    target = folder / f"{stamp}-{digest[:8]}-{safe_name(path.name)}"
+    n = 1
+    while target.exists():
+        target = target.with_name(f"{stamp}-{digest[:8]}-{n}-{safe_name(path.name)}")
+        n += 1
+    os.replace(path, target)
+    return target

@@ -1,0 +1,30 @@
+-- Each section's month ($first .. $last, local time): distinct readings, valid readings (站点情况 正常) and the
+-- mean of every parameter over valid numeric values, summed in DECIMAL so reruns give identical means.
+WITH readings AS (
+    SELECT * FROM staging.stg_water__readings
+    WHERE obs_time >= CAST($first AS TIMESTAMP) AND obs_time < CAST($last AS TIMESTAMP) + INTERVAL 1 DAY
+),
+counts AS (
+    SELECT province, basin, section_name,
+           count(DISTINCT obs_time) AS readings_all,
+           count(DISTINCT obs_time) FILTER (WHERE site_status = '正常') AS readings,
+           list(DISTINCT batch_id ORDER BY batch_id) AS batch_ids
+    FROM readings
+    GROUP BY ALL
+),
+means AS (
+    SELECT province, basin, section_name, parameter,
+           CAST(avg(CAST(value AS DECIMAL(18, 6))) AS DOUBLE) AS mean_value,
+           count(*) AS n
+    FROM readings
+    WHERE site_status = '正常' AND flag = 'value' AND value IS NOT NULL
+    GROUP BY ALL
+)
+SELECT c.province, c.basin, c.section_name, c.readings_all, c.readings, c.batch_ids,
+       s.section_code, coalesce(s.water_body, 'river') AS water_body, s.section_code IS NULL AS uncatalogued,
+       m.parameter, m.mean_value, m.n
+FROM counts AS c
+LEFT JOIN means AS m USING (province, basin, section_name)
+LEFT JOIN catalogue.water_sections AS s
+  ON s.province = c.province AND s.basin = c.basin AND s.section_name = c.section_name
+ORDER BY c.province, c.basin, c.section_name, m.parameter;

@@ -1,0 +1,6 @@
+-- The submitted indicators a department leads (by its role): what its template lists and its files may hold.
+SELECT i.indicator_code, i.unit, i.min_value, i.max_value, i.name_zh
+FROM catalogue.indicators AS i
+JOIN catalogue.departments AS d ON d.role = i.lead_department
+WHERE d.department_code = $department AND i.obtained_by = 'submitted'
+ORDER BY i.indicator_code;
