@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tasks import mailer, sql
 from tasks.errors import DeliveryError
@@ -29,7 +29,8 @@ _COMPARATOR_ZH = {">=": "≥", "<=": "≤"}
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined, autoescape=True)
+    return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html.j2"]))
 
 
 def misses(comparator: str, value: float | None, target: float, digits: int | None = None) -> bool:

@@ -28,8 +28,10 @@ from tasks.warehouse import connect
 
 SOURCE = "submissions"
 SUFFIXES = (".xlsx", ".csv")
-#: Editors' lock and temp files: not deliveries (Excel ~$x.xlsx, LibreOffice .~lock.x#, partial copies).
-_IGNORED = re.compile(r"^(~\$|\.~lock\.|\.)|\.(part|tmp|crdownload)$", re.IGNORECASE)
+#: Editors' lock and temp files and desktop clutter: not deliveries (Excel ~$x.xlsx, LibreOffice .~lock.x#,
+#: partial copies, .DS_Store, Thumbs.db). Any other name, however odd, is processed.
+_IGNORED = re.compile(r"^(~\$|\.~lock\.)|\.(part|tmp|crdownload)$|^(\.DS_Store|Thumbs\.db|desktop\.ini)$",
+                      re.IGNORECASE)
 SETTLE_SECONDS = float(os.environ.get("ECOFLOW_INBOX_SETTLE_SECONDS", "5"))
 
 
@@ -152,7 +154,7 @@ def _batch_of(con: duckdb.DuckDBPyConnection, attempt_id: str) -> str:
 
 def _reject_reason(exc: EcoflowError) -> str:
     if isinstance(exc, ValidationFailed):
-        return f"{exc.bad} cell(s) fail the checks; nothing from this file was taken — correct them and send it again"
+        return f"{exc.bad} 个单元格未通过校验，本文件数据均未入库（{exc.bad} cell(s) fail the checks; nothing taken）"
     return str(exc)
 
 

@@ -8,7 +8,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tasks import mailer, sql
 from tasks.errors import DeliveryError
@@ -42,13 +42,14 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, sender
     for f in findings:
         f["rule_zh"] = _RULE_ZH.get(f["rule"], f["rule"])
     ctx = {
-        **item, "values": values,
+        **item, "taken": values,
         "errors": [f for f in findings if f["severity"] == "error"],
         "warnings": [f for f in findings if f["severity"] == "warning"],
         "changed": [v for v in values if v["previous_value"] is not None and v["previous_value"] != v["value"]],
         "received_local": item["received_at"].astimezone(TZ).strftime("%Y-%m-%d %H:%M"),
     }
-    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined, autoescape=True)
+    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html.j2"]))
     subject = env.get_template("receipt.subject.j2").render(r=ctx).strip()
     msg = EmailMessage()
     msg["Subject"] = subject

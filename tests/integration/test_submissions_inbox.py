@@ -1,0 +1,222 @@
+"""The submissions inbox end to end: templates filled the way departments fill them, GBK CSV exports, wrong
+cells, duplicates, a corrected resubmission, an unknown department, odd file names, and replies through a
+real SMTP server on loopback (including one that is down, then back).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from demo.smtp_sink import SmtpSink, free_port
+from tasks import inbox, settings
+from tasks.cli import main as ecoflow
+
+PERIOD = "2025-03"
+LCJ, ZJJ = "150100-lcj", "150100-zjj"
+BUREAU = "bureau-inbox@ecoflow-test.example.gov.cn"
+CSV_HEADER = "部门编码,期别,指标代码,指标名称,单位,本期值,备注\n"
+
+
+@pytest.fixture
+def home(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("ECOFLOW_BUREAU_EMAIL", BUREAU)
+    assert ecoflow(["templates", "--period", PERIOD, "--out", str(eco_env / "templates")]) == 0
+    return eco_env
+
+
+def template(home: Path, department: str = LCJ) -> Path:
+    return home / "templates" / f"{department}_{PERIOD}.xlsx"
+
+
+def fill(home: Path, name: str, value: object, department: str = LCJ, cell: str = "G7") -> Path:
+    wb = openpyxl.load_workbook(template(home, department))
+    wb["月调度"][cell] = value
+    target = settings.load().inbox_dir / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target
+
+
+def drop_csv(name: str, rows: list[str], encoding: str = "utf-8") -> Path:
+    target = settings.load().inbox_dir / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes((CSV_HEADER + "".join(r + "\n" for r in rows)).encode(encoding))
+    return target
+
+
+def process() -> list[inbox.InboxOutcome]:
+    return inbox.process(settings.load(), trigger="test", settle=0)
+
+
+def query(sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(settings.load().warehouse_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def current(indicator: str) -> list[tuple]:
+    return query("SELECT value, cell, file_name FROM staging.stg_submissions__current WHERE indicator_code = ? "
+                 "AND period = ?", [indicator, PERIOD])
+
+
+def mails(sink: SmtpSink) -> list:
+    return [message_from_bytes(m, policy=policy.default) if isinstance(m, bytes) else m for m in sink.messages]
+
+
+def body(msg) -> str:  # noqa: ANN001
+    return msg.get_body(("plain",)).get_content()
+
+
+def test_a_filled_template_is_accepted_landed_with_its_cell_and_receipted(home: Path, smtp_sink) -> None:
+    fill(home, "林草局 3月 报送.xlsx", 36.4)
+    [outcome] = process()
+    assert outcome.accepted and outcome.department_code == LCJ and outcome.period == PERIOD
+    assert outcome.moved_to.parent == settings.load().inbox_dir / "processed" / PERIOD
+    assert current("forest_grass_coverage") == [(36.4, "G7", "林草局 3月 报送.xlsx")]
+    rows = query("SELECT sheet, cell, department_code FROM raw.submission_values")
+    assert rows == [("月调度", "G7", LCJ)]
+    [msg] = mails(smtp_sink)
+    assert msg["To"] == "lcj@huhhot.example.gov.cn" and msg["Cc"] == BUREAU
+    assert "已接收" in msg["Subject"]
+    assert "forest_grass_coverage" in body(msg) and "36.4" in body(msg) and "G7" in body(msg)
+
+
+def test_submitted_values_appear_in_indicators_with_their_lineage(home: Path, capsys) -> None:
+    fill(home, "lcj.xlsx", 36.4)
+    process()
+    capsys.readouterr()
+    assert ecoflow(["indicators", "--period", PERIOD, "--region", "150100", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    [row] = [r for r in rows if r["indicator_code"] == "forest_grass_coverage"]
+    assert row["value"] == 36.4 and row["period_type"] == "submitted" and row["target_value"] == 35
+    assert row["national_no"] == 10 and row["coverage_ok"] is True
+    assert row["lineage"]["department_code"] == LCJ and row["lineage"]["cell"] == "G7"
+    assert row["lineage"]["file_name"] == "lcj.xlsx" and row["lineage"]["sheet"] == "月调度"
+    assert row["batch_ids"] and row["batch_ids"][0].startswith("submissions:lcj.xlsx:")
+
+
+def test_a_gbk_csv_export_is_read_and_accepted(home: Path) -> None:
+    drop_csv("住建局 3月.csv", [f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,52.3,"], "gbk")
+    [outcome] = process()
+    assert outcome.accepted, outcome.reason
+    assert current("green_building_share") == [(52.3, "F2", "住建局 3月.csv")]
+
+
+def test_wrong_cells_reject_the_whole_file_and_the_reply_names_each_cell(home: Path, smtp_sink) -> None:
+    drop_csv("zjj.csv", [f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,135,",
+                         f"{ZJJ},{PERIOD},public_transport_share,公共交通出行分担率,%,60,"])
+    fill(home, "lcj.xlsx", "约35")
+    outcomes = process()
+    assert [o.accepted for o in outcomes] == [False, False]
+    assert all(o.moved_to.parent == settings.load().inbox_dir / "rejected" for o in outcomes)
+    assert query("SELECT count(*) FROM raw.submission_values") == [(0,)]
+    findings = query("SELECT file_name, column_name, value_text, rule FROM quarantine.row_issues "
+                     "WHERE severity = 'error' ORDER BY file_name, column_name")
+    assert ("zjj.csv", "F2", "135", "submission.range") in findings
+    # public_transport_share is led by 交通运输局, not 住建局: not this department's indicator
+    assert ("zjj.csv", "F3", "60", "submission.unknown_indicator") in findings
+    assert ("lcj.xlsx", "G7", "约35", "submission.not_numeric") in findings
+    by_to = {m["To"]: m for m in mails(smtp_sink)}
+    text = body(by_to["zjj@huhhot.example.gov.cn"])
+    assert "退回" in by_to["zjj@huhhot.example.gov.cn"]["Subject"]
+    assert "单元格 F2" in text and "超出合理范围" in text and "单元格 F3" in text
+    assert "单元格 G7" in body(by_to["lcj@huhhot.example.gov.cn"])
+
+
+def test_duplicates_of_one_indicator_hold_back_every_copy(home: Path) -> None:
+    drop_csv("zjj.csv", [f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,52.3,",
+                         f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,53,"], "gbk")
+    [outcome] = process()
+    assert not outcome.accepted
+    cells = query("SELECT column_name FROM quarantine.row_issues WHERE rule = 'submission.duplicate' ORDER BY 1")
+    assert cells == [("F2",), ("F3",)]
+
+
+def test_a_corrected_resubmission_replaces_the_value_and_keeps_the_history(home: Path, smtp_sink) -> None:
+    fill(home, "first.xlsx", 36.4)
+    process()
+    fill(home, "corrected.xlsx", 37.1)
+    process()
+    assert current("forest_grass_coverage") == [(37.1, "G7", "corrected.xlsx")]
+    history = query("SELECT file_name, value FROM raw.submission_values ORDER BY received_at")
+    assert history == [("first.xlsx", 36.4), ("corrected.xlsx", 37.1)]
+    assert query("SELECT value FROM marts.indicator_values WHERE indicator_code = 'forest_grass_coverage'") \
+        == [(37.1,)]
+    receipt = body(mails(smtp_sink)[-1])
+    assert "更正前为 36.4" in receipt and "first.xlsx" in receipt
+
+
+def test_a_rejected_correction_leaves_the_accepted_value_in_place(home: Path) -> None:
+    fill(home, "first.xlsx", 36.4)
+    process()
+    fill(home, "bad.xlsx", 136.4)
+    [outcome] = process()
+    assert not outcome.accepted
+    assert current("forest_grass_coverage") == [(36.4, "G7", "first.xlsx")]
+
+
+def test_a_file_for_an_unknown_department_goes_back_to_the_bureau(home: Path, smtp_sink) -> None:
+    drop_csv("unknown.csv", [f"150100-xyz,{PERIOD},forest_grass_coverage,林草覆盖率,%,36,"])
+    [outcome] = process()
+    assert not outcome.accepted and "150100-xyz" in outcome.reason
+    [msg] = mails(smtp_sink)
+    assert msg["To"] == BUREAU and msg["Cc"] is None
+    assert "未识别部门" in msg["Subject"] and "150100-xyz" in body(msg)
+    archived = list((settings.load().archive_dir / "submissions" / "unidentified").iterdir())
+    assert len(archived) == 1  # nothing lost: the bytes are archived even though nothing was landed
+
+
+@pytest.mark.parametrize("name", ["..报送 (最终版).xlsx", "呼和浩特 林草局 ＃3.xlsx", "a;rm -rf x.xlsx"])
+def test_odd_file_names_are_safe_and_the_file_is_moved_never_deleted(home: Path, name: str) -> None:
+    dropped = fill(home, name, 36.4)
+    digest = hashlib.sha256(dropped.read_bytes()).hexdigest()
+    [outcome] = process()
+    assert outcome.accepted, outcome.reason
+    moved = outcome.moved_to
+    assert moved.is_file() and moved.parent == settings.load().inbox_dir / "processed" / PERIOD
+    assert hashlib.sha256(moved.read_bytes()).hexdigest() == digest
+    assert not moved.name.startswith(".") and ";" not in moved.name and " " not in moved.name
+    assert not dropped.exists()
+
+
+def test_unsupported_files_and_editor_lock_files(home: Path) -> None:
+    inbox_dir = settings.load().inbox_dir
+    inbox_dir.mkdir(parents=True, exist_ok=True)
+    (inbox_dir / "old format.xls").write_bytes(b"\xd0\xcf\x11\xe0 not really")
+    (inbox_dir / "~$lcj.xlsx").write_bytes(b"lock")
+    outcomes = process()
+    assert [(o.received_name, o.accepted) for o in outcomes] == [("old format.xls", False)]
+    assert "unsupported file type" in outcomes[0].reason
+    assert (inbox_dir / "~$lcj.xlsx").exists()  # an Excel lock file is not a delivery: left alone
+
+
+def test_the_same_file_twice_changes_nothing(home: Path) -> None:
+    fill(home, "lcj.xlsx", 36.4)
+    process()
+    before = query("SELECT indicator_code, region_code, value, coverage_ok FROM marts.indicator_values")
+    fill(home, "lcj.xlsx", 36.4)
+    [outcome] = process()
+    assert outcome.accepted
+    assert query("SELECT indicator_code, region_code, value, coverage_ok FROM marts.indicator_values") == before
+    assert query("SELECT count(*) FROM staging.stg_submissions__current") == [(1,)]
+
+
+def test_smtp_down_keeps_the_reply_pending_then_sends_it_once(home: Path, monkeypatch, tmp_path: Path) -> None:
+    port = free_port()
+    monkeypatch.setenv("AIRFLOW_CONN_ECOFLOW_SMTP", f"smtp://127.0.0.1:{port}?disable_ssl=true&disable_tls=true"
+                       "&from_email=ecoflow%40example.gov.cn&timeout=2")
+    fill(home, "lcj.xlsx", 36.4)
+    [outcome] = process()
+    assert outcome.accepted and outcome.reply_status == "failed"
+    assert query("SELECT reply_status FROM meta.inbox_files") == [("failed",)]
+    with SmtpSink(tmp_path / "later", port=port) as sink:
+        assert process() == []            # nothing new in the inbox; the queued reply goes out
+        assert process() == []
+        assert len(sink.messages) == 1
+    assert query("SELECT reply_status FROM meta.inbox_files") == [("sent",)]
