@@ -15,7 +15,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
-from tasks.dag_factory import DEFAULT_ARGS, PERIOD_PARAM, TZ, WRITE, indicators_asset
+from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
 
 
 @dag(
@@ -26,7 +26,7 @@ from tasks.dag_factory import DEFAULT_ARGS, PERIOD_PARAM, TZ, WRITE, indicators_
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
-    params={"period": PERIOD_PARAM},
+    params={"period": period_param()},
     tags=["ecoflow", "water"],
 )
 def water_quality_monthly() -> None:

@@ -14,8 +14,10 @@ TZ = "Asia/Shanghai"
 WRITE = {"pool": "warehouse"}
 DEFAULT_ARGS = {"owner": "ecoflow", "retries": 3, "retry_delay": pendulum.duration(minutes=5),
                 "retry_exponential_backoff": True}
-PERIOD_PARAM = Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                     description="Month to process, YYYY-MM; empty = the month before the run")
+def period_param() -> Param:
+    """A fresh Param per DAG (a Param object keeps the value it last resolved; sharing one would leak it)."""
+    return Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
+                 description="Month to process, YYYY-MM; empty = the month before the run")
 
 
 def indicators_asset(source: str) -> Asset:
@@ -34,7 +36,7 @@ def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: 
         catchup=False,
         max_active_runs=1,
         default_args=DEFAULT_ARGS,
-        params={"period": PERIOD_PARAM},
+        params={"period": period_param()},
         tags=["ecoflow", *tags],
     )
     def monthly_feed() -> None:

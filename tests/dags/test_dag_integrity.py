@@ -1,4 +1,4 @@
-"""DAG integrity: the DAG folder imports cleanly and air_quality_monthly is wired as the operations need it.
+"""DAG integrity: the DAG folder imports cleanly and every DAG is wired as the operations need it.
 
 Parsed with Airflow's own DagBag (no metadata database needed), under a throw-away AIRFLOW_HOME.
 """
@@ -12,16 +12,33 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
-DAG_FILE = DAGS / "air_quality_monthly.py"
-DAG_ID = "air_quality_monthly"
-WRITING_TASKS = ("fetch", "validate_and_land", "compute", "alert")
-ALL_TASKS = ("resolve_period", *WRITING_TASKS)
+FACTORY = ROOT / "tasks" / "dag_factory.py"
 HEAVY = ("pandas", "duckdb", "great_expectations")
+MONTHLY_FEED = ("resolve_period", "fetch", "validate_and_land", "compute", "alert")
+
+
+class Spec(NamedTuple):
+    tasks: tuple[str, ...]
+    writing: tuple[str, ...]      # must take the one-slot warehouse pool
+    cron: str
+    period_param: bool
+    publishes: str                # the task with an Asset outlet
+
+
+SPECS = {
+    "air_quality_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 3 * *", True, "compute"),
+    "waste_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 10 * *", True, "compute"),
+    "water_realtime_capture": Spec(("capture",), ("capture",), "5 */4 * * *", False, "capture"),
+    "water_quality_monthly": Spec(("resolve_period", "evaluate", "alert"), ("evaluate", "alert"), "0 11 3 * *",
+                                  True, "evaluate"),
+    "submissions_inbox": Spec(("ingest_inbox",), ("ingest_inbox",), "*/10 * * * *", False, "ingest_inbox"),
+}
 
 
 def _airflow_env(home: Path) -> dict[str, str]:
@@ -39,46 +56,50 @@ def dagbag(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         yield DagBag(dag_folder=str(DAGS), known_pools={"default_pool", "warehouse"})
 
 
-@pytest.fixture(scope="module")
-def dag(dagbag):
-    assert DAG_ID in dagbag.dags, f"{DAG_ID} not found; DAGs: {sorted(dagbag.dags)}"
-    return dagbag.dags[DAG_ID]
-
-
-def test_no_import_errors(dagbag) -> None:
+def test_no_import_errors_and_exactly_these_dags(dagbag) -> None:
     assert dagbag.import_errors == {}
+    assert sorted(dagbag.dags) == sorted(SPECS)
 
 
-def test_the_dag_exists_with_its_tasks(dag) -> None:
-    assert sorted(t.task_id for t in dag.tasks) == sorted(ALL_TASKS)
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_each_dag_has_its_tasks(dagbag, dag_id: str) -> None:
+    assert sorted(t.task_id for t in dagbag.dags[dag_id].tasks) == sorted(SPECS[dag_id].tasks)
 
 
-def test_catchup_is_false_and_set_explicitly(dag) -> None:
-    assert dag.catchup is False
-    tree = ast.parse(DAG_FILE.read_text(encoding="utf-8"))
-    explicit = [kw for node in ast.walk(tree) if isinstance(node, ast.Call)
-                for kw in node.keywords if kw.arg == "catchup"]
-    assert len(explicit) == 1
-    assert isinstance(explicit[0].value, ast.Constant) and explicit[0].value.value is False
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_catchup_is_false_and_one_run_at_a_time(dagbag, dag_id: str) -> None:
+    assert dagbag.dags[dag_id].catchup is False
+    assert dagbag.dags[dag_id].max_active_runs == 1
 
 
-@pytest.mark.parametrize("task_id", ALL_TASKS)
-def test_every_task_has_retries_and_an_owner(dag, task_id: str) -> None:
-    task = dag.get_task(task_id)
-    assert task.retries >= 1
-    assert task.owner and task.owner != "airflow"  # "airflow" is Airflow's default: nobody set it
+def test_catchup_is_set_explicitly_wherever_a_dag_is_declared() -> None:
+    for path in [FACTORY, *DAGS.glob("*.py")]:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        dag_calls = [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+                     and getattr(node.func, "id", None) == "dag"]
+        for call in dag_calls:
+            [kw] = [k for k in call.keywords if k.arg == "catchup"]
+            assert isinstance(kw.value, ast.Constant) and kw.value.value is False, path
 
 
-@pytest.mark.parametrize("task_id", WRITING_TASKS)
-def test_writing_tasks_take_the_warehouse_pool(dag, task_id: str) -> None:
-    assert dag.get_task(task_id).pool == "warehouse"
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_every_task_has_retries_and_an_owner(dagbag, dag_id: str) -> None:
+    for task in dagbag.dags[dag_id].tasks:
+        assert task.retries >= 1, task.task_id
+        assert task.owner and task.owner != "airflow"  # "airflow" is Airflow's default: nobody set it
 
 
-def test_period_param_exists_and_is_validated(dag) -> None:
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_writing_tasks_take_the_warehouse_pool(dagbag, dag_id: str) -> None:
+    for task_id in SPECS[dag_id].writing:
+        assert dagbag.dags[dag_id].get_task(task_id).pool == "warehouse", task_id
+
+
+@pytest.mark.parametrize("dag_id", [d for d, s in SPECS.items() if s.period_param])
+def test_period_param_exists_and_is_validated(dagbag, dag_id: str) -> None:
     from airflow.sdk.exceptions import ParamValidationError
 
-    assert "period" in dag.params
-    param = dag.params.get_param("period")
+    param = dagbag.dags[dag_id].params.get_param("period")
     assert param.value is None  # empty = the month before the scheduled run
     assert param.resolve("2019-01") == "2019-01"
     for bad in ("2019-13", "2019-1", "19-01"):
@@ -86,30 +107,37 @@ def test_period_param_exists_and_is_validated(dag) -> None:
             param.resolve(bad)
 
 
-def test_compute_declares_an_asset_outlet(dag) -> None:
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_the_publishing_task_declares_an_asset_outlet(dagbag, dag_id: str) -> None:
     from airflow.sdk import Asset
 
-    outlets = dag.get_task("compute").outlets
+    outlets = dagbag.dags[dag_id].get_task(SPECS[dag_id].publishes).outlets
     assert outlets and all(isinstance(o, Asset) for o in outlets)
 
 
-def test_schedule_is_the_3rd_at_10_in_shanghai(dag) -> None:
-    timetable = dag.timetable
+def test_assets_are_distinct_per_dag(dagbag) -> None:
+    names = [o.name for dag_id, spec in SPECS.items() for o in dagbag.dags[dag_id].get_task(spec.publishes).outlets]
+    assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_schedule_is_a_cron_in_shanghai(dagbag, dag_id: str) -> None:
+    timetable = dagbag.dags[dag_id].timetable
     assert type(timetable).__name__ == "CronTriggerTimetable"
-    assert timetable.expression == "0 10 3 * *"
+    assert timetable.expression == SPECS[dag_id].cron
     assert str(timetable.timezone) == "Asia/Shanghai"
-    assert dag.max_active_runs == 1
 
 
-def test_dag_file_has_no_heavy_imports_at_module_level() -> None:
-    tree = ast.parse(DAG_FILE.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("path", sorted(DAGS.glob("*.py")) + [FACTORY], ids=lambda p: p.name)
+def test_dag_files_have_no_heavy_imports_at_module_level(path: Path) -> None:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
     top = []
     for node in tree.body:
         if isinstance(node, ast.Import):
             top += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             top.append(node.module or "")
-    roots = {name.split(".")[0] for name in top}
+    roots = {name.split(".")[0] for name in top if name != "tasks.dag_factory"}  # the factory imports Airflow only
     assert not roots & {*HEAVY, "tasks"}, f"module-level imports: {sorted(top)}"
 
 
