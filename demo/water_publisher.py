@@ -340,9 +340,9 @@ class WaterPublisher:
         return HTTPStatus.OK, self.render(), JSON_TYPE
 
     def describe(self) -> str:
-        clock = f"{self._clock:%Y-%m-%d %H:%M}" if self._clock is not None else "the wall clock"
+        clock = f"set to {self._clock:%Y-%m-%d %H:%M}" if self._clock is not None else "following the wall clock"
         first, last = self._sources.capture_days
-        return (f"{NAME}: Asia/Shanghai clock {clock} ({self.source()} now); real snapshot on "
+        return (f"{NAME}: clock (Asia/Shanghai) {clock}, answering from the {self.source()} source; real snapshot on "
                 f"{self._sources.snapshot_day}, real captures {first}…{last}, generated readings of "
                 f"{len(self.sections)} sections otherwise")
 

@@ -80,7 +80,7 @@ def test_run_prints_the_summary_and_exits_0(landed: Landed) -> None:
     assert out.startswith(f"air {PERIOD}: run air-{PERIOD}-")
     assert "files landed: 2; not published (404): 29 (" in out
     assert D2 in out
-    assert f"station values landed: {raw_rows}; quarantined: {rejected};" in out
+    assert f"values landed: {raw_rows}; quarantined: {rejected};" in out
     assert f"indicator values written: {values}" in out
     assert "alerts sent: 0; pending: 0" in out
 

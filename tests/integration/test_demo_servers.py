@@ -6,7 +6,9 @@ those tests would pass against a fiction. Real sockets throughout (loopback), no
 
 from __future__ import annotations
 
+import csv
 import io
+import json
 import os
 import re
 import signal
@@ -14,7 +16,8 @@ import smtplib
 import subprocess
 import sys
 import time
-from datetime import date, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,14 +26,22 @@ import pandas as pd
 import pytest
 import requests
 
-from demo import synth
+from demo import synth, waste_samples
 from demo.feed_server import FeedServer, yesterday_shanghai
 from demo.smtp_sink import SmtpSink
+from demo.waste_publisher import WastePublisher
+from demo.water_publisher import THEAD, WaterPublisher, snapshots
+from tasks.sources.cnemc_water import CnemcWaterAdapter
+from tasks.standards.water import CLASS_LABELS, section_class
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "demo" / "data" / "cnemc_air"
 IM_DIR = DATA / "inner_mongolia_2019-01"
 LAST = date(2019, 12, 31)
+WATER = ROOT / "demo" / "data" / "cnemc_water"
+WATER_SNAPSHOT = WATER / "2020-05-08.json"
+WATER_CSV = WATER / "water_quality_by_name" / "内蒙古自治区"
+SPAN = re.compile(r"<span title='原始值：([^']*)'>([^<]*)</span>")
 
 
 def _real(name: str) -> bytes:
@@ -235,3 +246,224 @@ def test_smtp_sink_receives_chinese_mail(tmp_path: Path) -> None:
     reparsed = message_from_bytes(files[0].read_bytes(), policy=policy.default)
     assert reparsed["Subject"] == subject
     assert reparsed.get_content() == body
+
+
+# -- water: the real-time JSON as of a clock ------------------------------------------------------------------
+
+
+def _get(url: str) -> requests.Response:
+    return requests.get(url, timeout=10)
+
+
+def _cell_text(cell: str) -> str:
+    """The plain value of a JSON cell: the tooltip's raw value, or the cell itself (--, *)."""
+    match = SPAN.fullmatch(cell)
+    return match.group(1) if match else cell
+
+
+def _real_im_sections() -> list[list[str]]:
+    return [row for row in json.loads(WATER_SNAPSHOT.read_bytes())["tbody"] if row[0] == "内蒙古自治区"]
+
+
+def test_water_real_snapshot_served_byte_identical() -> None:
+    real = WATER_SNAPSHOT.read_bytes()
+    assert tuple(json.loads(real)["thead"]) == THEAD
+    pub = WaterPublisher(clock=datetime(2020, 5, 8, 0, 0))
+    with FeedServer(publisher=pub, port=0) as srv:
+        r = _get(f"{srv.url}/realtime.json")
+        assert r.status_code == 200 and r.content == real
+        assert r.headers["Content-Type"].startswith("application/json")
+        pub.clock = datetime(2020, 5, 8, 23, 59)  # any time that day
+        assert _get(f"{srv.url}/realtime.json").content == real
+        assert _get(f"{srv.url}/other.json").status_code == 404
+        assert srv.request_log == [("/realtime.json", 200), ("/realtime.json", 200), ("/other.json", 404)]
+
+
+def _expected_capture(path: Path, clock: datetime) -> list[str] | None:
+    """The section's latest timed CSV row at or before the clock (a later capture of the same time wins)."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))[1:]
+    timed = {}
+    for row in rows:
+        if row[3] != "*":
+            timed[datetime.strptime(f"2021-{row[3]}", "%Y-%m-%d %H:%M")] = row
+    if not timed:
+        return rows[-1]  # never running in these days (李屯): the real * row as captured
+    past = [t for t in timed if t <= clock]
+    return timed[max(past)] if past else None
+
+
+def test_water_april_2021_serves_latest_real_capture_per_section() -> None:
+    clock = datetime(2021, 4, 2, 9, 0)
+    csvs = sorted(WATER_CSV.glob("*/*/2021-04/*.csv"))
+    assert len(csvs) == 13
+    with FeedServer(publisher=WaterPublisher(clock=clock), port=0) as srv:
+        body = _get(f"{srv.url}/realtime.json").json()
+        assert body["thead"] == list(THEAD) and body["records"] == len(body["tbody"]) == 13
+        got = {row[2]: row for row in body["tbody"]}
+        assert set(got) == {p.stem for p in csvs}
+        for path in csvs:
+            expected = _expected_capture(path, clock)
+            assert expected is not None, path
+            row = got[path.stem]
+            assert [*row[:5], *(_cell_text(c) for c in row[5:16]), row[16]] == expected, path.stem
+            for cell, text in zip(row[5:16], expected[5:16], strict=True):
+                assert cell == (text if text in ("--", "*") else f"<span title='原始值：{text}'>{text}</span>")
+
+        # 头道拐 at 09:00: its last reading is 04-01 16:00 (the rows after it until 04-02 12:00 have no time)
+        assert got["头道拐"] == [
+            "内蒙古自治区", "黄河流域", "头道拐", "04-01 16:00", "Ⅱ",
+            "<span title='原始值：9.7'>9.7</span>", "<span title='原始值：8.09'>8.09</span>",
+            "<span title='原始值：10.35'>10.35</span>", "<span title='原始值：1267.8'>1267.8</span>",
+            "<span title='原始值：657.3'>657.3</span>", "<span title='原始值：2.39'>2.39</span>",
+            "<span title='原始值：0.025'>0.025</span>", "<span title='原始值：0.005'>0.005</span>",
+            "<span title='原始值：2.61'>2.61</span>", "*", "*", "正常",
+        ]
+        assert got["李屯"][3:5] == ["*", "*"] and got["李屯"][16] == "不具备运行条件"
+        assert got["新发"][3] == "04-02 08:00"
+
+        srv.publisher.clock = datetime(2021, 4, 2, 13, 0)  # the clock moves: the next poll sees newer readings
+        later = {row[2]: row for row in _get(f"{srv.url}/realtime.json").json()["tbody"]}
+        assert later["头道拐"][3:5] == ["04-02 12:00", "Ⅰ"] and later["头道拐"][16] == "维护"
+        assert later["头道拐"][9] == "--"
+
+        srv.publisher.clock = datetime(2021, 4, 1, 2, 0)  # before the first captured reading: only 李屯 is listed
+        assert [row[2] for row in _get(f"{srv.url}/realtime.json").json()["tbody"]] == ["李屯"]
+
+
+def test_water_generated_clock_28_sections_deterministic() -> None:
+    clock = datetime(2025, 3, 3, 13, 30)
+    real = _real_im_sections()
+    with FeedServer(publisher=WaterPublisher(clock=clock), port=0) as srv:
+        first = _get(f"{srv.url}/realtime.json").content
+        second = _get(f"{srv.url}/realtime.json").content
+    assert first == second == WaterPublisher(clock=clock).render()
+    assert WaterPublisher().render(datetime(2025, 3, 3, 17, 0)) != first  # the next 4-hour reading
+
+    body = json.loads(first)
+    assert list(body) == ["result", "total", "records", "thead", "tbody"]
+    assert body["thead"] == list(THEAD) and body["records"] == len(body["tbody"]) == 28
+    assert [row[:3] for row in body["tbody"]] == [row[:3] for row in real]  # province, basin, name, order
+    for row in body["tbody"]:
+        assert len(row) == 17 and row[3] == "03-03 12:00" and row[16] in ("正常", "维护")
+        assert all(SPAN.fullmatch(c) or c in ("--", "*") for c in row[5:16]), row
+        assert SPAN.fullmatch(row[6]) and SPAN.fullmatch(row[7])  # pH and DO always measured
+        raws = {code: float(SPAN.fullmatch(row[i]).group(1)) for code, i in
+                (("ph", 6), ("do", 7), ("codmn", 10), ("nh3n", 11), ("tp", 12)) if SPAN.fullmatch(row[i])}
+        for raw, display in (SPAN.fullmatch(c).groups() for c in row[5:16] if SPAN.fullmatch(c)):
+            assert abs(float(raw) - float(display)) <= 0.051, (raw, display)
+        assert 6 <= raws["do"] <= 11 and 2 <= raws["codmn"] <= 6 and 0.01 <= raws["tp"] <= 0.25
+        water_body = "lake" if row[2] in ("贝尔湖", "湖心", "出口(察尔森水库)", "海勃湾") else "river"
+        if row[16] == "正常":
+            assert row[4] == CLASS_LABELS[section_class(raws, water_body)], row
+        else:
+            assert row[4] == ""
+    by_name = {row[2]: row for row in body["tbody"]}
+    assert by_name["总排干入黄口"][4] == "劣Ⅴ" and float(_cell_text(by_name["总排干入黄口"][11])) > 2
+    assert by_name["湖心"][4] == "Ⅳ" and 0.05 < float(_cell_text(by_name["湖心"][12])) <= 0.1
+
+    parsed = CnemcWaterAdapter().parse("water_realtime_20250303T133000.json", first)  # the pipeline's own parser
+    assert not parsed.issues and len(parsed.rows) == 28 * 11
+    assert set(parsed.rows["obs_time"]) == {pd.Timestamp("2025-03-03 12:00")}
+
+
+def test_water_snapshots_make_a_month_of_polls() -> None:
+    polls = list(snapshots(datetime(2025, 4, 1), datetime(2025, 4, 30, 20, 0)))
+    assert len(polls) == 180
+    assert [t for t, _ in polls[:3]] == [datetime(2025, 4, 1, 0), datetime(2025, 4, 1, 4), datetime(2025, 4, 1, 8)]
+    assert polls[7][1] == WaterPublisher(clock=polls[7][0]).render()
+    rows = [row for _, body in polls for row in json.loads(body)["tbody"]]
+    assert len(rows) == 180 * 28
+    maintenance = {row[2] for row in rows if row[16] == "维护"}
+    assert maintenance == {"黑柳子"}
+    assert 0 < sum(row[16] == "维护" for row in rows) < 180 / 2
+    assert 0.02 < sum(row[9] == "--" for row in rows) / len(rows) < 0.15  # turbidity sometimes missing
+    temps = [float(_cell_text(row[5])) for row in rows]
+    assert min(temps) > 0 and max(temps) < 25
+
+
+def test_water_faults_on_realtime_json() -> None:
+    name = "realtime.json"
+    pub = WaterPublisher(clock=datetime(2025, 3, 3, 13, 30))
+    full = pub.render()
+    with FeedServer(publisher=pub, port=0, fail_first={name: 2}) as srv:
+        assert [_get(f"{srv.url}/{name}").status_code for _ in range(3)] == [500, 500, 200]
+        assert srv.hits(name) == 3 and srv.request_log[-1] == (f"/{name}", 200)
+    cut = 5_000
+    with FeedServer(publisher=pub, port=0, truncate={name: cut}, missing={"other.json"}) as srv:
+        r = _get(f"{srv.url}/{name}")
+        assert r.status_code == 200 and r.headers["Content-Length"] == str(cut) and r.content == full[:cut]
+        with pytest.raises(json.JSONDecodeError):
+            json.loads(r.content)
+        assert _get(f"{srv.url}/other.json").status_code == 404
+
+
+def test_publisher_and_air_options_do_not_mix() -> None:
+    with pytest.raises(TypeError, match="publisher"):
+        FeedServer(DATA, publisher=WastePublisher())
+    with pytest.raises(TypeError, match="publisher"):
+        FeedServer(publisher=WastePublisher(), last_day=LAST)
+
+
+# -- waste: the monthly CSV ---------------------------------------------------------------------------------------
+
+
+def test_waste_server_months_unpublished_and_faults() -> None:
+    pub = WastePublisher({"2025-02": {"wrong_unit"}}, unpublished={"2025-03"})
+    with FeedServer(publisher=pub, port=0, fail_first={"waste/2025-04.csv": 1}) as srv:
+        jan = _get(f"{srv.url}/waste/2025-01.csv")
+        assert jan.status_code == 200 and jan.content == waste_samples.generate("2025-01")
+        assert jan.headers["Content-Type"].startswith("text/csv")
+        feb = _get(f"{srv.url}/waste/2025-02.csv").content
+        assert feb != waste_samples.generate("2025-02")
+        assert feb == waste_samples.generate("2025-02", faults={"wrong_unit"})
+        df = pd.read_csv(io.BytesIO(feb), encoding="utf-8-sig", dtype=str)
+        fid, item = waste_samples.FAULT_TARGETS["wrong_unit"]
+        assert df[(df["facility_id"] == fid) & (df["item"] == item)]["unit"].tolist() == ["万m³"]
+        assert _get(f"{srv.url}/waste/2025-03.csv").status_code == 404  # not delivered yet
+        assert [_get(f"{srv.url}/waste/2025-04.csv").status_code for _ in range(2)] == [500, 200]
+        assert {path: _get(srv.url + path).status_code for path in ("/waste/2025-13.csv", "/2025-01.csv",
+                                                                     "/waste/2025-1.csv")} == {
+            "/waste/2025-13.csv": 404, "/2025-01.csv": 404, "/waste/2025-1.csv": 404}
+    with pytest.raises(ValueError, match="unknown waste faults"):
+        WastePublisher({"2025-02": {"wrong_units"}})
+
+
+# -- the command line for the other feeds -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "path", "check"),
+    [
+        (["--feed", "water", "--clock", "2021-04-02T09:00"], "/realtime.json",
+         lambda r: len(r.json()["tbody"]) == 13),
+        (["--feed", "waste", "--waste-fault", "2025-02:wrong_unit,negative", "--unpublished", "2025-03"],
+         "/waste/2025-02.csv",
+         lambda r: r.content == waste_samples.generate("2025-02", faults={"wrong_unit", "negative"})),
+    ],
+    ids=["water", "waste"],
+)
+def test_feed_server_cli_other_feeds(args: list[str], path: str,
+                                     check: Callable[[requests.Response], bool]) -> None:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "demo.feed_server", "--port", "0", *args, "--fail-first", f"{path[1:]}:1"]
+    with subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stderr is not None
+            banner = proc.stderr.readline()
+            url = re.search(r"http://127\.0\.0\.1:\d+", banner)
+            assert url, banner
+            assert _get(url.group(0) + path).status_code == 500
+            r = _get(url.group(0) + path)
+            assert r.status_code == 200 and check(r)
+            if "waste" in args:
+                assert _get(f"{url.group(0)}/waste/2025-03.csv").status_code == 404
+            lines = [proc.stderr.readline(), proc.stderr.readline()]
+        finally:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    assert f" {path} 500 " in lines[0] and f" {path} 200 " in lines[1]
