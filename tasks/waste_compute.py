@@ -51,29 +51,47 @@ def rate_value(numerator: float, denominator: float, cap: bool) -> tuple[float |
     return value, None
 
 
+def _facilities(frame: pd.DataFrame) -> set[str]:
+    return {f for fs in frame["facilities"] for f in fs}
+
+
 def indicator_rows(totals: pd.DataFrame, period: Period) -> list[dict]:
+    """Month and YTD rates per region. A month counts only when its denominator is complete — every facility
+    that reported a denominator item this year reported it this month — since a ratio of a complete numerator to
+    a partial denominator would overstate the rate (a facility with nothing to report reports 0, not nothing)."""
     rows = []
+    months = list(range(1, period.month + 1))
     for region, grp in totals.groupby("region_code", sort=True):
         for code, rate in RATES.items():
-            items = set(rate.numerator) | set(rate.denominator)
-            mine = grp[grp["item"].isin(items) & (grp["kind"].isin(rate.kinds) if rate.kinds else True)]
+            mine = grp[grp["item"].isin(set(rate.numerator) | set(rate.denominator))
+                       & (grp["kind"].isin(rate.kinds) if rate.kinds else True)]
             if mine.empty:
                 continue
-            known = {f for fs in mine["facilities"] for f in fs}
-            for period_type, months in (("month", [period.month]), ("ytd", list(range(1, period.month + 1)))):
-                part = mine[mine["month"].isin(months)]
-                num = float(part.loc[part["item"].isin(rate.numerator), "total"].sum())
-                den = float(part.loc[part["item"].isin(rate.denominator), "total"].sum())
-                reported = sum(len({f for fs in part.loc[part["month"] == m, "facilities"] for f in fs})
-                               for m in months)
-                expected = len(known) * len(months)
-                value, note = rate_value(num, den, rate.cap_at_100)
+            den_rows, num_rows = mine[mine["item"].isin(rate.denominator)], mine[mine["item"].isin(rate.numerator)]
+            den_known, known = _facilities(den_rows), _facilities(mine)
+            per_month = {}
+            for m in months:
+                den_m = den_rows[den_rows["month"] == m]
+                complete = bool(den_known) and _facilities(den_m) >= den_known and float(den_m["total"].sum()) > 0
+                per_month[m] = (float(num_rows.loc[num_rows["month"] == m, "total"].sum()),
+                                float(den_m["total"].sum()), complete, len(_facilities(mine[mine["month"] == m])))
+            for period_type, span in (("month", [period.month]), ("ytd", months)):
+                used = [m for m in span if per_month[m][2]]
+                num = sum(per_month[m][0] for m in used)
+                den = sum(per_month[m][1] for m in used)
+                value, note = rate_value(num, den, rate.cap_at_100) if used else (None, None)
+                left_out = [m for m in span if m not in used]
+                if left_out:
+                    note = "; ".join(filter(None, [note, "denominator incomplete in month(s) "
+                                                   + ", ".join(f"{period.year}-{m:02d}" for m in left_out)]))
+                reported = sum(per_month[m][3] for m in span)
+                expected = len(known) * len(span)
+                part = mine[mine["month"].isin(span)]
                 rows.append({
                     "indicator_code": code, "region_code": region, "period": str(period),
                     "period_type": period_type, "variant": "raw", "value": value, "numerator": num,
-                    "denominator": den, "coverage_ok": bool(den) and reported == expected,
-                    "rules_version": RULES_VERSION,
-                    "batch_ids": sorted({b for bs in part["batch_ids"] for b in bs}),
+                    "denominator": den, "coverage_ok": value is not None and reported == expected,
+                    "rules_version": RULES_VERSION, "batch_ids": sorted({b for bs in part["batch_ids"] for b in bs}),
                     "coverage_unit": "facilities", "coverage_valid": reported, "coverage_expected": expected,
                     "notes": note,
                 })
