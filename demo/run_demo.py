@@ -1,8 +1,15 @@
-"""`make demo`: the monthly air update through Airflow, on the embedded default, in one command.
+"""`make demo`: the monthly updates through Airflow, on the embedded default, in one command.
 
-Starts the feed simulator (real January 2019 Inner Mongolia files, generated days for other months) and an
-SMTP sink on loopback, prepares an Airflow home with SQLite metadata and the one-slot `warehouse` pool,
-runs the DAG `air_quality_monthly` under `airflow dags test` for two months, and prints what happened.
+Starts three feed simulators on loopback (CNEMC air daily files, the CNEMC surface-water real-time release,
+the waste and sewage system) and an SMTP sink, prepares an Airflow home with SQLite metadata and the one-slot
+`warehouse` pool, and runs the DAGs under `airflow dags test`:
+
+* air for January 2019 (real) and January 2025 (generated, one file cut off on purpose);
+* one live water poll, the real April 2021 captures replayed, and the water month evaluated;
+* waste for January 2025 (one row with a wrong unit on purpose);
+* two departmental submissions dropped in the inbox: one accepted, one with wrong cells.
+
+Then it prints the indicators, the status and every email the sink received.
 """
 
 from __future__ import annotations
@@ -17,6 +24,8 @@ from pathlib import Path
 
 from demo.feed_server import FeedServer
 from demo.smtp_sink import SmtpSink
+from demo.waste_publisher import WastePublisher
+from demo.water_publisher import WaterPublisher
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = Path(os.environ.get("ECOFLOW_DEMO_HOME", ROOT / ".ecoflow" / "demo"))
@@ -26,6 +35,10 @@ MONTHS = [
     ("2025-01", "generated data in the real format; one file cut off mid-line on purpose; Hohhot has 2025 targets"),
 ]
 TRUNCATED = "china_sites_20250117.csv"
+WATER_CAPTURES = ROOT / "demo" / "data" / "cnemc_water" / "water_quality_by_name"
+WATER_MONTH = "2021-04"
+WASTE_MONTH = "2025-01"
+SUBMISSION_MONTH = "2025-01"
 
 
 def banner(text: str) -> None:
@@ -42,18 +55,60 @@ def run(cmd: list[str], env: dict[str, str], log: Path | None = None) -> None:
         raise SystemExit(f"`{' '.join(cmd[:4])} …` failed (exit {proc.returncode}); see {log}")
 
 
+def dag_test(dag_id: str, env: dict[str, str], log: Path, period: str | None = None) -> None:
+    started = time.monotonic()
+    conf = ["-c", f'{{"period": "{period}"}}'] if period else []
+    run([str(BIN / "airflow"), "dags", "test", dag_id, *conf], env, log)
+    print(f"DAG run succeeded in {time.monotonic() - started:.0f} s (Airflow log: {log})")
+
+
+def ecoflow(*args: str, env: dict[str, str]) -> None:
+    run([str(BIN / "ecoflow"), *args], env)
+
+
+def drop_submissions(env: dict[str, str]) -> None:
+    """What two departments send: 林草局 fills its template; 住建局 exports a CSV from Excel (GBK) with mistakes."""
+    import openpyxl
+
+    inbox = HOME / "inbox"
+    inbox.mkdir(parents=True, exist_ok=True)
+    templates = HOME / "templates" / SUBMISSION_MONTH
+    wb = openpyxl.load_workbook(templates / f"150100-lcj_{SUBMISSION_MONTH}.xlsx")
+    wb["月调度"]["G7"] = 36.4
+    wb.save(inbox / "林草局 1月 月调度.xlsx")
+    csv_text = ("部门编码,期别,指标代码,指标名称,单位,本期值,备注\r\n"
+                f"150100-zjj,{SUBMISSION_MONTH},green_building_share,城镇新建绿色建筑比例,%,152.3,\r\n"
+                f"150100-zjj,{SUBMISSION_MONTH},green_building_share,城镇新建绿色建筑比例,%,52.3,重复一行\r\n")
+    (inbox / "住建局-1月.csv").write_bytes(csv_text.encode("gbk"))
+    print(f"dropped into {inbox}: 林草局 1月 月调度.xlsx (filled template), 住建局-1月.csv (GBK, wrong cells)")
+
+
+def show_mail(outbox: Path, seen: set[Path]) -> None:
+    for path in sorted(outbox.glob("*.eml")):
+        if path in seen:
+            continue
+        seen.add(path)
+        msg = message_from_bytes(path.read_bytes(), policy=policy.default)
+        print(f"{path.name}\n  To: {msg['To']}  Cc: {msg['Cc']}\n  Subject: {msg['Subject']}")
+
+
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)
     if HOME.exists():
         shutil.rmtree(HOME)
     (HOME / "logs").mkdir(parents=True)
     outbox = HOME / "smtp-sink"
-    with FeedServer(ROOT / "demo" / "data" / "cnemc_air", truncate={TRUNCATED: 30_000}) as feed, \
+    with FeedServer(ROOT / "demo" / "data" / "cnemc_air", truncate={TRUNCATED: 30_000}) as air, \
+            FeedServer(publisher=WaterPublisher()) as water, \
+            FeedServer(publisher=WastePublisher({WASTE_MONTH: {"wrong_unit"}})) as waste, \
             SmtpSink(outbox) as sink:
         env = {
             **os.environ,
             "ECOFLOW_HOME": str(HOME),
-            "ECOFLOW_AIR_FEED_URL": feed.url,
+            "ECOFLOW_AIR_FEED_URL": air.url,
+            "ECOFLOW_WATER_FEED_URL": water.url,
+            "ECOFLOW_WASTE_FEED_URL": waste.url,
+            "ECOFLOW_INBOX_SETTLE_SECONDS": "0",
             "AIRFLOW_HOME": str(HOME / "airflow"),
             "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
@@ -61,29 +116,53 @@ def main() -> int:
                                          "&from_email=ecoflow%40sthjt.nmg.example.gov.cn",
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
-        banner(f"Airflow home {env['AIRFLOW_HOME']} (SQLite metadata); feed {feed.url}; SMTP sink :{sink.port}")
+        banner(f"Airflow home {env['AIRFLOW_HOME']} (SQLite metadata); feeds: air {air.url}, water {water.url}, "
+               f"waste {waste.url}; SMTP sink :{sink.port}")
         log = HOME / "logs" / "airflow.log"
         run([str(BIN / "airflow"), "db", "migrate"], env, log)
         run([str(BIN / "airflow"), "pools", "set", "warehouse", "1", "DuckDB has one writer"], env, log)
+        seen: set[Path] = set()
+
         for period, what in MONTHS:
-            banner(f"airflow dags test air_quality_monthly, period {period}: {what}")
-            started = time.monotonic()
-            run([str(BIN / "airflow"), "dags", "test", "air_quality_monthly", "-c", f'{{"period": "{period}"}}'],
-                env, log)
-            print(f"DAG run succeeded in {time.monotonic() - started:.0f} s (Airflow log: {log})")
-            run([str(BIN / "ecoflow"), "indicators", "--period", period], env)
+            banner(f"AIR: airflow dags test air_quality_monthly, period {period}: {what}")
+            dag_test("air_quality_monthly", env, log, period)
+            ecoflow("indicators", "--period", period, "--region", "150100", env=env)
+
+        banner("WATER: airflow dags test water_realtime_capture (one live poll, generated readings for now)")
+        dag_test("water_realtime_capture", env, log)
+        banner(f"WATER: the real {WATER_MONTH} captures of 13 Inner Mongolia sections, replayed from their files")
+        for path in sorted(WATER_CAPTURES.rglob("*.csv")):
+            out = subprocess.run([str(BIN / "ecoflow"), "run", "water-capture", "--file", str(path), "--as-of",
+                                  "2021-04-06T08:00"], env=env, check=True, capture_output=True, text=True).stdout
+            print(" ".join(line.strip() for line in out.splitlines()[:2]))
+        banner(f"WATER: airflow dags test water_quality_monthly, period {WATER_MONTH} (GB 3838-2002)")
+        dag_test("water_quality_monthly", env, log, WATER_MONTH)
+        ecoflow("water", "sections", "--period", WATER_MONTH, env=env)
+        ecoflow("indicators", "--period", WATER_MONTH, "--region", "150000", env=env)
+
+        banner(f"WASTE: airflow dags test waste_monthly, period {WASTE_MONTH} (one row with a wrong unit)")
+        dag_test("waste_monthly", env, log, WASTE_MONTH)
+
+        banner(f"SUBMISSIONS: templates for {SUBMISSION_MONTH}, two files in the inbox, "
+               "airflow dags test submissions_inbox")
+        ecoflow("templates", "--period", SUBMISSION_MONTH, "--department", "150100-lcj", env=env)
+        ecoflow("templates", "--period", SUBMISSION_MONTH, "--department", "150100-zjj", env=env)
+        drop_submissions(env)
+        dag_test("submissions_inbox", env, log)
+        ecoflow("submissions", "--period", SUBMISSION_MONTH, env=env)
+
+        banner(f"Hohhot {SUBMISSION_MONTH}: air, waste and submitted indicators side by side")
+        ecoflow("indicators", "--period", SUBMISSION_MONTH, "--region", "150100", env=env)
         banner("ecoflow status: what ran, what is missing, what was quarantined")
-        run([str(BIN / "ecoflow"), "status"], env)
+        ecoflow("status", env=env)
         sink.wait_for(1, timeout=5)
-        banner(f"alert emails received by the SMTP sink ({len(sink.messages)}), written to {outbox}")
-        for path in sorted(outbox.glob("*.eml")):
-            msg = message_from_bytes(path.read_bytes(), policy=policy.default)
-            print(f"{path.name}\n  To: {msg['To']}  Cc: {msg['Cc']}\n  Subject: {msg['Subject']}")
+        banner(f"emails received by the SMTP sink ({len(sink.messages)}), written to {outbox}")
+        show_mail(outbox, seen)
         reports = HOME / "reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
         assert reports.exists(), f"no validation report at {reports}"
         banner("where to look")
         print(f"validation reports (Great Expectations Data Docs): {reports}")
-        print(f"warehouse: {HOME / 'warehouse.duckdb'}   raw archive: {HOME / 'raw'}")
+        print(f"warehouse: {HOME / 'warehouse.duckdb'}   raw archive: {HOME / 'raw'}   inbox: {HOME / 'inbox'}")
         print(f"try: ECOFLOW_HOME={HOME} {BIN / 'ecoflow'} indicators --period 2025-01 --region 150100 --json")
     return 0
 

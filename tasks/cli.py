@@ -299,7 +299,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs recorded" + (f" for {args.period}" if args.period else ""))
         return 0
-    print(_table(runs, [("source", "source"), ("period", "period"), ("run_status", "status"),
+    print(_table(runs, [("source", "source"), ("period", "period"), ("runs", "runs"), ("run_status", "last run"),
                         ("files", "files"), ("landed", "landed"), ("missing", "missing"), ("failed", "failed"),
                         ("rows_landed", "values landed"), ("rows_rejected", "values quarantined"),
                         ("rows_warned", "warnings")]))
@@ -308,7 +308,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"{r['source']} {r['period']} missing (not published): {', '.join(r['missing_files'])}")
         for failed in r["failed_files"] or []:
             print(f"{r['source']} {r['period']} failed: {failed}")
-        if r["run_status"] == "failed" and r["message"]:
+        if r["run_status"] == "failed" and r["message"] and not r["failed_files"]:
             print(f"{r['source']} {r['period']} run failed: {r['message']}")
     if issues:
         print()

@@ -8,6 +8,7 @@ import csv
 import hashlib
 import io
 from decimal import ROUND_HALF_EVEN, Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -88,7 +89,7 @@ def test_a_month_lands_with_units_converted_exactly(feed) -> None:
         assert unit == ("m³" if r["item"].startswith("sewage") else "吨")
         assert unit_reported == r["unit"] and reported == float(r["value"])
     [(sha, path)] = query("SELECT sha256, archive_path FROM meta.batches WHERE status = 'landed'")
-    assert hashlib.sha256(open(path, "rb").read()).hexdigest() == sha == \
+    assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha == \
         hashlib.sha256(waste_samples.generate(JAN)).hexdigest()
     assert srv.hits(f"waste/{JAN}.csv") == 1
 

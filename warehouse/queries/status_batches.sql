@@ -1,12 +1,20 @@
--- Latest run per source and period, and what its files became.
-WITH latest AS (
-    SELECT source, period, arg_max(run_id, started_at) AS run_id, max(started_at) AS started_at
+-- Per source and period: the latest run, and the latest attempt of every file of the period. A monthly feed's run
+-- fetches every file again; a captured feed (one file per poll) and the inbox (one file per delivery) add files
+-- run by run, so the period's state is the latest attempt per file, not the latest run's files only.
+WITH latest_run AS (
+    SELECT source, period, arg_max(run_id, started_at) AS run_id, count(*) AS runs
     FROM meta.runs
     WHERE ($period IS NULL OR period = $period)
     GROUP BY source, period
+),
+latest_file AS (
+    SELECT source, period, file_name, arg_max(attempt_id, fetched_at) AS attempt_id
+    FROM meta.batches
+    WHERE ($period IS NULL OR period = $period)
+    GROUP BY source, period, file_name
 )
 SELECT
-    l.source, l.period, l.run_id, r.status AS run_status, r.started_at, r.message,
+    l.source, l.period, l.run_id, l.runs, r.status AS run_status, r.started_at, r.message,
     count(b.attempt_id) AS files,
     count(*) FILTER (WHERE b.status = 'landed') AS landed,
     count(*) FILTER (WHERE b.status = 'missing') AS missing,
@@ -17,8 +25,9 @@ SELECT
     list(b.file_name ORDER BY b.file_name) FILTER (WHERE b.status = 'missing') AS missing_files,
     list(b.file_name || ': ' || coalesce(b.message, b.status) ORDER BY b.file_name)
         FILTER (WHERE b.status IN ('failed', 'rejected')) AS failed_files
-FROM latest AS l
+FROM latest_run AS l
 JOIN meta.runs AS r ON r.run_id = l.run_id
-LEFT JOIN meta.batches AS b ON b.run_id = l.run_id
+LEFT JOIN latest_file AS f ON f.source = l.source AND f.period = l.period
+LEFT JOIN meta.batches AS b ON b.attempt_id = f.attempt_id
 GROUP BY ALL
 ORDER BY l.period DESC, l.source;
