@@ -68,9 +68,14 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
         return
+    from tasks.sources import REGISTRY
+
     print(f"{summary.source} {summary.period}: run {summary.run_id}")
-    print(f"  files landed: {summary.fetched}; not published (404): {len(summary.missing)}"
-          + (f" ({', '.join(summary.missing)})" if summary.missing else ""))
+    if getattr(REGISTRY.get(summary.source), "captured", False):
+        print(f"  polls with readings of the month: {summary.fetched} (evaluated from what was captured)")
+    else:
+        print(f"  files landed: {summary.fetched}; not published (404): {len(summary.missing)}"
+              + (f" ({', '.join(summary.missing)})" if summary.missing else ""))
     print(f"  values landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
           f"findings reported as warnings: {summary.rows_warned}")
     print(f"  indicator values written: {summary.indicator_values}")
@@ -299,10 +304,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs recorded" + (f" for {args.period}" if args.period else ""))
         return 0
-    print(_table(runs, [("source", "source"), ("period", "period"), ("runs", "runs"), ("run_status", "last run"),
+    print(_table(runs, [("source", "source"), ("period", "period"), ("run_status", "status"),
                         ("files", "files"), ("landed", "landed"), ("missing", "missing"), ("failed", "failed"),
                         ("rows_landed", "values landed"), ("rows_rejected", "values quarantined"),
-                        ("rows_warned", "warnings")]))
+                        ("rows_warned", "warnings"), ("runs", "runs")]))
     for r in runs:
         if r["missing_files"]:
             print(f"{r['source']} {r['period']} missing (not published): {', '.join(r['missing_files'])}")

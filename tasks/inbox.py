@@ -78,12 +78,12 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
     with connect(settings) as con:
         sent = receipts.deliver_pending(con, settings)
     for outcome in outcomes:
-        outcome.reply_status = sent.get(outcome.received_name, outcome.reply_status)
+        outcome.reply_status, outcome.reply_to = sent.get(outcome.received_name, (outcome.reply_status, []))
     return outcomes
 
 
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
-    """One file: identify -> (run, archive, validate, land, compute) -> move -> record -> reply queued."""
+    """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued."""
     from tasks.submissions.reader import read_submission
 
     content = path.read_bytes()
@@ -103,15 +103,17 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
     if reason is None:
         run_id, batch_id, reason = _land(settings, path, department, period, trigger)
         accepted = reason is None
-    moved = _move(settings, path, received, digest, accepted, period)
-    with connect(settings) as con:
+    target = _destination(settings, path, received, digest, accepted, period)
+    with connect(settings) as con:  # recorded before the move: a crash in between leaves the file to process again
         if not accepted and batch_id is None:  # never identified or never archived: keep the bytes anyway
             ledger.archive(settings, SOURCE, "unidentified", path.name, content)
         con.execute(sql.load("queries/inbox_record"), {
             "file_id": uuid.uuid4().hex, "received_name": path.name, "sha256": digest, "size": len(content),
             "received_at": received, "department_code": department, "period": period, "run_id": run_id,
             "batch_id": batch_id, "outcome": "accepted" if accepted else "rejected", "reason": reason,
-            "moved_to": str(moved)})
+            "moved_to": str(target)})
+    os.replace(path, target)
+    moved = target
     return InboxOutcome(path.name, accepted, department, period, moved, reason, run_id, batch_id, "pending")
 
 
@@ -158,9 +160,10 @@ def _reject_reason(exc: EcoflowError) -> str:
     return str(exc)
 
 
-def _move(settings: Settings, path: Path, received: datetime, digest: str, accepted: bool,
-          period: str | None) -> Path:
-    """Out of the inbox, never overwriting: processed/<period>/ or rejected/, with time and digest in the name."""
+def _destination(settings: Settings, path: Path, received: datetime, digest: str, accepted: bool,
+                 period: str | None) -> Path:
+    """Where the file goes: processed/<period>/ or rejected/, with time and digest in a safe name; never an
+    existing file."""
     folder = settings.inbox_dir / ("processed" if accepted else "rejected")
     if accepted and period:
         folder = folder / period
@@ -171,5 +174,4 @@ def _move(settings: Settings, path: Path, received: datetime, digest: str, accep
     while target.exists():
         target = target.with_name(f"{stamp}-{digest[:8]}-{n}-{safe_name(path.name)}")
         n += 1
-    os.replace(path, target)
     return target

@@ -25,6 +25,15 @@ _RULE_ZH = {
     "submission.duplicate": "同一指标填报了多次",
     "submission.blank": "未填报",
     "parse.field_count": "该行字段数不对",
+    "parse.file": "文件无法读取",
+    "submission.columns": "表格列不符合模板",
+    "submission.value_type": "本期值列无法按数值读取",
+    "submission.meta_mismatch": "表内部门编码或期别与模板隐藏信息不一致",
+    "submission.no_period": "未找到期别",
+    "submission.no_meta": "不是系统下发的模板（缺少隐藏信息页）",
+    "submission.template_version": "模板版本不是当前版本",
+    "submission.identified_by_meta": "部门编码或期别取自模板隐藏信息",
+    "submission.code_from_meta": "指标代码被改动，已按模板隐藏信息识别",
 }
 
 
@@ -73,8 +82,8 @@ def recipients(settings: Settings, item: dict) -> tuple[list[str], list[str]]:
     return [settings.bureau_email], []
 
 
-def deliver_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, str]:
-    """Send every queued reply; returns received name -> sent | failed."""
+def deliver_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[str, tuple[str, list[str]]]:
+    """Send every queued reply; returns received name -> (sent | failed, recipients)."""
     due = _rows(con, "queries/inbox_replies_due", {})
     if not due:
         return {}
@@ -98,10 +107,10 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[
                 transport.send(msg)
             except DeliveryError as exc:
                 con.execute(sql.load("queries/inbox_reply_mark"), {**params, "status": "failed", "error": str(exc)})
-                statuses[item["received_name"]] = "failed"
+                statuses[item["received_name"]] = ("failed", to + cc)
                 continue
             con.execute(sql.load("queries/inbox_reply_mark"), {**params, "status": "sent", "eml": str(path)})
-            statuses[item["received_name"]] = "sent"
+            statuses[item["received_name"]] = ("sent", to + cc)
     finally:
         if transport is not None:
             transport.close()

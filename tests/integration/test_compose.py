@@ -96,6 +96,15 @@ def test_ecoflow_home_is_on_a_named_volume(compose) -> None:
         assert [m[0] for m in mounts if len(m) >= 2 and m[1] == home and m[0] in named], (name, home, mounts)
 
 
+def test_the_submissions_inbox_is_a_host_folder_inside_ecoflow_home(compose) -> None:
+    # departments drop files on a shared drive; the inbox DAG reads ECOFLOW_HOME/inbox (the default)
+    for name in AIRFLOW_SERVICES:
+        service = compose["services"][name]
+        home = service["environment"]["ECOFLOW_HOME"]
+        assert f"${{ECOFLOW_INBOX_DIR:-./inbox}}:{home}/inbox" in service["volumes"], name
+        assert "ECOFLOW_INBOX" not in service["environment"]
+
+
 def test_no_smtp_or_feed_secret_is_hard_coded(compose) -> None:
     for name, service in compose["services"].items():
         env = service.get("environment") or {}
