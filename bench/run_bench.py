@@ -583,6 +583,19 @@ def render(run: dict[str, Any]) -> str:
 # ------------------------------------------------------------------------------------------------------------
 
 
+KEPT_SECTIONS = ("water-waste",)  # sections other benchmark scripts own, between <!-- name:begin/end --> markers
+
+
+def write_report(out: Path, text: str) -> None:
+    """Write the air report, keeping the sections other benchmarks wrote into the same file."""
+    old = out.read_text(encoding="utf-8") if out.exists() else ""
+    for name in KEPT_SECTIONS:
+        begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+        if begin in old and end in old and begin not in text:
+            text = text.rstrip("\n") + "\n\n" + old[old.index(begin): old.index(end) + len(end)] + "\n"
+    out.write_text(text, encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run_bench", description=__doc__.splitlines()[0])
     p.add_argument("--days", type=int, default=None, help="only the first N days of the month (smoke run)")
@@ -596,7 +609,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     out = args.out if args.out.is_absolute() else Path.cwd() / args.out
     if args.render_only is not None:
-        out.write_text(render(json.loads(args.render_only.read_text(encoding="utf-8"))), encoding="utf-8")
+        write_report(out, render(json.loads(args.render_only.read_text(encoding="utf-8"))))
         log(f"wrote {out} from {args.render_only}")
         return 0
     raw_argv = list(sys.argv[1:] if argv is None else argv)
@@ -646,7 +659,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     (WORK / run["raw_json"]).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render(run), encoding="utf-8")
+    write_report(out, render(run))
     log(f"wrote {out}")
     ok = all(stages[s].get("status") == "ok" for s in PIPELINE_STAGES)
     return 0 if ok else 1

@@ -158,10 +158,11 @@ def main() -> int:
         sink.wait_for(1, timeout=5)
         banner(f"emails received by the SMTP sink ({len(sink.messages)}), written to {outbox}")
         show_mail(outbox, seen)
-        reports = HOME / "reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+        reports = HOME / "reports" / "gx" / "air" / "2025-01" / "gx" / "uncommitted" / "data_docs" / "local_site" / \
+            "index.html"
         assert reports.exists(), f"no validation report at {reports}"
         banner("where to look")
-        print(f"validation reports (Great Expectations Data Docs): {reports}")
+        print(f"validation reports (Great Expectations Data Docs, one site per source and month): {reports}")
         print(f"warehouse: {HOME / 'warehouse.duckdb'}   raw archive: {HOME / 'raw'}   inbox: {HOME / 'inbox'}")
         print(f"try: ECOFLOW_HOME={HOME} {BIN / 'ecoflow'} indicators --period 2025-01 --region 150100 --json")
     return 0

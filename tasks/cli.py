@@ -47,7 +47,7 @@ def _table(rows: list[dict[str, Any]], columns: list[tuple[str, str]]) -> str:
         if isinstance(v, bool):
             return "yes" if v else "NO"
         if isinstance(v, float):
-            return f"{v:g}"
+            return f"{v:.0f}" if abs(v) >= 1e5 else f"{v:g}"  # 8722320 m³, not 8.72232e+06
         return str(v)
 
     body = [[cell(r.get(key)) for key, _ in columns] for r in rows]
@@ -86,7 +86,8 @@ def _print_summary(summary: Any, as_json: bool) -> None:
         from tasks import settings
         from tasks.validation import data_docs_index
 
-        print(f"  validation reports: {data_docs_index(settings.load().reports_dir / 'gx')}")
+        print("  validation reports: "
+              f"{data_docs_index(settings.load().gx_root(summary.source, summary.period))}")
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -281,6 +282,9 @@ def cmd_indicators(args: argparse.Namespace) -> int:
                         ("period_type", "period"), ("variant", "variant"), ("value_text", "value"), ("unit", "unit"),
                         ("numerator", "numerator"), ("denominator", "denominator"), ("coverage", "coverage"),
                         ("coverage_ok", "coverage ok"), ("target", "target")]))
+    for r in rows:
+        if r["notes"]:
+            print(f"note {r['region_code']} {r['indicator_code']} {r['period_type']}: {r['notes']}")
     return 0
 
 

@@ -175,7 +175,7 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
         outcome = validation.validate(
             parsed.rows, suite=adapter.suite, row_key=adapter.row_key,
             parameters=adapter.expectation_parameters(con, name, rows=parsed.rows, period=period),
-            gx_root=settings.reports_dir / "gx",
+            gx_root=settings.gx_root(adapter.name, period),
             run_name=batch_id.replace(":", "_"))
     issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
     errors = outcome.rows("error") if outcome else set()

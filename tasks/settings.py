@@ -39,6 +39,12 @@ class Settings:
     def reports_dir(self) -> Path:
         return self.home / "reports"
 
+    def gx_root(self, source: str, period: str) -> Path:
+        """The Great Expectations file context of one source and month. One site per month keeps each Data Docs
+        build small: GX rewrites a site's index from every stored validation on each build, so a single site fed
+        by six water polls a day grew ~4 ms per poll for every validation ever stored (docs/benchmarks.md)."""
+        return self.reports_dir / "gx" / source / period
+
     @property
     def outbox_dir(self) -> Path:
         return self.home / "outbox"

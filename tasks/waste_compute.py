@@ -82,8 +82,10 @@ def indicator_rows(totals: pd.DataFrame, period: Period) -> list[dict]:
                 value, note = rate_value(num, den, rate.cap_at_100) if used else (None, None)
                 left_out = [m for m in span if m not in used]
                 if left_out:
-                    note = "; ".join(filter(None, [note, "denominator incomplete in month(s) "
-                                                   + ", ".join(f"{period.year}-{m:02d}" for m in left_out)]))
+                    why = (f"no {' / '.join(rate.denominator)} reported (quarantined or not delivered)"
+                           if not den_known else "denominator incomplete in month(s) "
+                           + ", ".join(f"{period.year}-{m:02d}" for m in left_out))
+                    note = "; ".join(filter(None, [note, why]))
                 reported = sum(per_month[m][3] for m in span)
                 expected = len(known) * len(span)
                 part = mine[mine["month"].isin(span)]

@@ -69,3 +69,12 @@ class SourceAdapter(Protocol):
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
         """Rows that passed, shaped as the columns of raw_table."""
+
+
+def landed_rows(good: pd.DataFrame, *, batch_id: str, period: str, file_name: str, **columns: Any) -> pd.DataFrame:
+    """A raw table's rows: the ledger columns every raw table starts with (batch, period, file, source line),
+    then the source's own columns in the table's order."""
+    import pandas as pd
+
+    return pd.DataFrame({"batch_id": batch_id, "period": period, "file_name": file_name,
+                         "source_line": good["source_line"].astype("int32"), **columns})

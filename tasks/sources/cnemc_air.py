@@ -11,7 +11,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ParseError
-from tasks.sources.base import Parsed, RemoteFile, RowIssue
+from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -97,17 +97,10 @@ class CnemcAirAdapter:
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
         import pandas as pd
 
-        return pd.DataFrame({
-            "batch_id": batch_id,
-            "period": period,
-            "file_name": file_name,
-            "source_line": good["source_line"].astype("int32"),
-            "obs_date": pd.to_datetime(good["date"], format="%Y%m%d").dt.date,
-            "hour": good["hour_num"].astype("int16"),
-            "type": good["type"],
-            "station_code": good["station_code"],
-            "value": good["value"].astype("float64"),
-        })
+        return landed_rows(
+            good, batch_id=batch_id, period=period, file_name=file_name,
+            obs_date=pd.to_datetime(good["date"], format="%Y%m%d").dt.date, hour=good["hour_num"].astype("int16"),
+            type=good["type"], station_code=good["station_code"], value=good["value"].astype("float64"))
 
 
 def _incomplete_day(good_lines: list[str], last_line: int) -> list[RowIssue]:

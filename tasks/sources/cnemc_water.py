@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ParseError, UsageError
-from tasks.sources.base import Parsed, RemoteFile, RowIssue
+from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -160,27 +160,11 @@ class CnemcWaterAdapter:
                 "classes": list(CLASSES), "latest_time": latest.isoformat()}
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame({
-            "batch_id": batch_id,
-            "period": period,
-            "file_name": file_name,
-            "source_line": good["source_line"].astype("int32"),
-            "province": good["province"],
-            "basin": good["basin"],
-            "section_name": good["section_name"],
-            "obs_time": good["obs_time"],
-            "fetched_at": good["fetched_at"],
-            "parameter": good["parameter"],
-            "unit": good["unit"],
-            "value": good["value"].astype("float64"),
-            "value_text": good["value_text"],
-            "display": good["display"],
-            "flag": good["flag"],
-            "site_status": good["site_status"],
-            "class_reported": good["class_reported"],
-        })
+        before = ("province", "basin", "section_name", "obs_time", "fetched_at", "parameter", "unit")
+        after = ("value_text", "display", "flag", "site_status", "class_reported")
+        return landed_rows(good, batch_id=batch_id, period=period, file_name=file_name,
+                           **{c: good[c] for c in before}, value=good["value"].astype("float64"),
+                           **{c: good[c] for c in after})
 
 
 def _decode(name: str, content: bytes) -> str:

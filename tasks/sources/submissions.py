@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasks import sql
 from tasks.errors import UsageError
-from tasks.sources.base import Parsed, RemoteFile
+from tasks.sources.base import Parsed, RemoteFile, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -54,16 +54,13 @@ class SubmissionAdapter:
                 "period": [period or ""]}
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
-        import pandas as pd
+        return landed_rows(
+            good, batch_id=batch_id, period=period, file_name=file_name, department_code=good["department_code"],
+            sheet=good["sheet"].where(good["sheet"].notna(), None), cell=good["cell"],
+            indicator_code=good["indicator_code"], value=good["value"].astype("float64"),
+            unit=good["expected_unit"].where(good["expected_unit"].notna(), good["unit"]),
+            note=good["note"], received_at=datetime.now(UTC))
 
-        return pd.DataFrame({
-            "batch_id": batch_id, "period": period, "file_name": file_name,
-            "source_line": good["source_line"].astype("int32"), "department_code": good["department_code"],
-            "sheet": good["sheet"].where(good["sheet"].notna(), None), "cell": good["cell"],
-            "indicator_code": good["indicator_code"], "value": good["value"].astype("float64"),
-            "unit": good["expected_unit"].where(good["expected_unit"].notna(), good["unit"]),
-            "note": good["note"], "received_at": datetime.now(UTC),
-        })
 
 def _catalogue(con: duckdb.DuckDBPyConnection, department: str) -> dict[str, dict]:
     """code -> unit, range and name of the submitted indicators the department leads (its role, its region)."""

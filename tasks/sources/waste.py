@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ParseError
-from tasks.sources.base import Parsed, RemoteFile, RowIssue
+from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -115,24 +115,12 @@ class WasteFeedAdapter:
         return suite_parameters(codes, period_of(name))
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
-        import pandas as pd
-
-        return pd.DataFrame({
-            "batch_id": batch_id,
-            "period": period,
-            "file_name": file_name,
-            "source_line": good["source_line"].astype("int32"),
-            "facility_id": good["facility_id"].astype(str),
-            "facility_name": good["facility_name"].astype(str),
-            "region_code": good["region_code"].astype(str),
-            "kind": good["kind"].astype(str),
-            "item": good["item"].astype(str),
-            "value": good["value"].astype("float64"),
-            "unit": good["unit"].astype(str),
-            "value_reported": good["value_reported"].astype("float64"),
-            "unit_reported": good["unit_reported"].astype(str),
-            "note": good["note"].astype(str),
-        })
+        text = ("facility_id", "facility_name", "region_code", "kind", "item")
+        return landed_rows(
+            good, batch_id=batch_id, period=period, file_name=file_name, **{c: good[c].astype(str) for c in text},
+            value=good["value"].astype("float64"), unit=good["unit"].astype(str),
+            value_reported=good["value_reported"].astype("float64"), unit_reported=good["unit_reported"].astype(str),
+            note=good["note"].astype(str))
 
 
 def period_of(name: str) -> str:

@@ -38,7 +38,9 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
     assert len(list((home / "smtp-sink").glob("*.eml"))) == 5
     assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == ["2025-01", "rejected"]
-    assert (home / "reports" / "gx" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").exists()
+    for source, period in (("air", "2025-01"), ("water", "2021-04"), ("waste", "2025-01"), ("submissions", "2025-01")):
+        site = home / "reports" / "gx" / source / period / "gx" / "uncommitted" / "data_docs" / "local_site"
+        assert (site / "index.html").exists(), site
 
 
 @pytest.mark.slow

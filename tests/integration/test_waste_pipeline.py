@@ -147,9 +147,20 @@ def test_a_wrong_unit_row_is_quarantined_and_the_rest_lands(feed) -> None:
     assert facility in record and "万m³" in record
     assert query("SELECT count(*) FROM raw.waste_quantities WHERE facility_id = ? AND item = ?",
                  [facility, item]) == [(0,)]
-    # without that facility's 清运量 Hohhot's household-waste denominator is incomplete: no rate, and it says so
+    # without that facility's 清运量 Hohhot has no household-waste denominator: no rate, and it says so
     value, ok, notes = value_of("household_waste_safe_treatment_rate", HOHHOT, JAN)
-    assert value is None and ok is False and "denominator incomplete" in notes
+    assert value is None and ok is False and "no msw_collected reported" in notes
+
+
+def test_a_month_with_an_incomplete_denominator_is_left_out_of_the_year_to_date(feed) -> None:
+    feed(faults={FEB: {"wrong_unit"}})   # 150100-MT-01's 清运量 reported in January, quarantined in February
+    run(JAN)
+    run(FEB)
+    value, ok, notes = value_of("household_waste_safe_treatment_rate", HOHHOT, FEB)
+    assert value is None and ok is False and notes == f"denominator incomplete in month(s) {FEB}"
+    ytd, ok, notes = value_of("household_waste_safe_treatment_rate", HOHHOT, FEB, "ytd")
+    assert ytd == value_of("household_waste_safe_treatment_rate", HOHHOT, JAN, "ytd")[0]  # January alone
+    assert ok is False and notes == f"denominator incomplete in month(s) {FEB}"
 
 
 @pytest.mark.parametrize("fault", ["missing_unit", "negative"])
