@@ -73,6 +73,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period)
         key = "|".join([c["indicator_code"], c["region_code"], c["period"], KIND_BELOW_TARGET, c["variant"]])
         existing = con.execute(sql.load("queries/alert_state"), {"key": key}).fetchall()
         state = existing[0] if existing else None
+        if c["value"] is None:  # nothing could be computed (thin data): no verdict, an open alert stays as it is
+            continue
         if not misses(c["comparator"], c["value"], c["target_value"], c["evaluation_digits"]):
             if state and state[0] == "open":
                 con.execute(sql.load("queries/alert_close"), {"key": key, "now": now, "reason": None})

@@ -290,9 +290,11 @@ def cmd_indicators(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from tasks import settings
+    from tasks.sources import REGISTRY
     from tasks.warehouse import connect
 
-    params = {"period": args.period}
+    batch_keyed = [n for n, a in REGISTRY.items() if getattr(a, "replace_key", "file_name") == "batch_id"]
+    params = {"period": args.period, "batch_keyed": batch_keyed}
     if args.period:
         from tasks.periods import Period
 

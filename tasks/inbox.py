@@ -12,16 +12,14 @@ import hashlib
 import os
 import re
 import time
-import unicodedata
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import duckdb
-
-from tasks import ledger, receipts, sources, sql
+from tasks import ledger, receipts, sql
 from tasks.errors import EcoflowError, ParseError, ValidationFailed
+from tasks.filenames import safe_name
 from tasks.periods import TZ, Period
 from tasks.settings import Settings
 from tasks.warehouse import connect
@@ -49,16 +47,6 @@ class InboxOutcome:
     reply_to: list[str] = field(default_factory=list)
 
 
-def safe_name(name: str, limit: int = 80) -> str:
-    """A file name that cannot escape a folder or confuse a shell: letters (any script), digits, . _ - only."""
-    base = unicodedata.normalize("NFC", Path(name.replace("\\", "/")).name)
-    cleaned = re.sub(r"[^\w.\-]+", "_", base, flags=re.UNICODE).strip("._") or "file"
-    stem, dot, suffix = cleaned.rpartition(".")
-    if dot and len(suffix) <= 5:
-        return stem[: limit - len(suffix) - 1] + "." + suffix
-    return cleaned[:limit]
-
-
 def pending_files(settings: Settings, settle: float = SETTLE_SECONDS) -> list[Path]:
     """Files waiting in the inbox, oldest first (a correction dropped after its original lands after it)."""
     folder = settings.inbox_dir
@@ -72,13 +60,26 @@ def pending_files(settings: Settings, settle: float = SETTLE_SECONDS) -> list[Pa
 
 
 def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SECONDS) -> list[InboxOutcome]:
-    """Ingest every settled file in the inbox, then send the replies still pending (from this run or earlier)."""
+    """Ingest every settled file in the inbox, then send the replies still pending (from this run or earlier).
+
+    One file failing in an unexpected way never stops the others or the replies: it is set aside in rejected/
+    with the error recorded (the bureau is told), and the run raises at the end so the operator sees it.
+    """
     settings.ensure_dirs()
-    outcomes = [process_file(settings, path, trigger) for path in pending_files(settings, settle)]
+    outcomes, broken = [], []
+    for path in pending_files(settings, settle):
+        try:
+            outcomes.append(process_file(settings, path, trigger))
+        except Exception as exc:  # noqa: BLE001 - any failure of one file: set it aside, go on with the next
+            broken.append(f"{path.name}: {type(exc).__name__}: {exc}")
+            outcomes.append(_set_aside(settings, path, exc))
     with connect(settings) as con:
         sent = receipts.deliver_pending(con, settings)
     for outcome in outcomes:
         outcome.reply_status, outcome.reply_to = sent.get(outcome.received_name, (outcome.reply_status, []))
+    if broken:
+        raise EcoflowError(f"{len(broken)} inbox file(s) could not be processed and were set aside in "
+                           f"{settings.inbox_dir / 'rejected'}: " + "; ".join(broken[:3]))
     return outcomes
 
 
@@ -101,20 +102,42 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
         except ParseError as exc:
             reason = str(exc)
     if reason is None:
-        run_id, batch_id, reason = _land(settings, path, department, period, trigger)
+        run_id, batch_id, reason = _land(settings, path, content, period, trigger)
         accepted = reason is None
     target = _destination(settings, path, received, digest, accepted, period)
-    with connect(settings) as con:  # recorded before the move: a crash in between leaves the file to process again
-        if not accepted and batch_id is None:  # never identified or never archived: keep the bytes anyway
+    _record(settings, path, content, digest, received, target, department=department, period=period,
+            run_id=run_id, batch_id=batch_id, accepted=accepted, reason=reason)
+    os.replace(path, target)  # after the record: a crash in between leaves the file to be processed again
+    return InboxOutcome(path.name, accepted, department, period, target, reason, run_id, batch_id, "pending")
+
+
+def _record(settings: Settings, path: Path, content: bytes, digest: str, received: datetime, target: Path, *,
+            department: str | None, period: str | None, run_id: str | None, batch_id: str | None,
+            accepted: bool, reason: str | None) -> None:
+    with connect(settings) as con:
+        if batch_id is None:  # never identified or never archived: keep the bytes anyway
             ledger.archive(settings, SOURCE, "unidentified", path.name, content)
         con.execute(sql.load("queries/inbox_record"), {
             "file_id": uuid.uuid4().hex, "received_name": path.name, "sha256": digest, "size": len(content),
             "received_at": received, "department_code": department, "period": period, "run_id": run_id,
             "batch_id": batch_id, "outcome": "accepted" if accepted else "rejected", "reason": reason,
             "moved_to": str(target)})
-    os.replace(path, target)
-    moved = target
-    return InboxOutcome(path.name, accepted, department, period, moved, reason, run_id, batch_id, "pending")
+
+
+def _set_aside(settings: Settings, path: Path, exc: Exception) -> InboxOutcome:
+    """A file whose processing failed unexpectedly: out of the way into rejected/, recorded, the bureau told."""
+    received = datetime.now(UTC)
+    content = path.read_bytes() if path.exists() else b""
+    digest = hashlib.sha256(content).hexdigest()
+    target = _destination(settings, path, received, digest, False, None)
+    reason = f"内部错误，已转数据管理员处理（internal error {type(exc).__name__}: {exc}）"
+    try:
+        _record(settings, path, content, digest, received, target, department=None, period=None, run_id=None,
+                batch_id=None, accepted=False, reason=reason)
+    finally:
+        if path.exists():
+            os.replace(path, target)
+    return InboxOutcome(path.name, False, None, None, target, reason)
 
 
 def _identification_problem(settings: Settings, department: str | None, period: str | None) -> str | None:
@@ -131,27 +154,18 @@ def _identification_problem(settings: Settings, department: str | None, period: 
     return None
 
 
-def _land(settings: Settings, path: Path, department: str, period: str,
-          trigger: str) -> tuple[str, str | None, str | None]:
+def _land(settings: Settings, path: Path, content: bytes, period: str,
+          trigger: str) -> tuple[str | None, str | None, str | None]:
     """Archive and land through the shared loader; returns (run id, batch id, rejection reason or None)."""
     from tasks import pipeline
 
-    sources.get(SOURCE)
-    with connect(settings) as con:
-        run_id = ledger.new_run(con, SOURCE, period, trigger)
-        attempt = ledger.record_local_file(con, settings, run_id=run_id, source=SOURCE, period=period,
-                                           name=path.name, path=path)
-        batch_id = _batch_of(con, attempt)
     try:
-        pipeline.land(settings, SOURCE, Period.parse(period), run_id)
+        run_id, batch_id, _ = pipeline.ingest_file(settings, SOURCE, Period.parse(period), path.name, path, content,
+                                                   trigger)
     except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
-        return run_id, batch_id, _reject_reason(exc)
+        return getattr(exc, "run_id", None), getattr(exc, "batch_id", None), _reject_reason(exc)
     pipeline.compute(settings, SOURCE, Period.parse(period), run_id)
     return run_id, batch_id, None
-
-
-def _batch_of(con: duckdb.DuckDBPyConnection, attempt_id: str) -> str:
-    return con.execute("SELECT batch_id FROM meta.batches WHERE attempt_id = ?", [attempt_id]).fetchall()[0][0]
 
 
 def _reject_reason(exc: EcoflowError) -> str:

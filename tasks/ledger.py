@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from tasks import sql
+from tasks.filenames import safe_name
 from tasks.settings import Settings
 
 
@@ -42,12 +43,13 @@ def archive(settings: Settings, source: str, period: str, name: str, content: by
     digest = hashlib.sha256(content).hexdigest()
     folder = settings.archive_dir / source / period
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{digest[:16]}-{Path(name).name}"
+    path = folder / f"{digest[:16]}-{safe_name(name)}"
     if not path.exists():
         tmp = path.with_suffix(path.suffix + ".part")
         tmp.write_bytes(content)
         tmp.replace(path)
-    return Archived(f"{source}:{name}:{digest[:12]}", digest, path)
+    # the batch id names the file too; it becomes a folder name in the validation reports, so it is bounded
+    return Archived(f"{source}:{safe_name(name, 80)}:{digest[:12]}", digest, path)
 
 
 def record_attempt(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, period: str, file_name: str,
@@ -64,13 +66,14 @@ def record_attempt(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, 
 
 
 def record_local_file(con: duckdb.DuckDBPyConnection, settings: Settings, *, run_id: str, source: str, period: str,
-                      name: str, path: Path) -> str:
-    """A delivery that arrived as a file (a replayed response, an inbox file): archived and recorded like a fetch."""
-    content = path.read_bytes()
+                      name: str, path: Path, content: bytes) -> Archived:
+    """A delivery that arrived as a file (a replayed response, an inbox file): archived and recorded like a fetch.
+    `content` is the bytes the caller already read (and hashed), so what is archived is what was looked at."""
     archived = archive(settings, source, period, name, content)
-    return record_attempt(con, run_id=run_id, source=source, period=period, file_name=name,
-                          url=path.resolve().as_uri(), status="fetched", http_status=None, http_attempts=0,
-                          archived=archived, size=len(content), message=None)
+    record_attempt(con, run_id=run_id, source=source, period=period, file_name=name,
+                   url=path.resolve().as_uri(), status="fetched", http_status=None, http_attempts=0,
+                   archived=archived, size=len(content), message=None)
+    return archived
 
 
 _ATTEMPT_FIELDS = ("status", "rows_in", "rows_landed", "rows_rejected", "rows_warned", "report_path", "message")

@@ -27,13 +27,13 @@ class Transport:
     client: smtplib.SMTP
     sender: str
 
-    def send(self, msg: EmailMessage) -> None:
+    def send(self, msg: EmailMessage) -> dict[str, tuple[int, bytes]]:
+        """Send; returns the recipients the server refused while accepting others (the mail went out, so it is
+        not sent again — resending would repeat it to everyone who got it). All refused raises DeliveryError."""
         try:
-            refused = self.client.send_message(msg)
+            return self.client.send_message(msg)
         except (smtplib.SMTPException, OSError) as exc:
             raise DeliveryError(f"SMTP send failed: {type(exc).__name__}: {exc}") from exc
-        if refused:
-            raise DeliveryError(f"SMTP server refused recipients: {refused}")
 
     def close(self) -> None:
         try:

@@ -6,6 +6,7 @@ step can be retried on its own: fetch -> land (validate + replace slice) -> comp
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -16,6 +17,7 @@ import duckdb
 
 from tasks import computations, fetching, landing, ledger, sources, sql
 from tasks.errors import DeliveryError, EcoflowError, UsageError
+from tasks.filenames import safe_name
 from tasks.periods import TZ, Period
 from tasks.settings import Settings
 from tasks.warehouse import connect
@@ -94,18 +96,39 @@ def capture(settings: Settings, source: str, *, as_of: datetime | None = None, r
         or datetime.now(TZ).replace(tzinfo=None, microsecond=0)
     period = Period(moment.year, moment.month)
     remote = adapter.poll_file(moment)
+    if replay is not None:
+        content = replay.read_bytes()
+        run_id, _, result = ingest_file(settings, source, period, replay_name(remote.name, replay, content), replay,
+                                        content, trigger)
+        return run_id, result
     with connect(settings) as con:
         run_id = ledger.new_run(con, adapter.name, str(period), trigger)
         with _failing_marks(con, run_id):
-            if replay is None:
-                fetching.fetch_files(con, settings, adapter, str(period), run_id,
-                                     fetching.endpoint(settings, adapter.name), [remote])
-            else:
-                ledger.record_local_file(con, settings, run_id=run_id, source=adapter.name, period=str(period),
-                                         name=replay_name(remote.name, replay), path=replay)
+            fetching.fetch_files(con, settings, adapter, str(period), run_id,
+                                 fetching.endpoint(settings, adapter.name), [remote])
             result = landing.land_run(con, settings, adapter, run_id, str(period))
         ledger.finish_run(con, run_id, "landed")
     return run_id, result
+
+
+def ingest_file(settings: Settings, source: str, period: Period, name: str, path: Path, content: bytes,
+                trigger: str = "cli") -> tuple[str, str, landing.LandingResult]:
+    """One delivery that arrived as a file (a replayed capture, an inbox submission): a run of its own, the bytes
+    archived and recorded like a fetch, validated and landed. Returns (run id, batch id, landing result); a
+    failure marks the run failed with the reason and is raised."""
+    adapter = sources.get(source)
+    with connect(settings) as con:
+        run_id = ledger.new_run(con, adapter.name, str(period), trigger)
+        with _failing_marks(con, run_id):
+            archived = ledger.record_local_file(con, settings, run_id=run_id, source=adapter.name,
+                                                period=str(period), name=name, path=path, content=content)
+            try:
+                result = landing.land_run(con, settings, adapter, run_id, str(period))
+            except EcoflowError as exc:
+                exc.run_id, exc.batch_id = run_id, archived.batch_id  # the caller can point at what was archived
+                raise
+        ledger.finish_run(con, run_id, "landed")
+    return run_id, archived.batch_id, result
 
 
 def alert(settings: Settings, period: Period) -> dict:
@@ -128,12 +151,12 @@ def _captures(settings: Settings, period: Period) -> int:
                            {"first": period.first_day, "last": period.last_day}).fetchall()[0][0]
 
 
-def replay_name(poll_name: str, replay: Path) -> str:
-    """The archived name of a replayed file: the poll's name (fetch time) plus the file's own stem, so replays
-    of different files at the same --as-of are different deliveries, and replaying one file again replaces it."""
-    from tasks.inbox import safe_name
-
-    return f"{poll_name.rsplit('.', 1)[0]}-{safe_name(replay.stem, 60)}{replay.suffix.lower()}"
+def replay_name(poll_name: str, replay: Path, content: bytes) -> str:
+    """The archived name of a replayed file: the poll's name (fetch time), the file's own stem and a digest of its
+    bytes. Different files replayed at the same --as-of (even two 新发.csv from different folders) are different
+    deliveries; replaying the same bytes at the same time again replaces what they landed."""
+    digest = hashlib.sha256(content).hexdigest()[:8]
+    return f"{poll_name.rsplit('.', 1)[0]}-{safe_name(replay.stem, 60)}-{digest}{replay.suffix.lower()}"
 
 
 def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -> RunSummary:

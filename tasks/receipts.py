@@ -24,6 +24,7 @@ _RULE_ZH = {
     "submission.department": "部门编码与文件不一致",
     "submission.duplicate": "同一指标填报了多次",
     "submission.blank": "未填报",
+    "submission.no_values": "本期值均未填写",
     "parse.field_count": "该行字段数不对",
     "parse.file": "文件无法读取",
     "submission.columns": "表格列不符合模板",
@@ -104,12 +105,14 @@ def deliver_pending(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict[
                 msg = build(con, settings, item, transport.sender)
                 path = folder / f"{item['received_at'].astimezone(TZ):%Y%m%dT%H%M%S}-{item['file_id'][:8]}.eml"
                 path.write_bytes(bytes(msg))
-                transport.send(msg)
+                refused = transport.send(msg)
             except DeliveryError as exc:
                 con.execute(sql.load("queries/inbox_reply_mark"), {**params, "status": "failed", "error": str(exc)})
                 statuses[item["received_name"]] = ("failed", to + cc)
                 continue
-            con.execute(sql.load("queries/inbox_reply_mark"), {**params, "status": "sent", "eml": str(path)})
+            con.execute(sql.load("queries/inbox_reply_mark"), {
+                **params, "status": "sent", "eml": str(path),
+                "error": f"refused by the server: {', '.join(sorted(refused))}" if refused else None})
             statuses[item["received_name"]] = ("sent", to + cc)
     finally:
         if transport is not None:

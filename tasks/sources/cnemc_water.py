@@ -49,6 +49,9 @@ TIDY_COLUMNS = ("row_id", "file_name", "source_line", "province", "basin", "sect
                 "fetched_at", "parameter", "unit", "value_text", "display", "value", "flag", "site_status",
                 "class_reported")
 
+#: A reading older than this at fetch time is reported (RULES §2.2 moves any reading that would be more than a day
+#: ahead of the fetch back a year, so a wrong --as-of or a stopped station shows up here, not as an error).
+STALE_AFTER = timedelta(days=35)
 _NAME = re.compile(r"water_realtime_(\d{8}T\d{6})(?:-[^/]+?)?\.(?:json|csv)")  # -<label>: a replayed file
 _TIME = re.compile(r"(\d{2})-(\d{2}) (\d{2}):(\d{2})")
 _TAG = re.compile(r"<[^>]*>")
@@ -259,6 +262,13 @@ def _tidy(name: str, fetched_at: datetime, columns: _Columns, records: list[Reco
         if when is None:
             issues.append(_no_time(number, meta, quoted, len(columns.parameters)))
             continue
+        if fetched_at - when > STALE_AFTER:
+            issues.append(RowIssue(
+                number, "water.stale_reading",
+                f"监测时间 {meta['time_label']} read as {when:%Y-%m-%d %H:%M}, {(fetched_at - when).days} days "
+                f"before the fetch time {fetched_at:%Y-%m-%d %H:%M} (站点情况 {meta.get('site_status', '')}): a "
+                "section that stopped reporting, or a replay with a wrong --as-of; it lands in its own month", quoted,
+                column_name="监测时间", value_text=meta["time_label"], severity="warning"))
         key = (meta["province"], meta["basin"], meta["section_name"], when)
         if key in first_seen:
             issues.append(_repeated(number, quoted, *first_seen[key], cells))

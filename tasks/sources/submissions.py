@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasks import sql
 from tasks.errors import UsageError
-from tasks.sources.base import Parsed, RemoteFile, landed_rows
+from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
@@ -38,7 +38,12 @@ class SubmissionAdapter:
     def parse(self, name: str, content: bytes) -> Parsed:
         from tasks.submissions.reader import read_submission
 
-        return read_submission(name, content).parsed()
+        parsed = read_submission(name, content).parsed()
+        filled = parsed.rows["value_text"].fillna("").astype(str).str.strip() != "" if len(parsed.rows) else []
+        if not any(filled):  # an untouched template would replace the department's values with nothing
+            parsed.issues.append(RowIssue(None, "submission.no_values", "no 本期值 is filled in: the file would "
+                                          "replace the department's values for the period with nothing", ""))
+        return parsed
 
     def prepare(self, con: duckdb.DuckDBPyConnection, rows: pd.DataFrame) -> pd.DataFrame:
         """Annotate with the catalogue entries of the indicators the file's department leads."""

@@ -272,7 +272,8 @@ def _identify(ws, block: dict[str, _Found], meta: dict | None, key: str, lines: 
                 seen.row, "submission.meta_mismatch",
                 f"{label} in {ws.title}!{seen.value_cell} is {seen.value!r} but {tpl.META_SHEET}!{stored_cell} "
                 f"says {stored!r} (visible block edited, or a copy of another department's or month's template?); "
-                "the visible value is used", lines.get(seen.row, ""), label, seen.value))
+                "use the template made for your department and month, or correct the block",
+                lines.get(seen.row, ""), label, seen.value))
         return seen.value
     if stored:
         where = f"{ws.title}!{seen.value_cell} is blank" if seen else f"no {label} label in {ws.title}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -183,6 +184,42 @@ def test_odd_file_names_are_safe_and_the_file_is_moved_never_deleted(home: Path,
     assert hashlib.sha256(moved.read_bytes()).hexdigest() == digest
     assert not moved.name.startswith(".") and ";" not in moved.name and " " not in moved.name
     assert not dropped.exists()
+
+
+def test_a_very_long_chinese_name_is_processed_and_does_not_block_the_files_after_it(home: Path) -> None:
+    long_name = "呼和浩特市林业和草原局关于报送" * 4 + "2025年3月生态文明指标月调度数据的函.xlsx"
+    assert 255 - 30 < len(long_name.encode()) <= 255  # fits the file system, not beside a stamp and a digest
+    fill(home, long_name, 36.4)
+    os.utime(settings.load().inbox_dir / long_name, (1, 1))  # the oldest file: processed first
+    drop_csv("zjj.csv", [f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,52.3,"])
+    outcomes = process()
+    assert [(o.received_name, o.accepted) for o in outcomes] == [(long_name, True), ("zjj.csv", True)]
+    assert all(len(o.moved_to.name.encode()) <= 255 for o in outcomes)
+    assert query("SELECT received_name FROM meta.inbox_files ORDER BY received_at") == [(long_name,), ("zjj.csv",)]
+
+
+def test_an_untouched_template_is_sent_back_and_the_values_stay(home: Path) -> None:
+    fill(home, "first.xlsx", 36.4)
+    process()
+    blank = settings.load().inbox_dir / "blank.xlsx"
+    blank.write_bytes(template(home).read_bytes())
+    [outcome] = process()
+    assert not outcome.accepted
+    assert query("SELECT rule FROM quarantine.row_issues WHERE severity = 'error'") == [("submission.no_values",)]
+    assert current("forest_grass_coverage") == [(36.4, "G7", "first.xlsx")]
+
+
+def test_status_shows_each_delivery_even_when_two_departments_use_the_same_file_name(home: Path, capsys) -> None:
+    drop_csv("月调度.csv", [f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,135,"])
+    process()
+    drop_csv("月调度.csv", [f"{LCJ},{PERIOD},forest_grass_coverage,林草覆盖率（干旱半干旱地区）,%,36.4,"])
+    process()
+    capsys.readouterr()
+    assert ecoflow(["status", "--period", PERIOD, "--json"]) == 0
+    status = json.loads(capsys.readouterr().out)
+    [run] = [r for r in status["runs"] if r["source"] == "submissions"]
+    assert (run["files"], run["landed"], run["failed"]) == (2, 1, 1)
+    assert ("submission.range", "error") in {(i["rule"], i["severity"]) for i in status["issues"]}
 
 
 def test_unsupported_files_and_editor_lock_files(home: Path) -> None:

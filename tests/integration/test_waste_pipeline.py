@@ -4,6 +4,7 @@ quarantined, bad files stopped without touching what was landed, rates checked a
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -242,3 +243,15 @@ def test_a_rate_below_target_alerts_the_lead_department(feed, smtp_sink) -> None
     [subject] = [s for s in subjects if "危险废物利用处置率" in s]
     assert subjects[subject]["To"] == "sthjj@huhhot.example.gov.cn"
     assert "报送设施" in subjects[subject].get_body(("plain",)).get_content()
+
+
+def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed) -> None:
+    feed()
+    run(JAN)
+    key_filter = "indicator_code = 'hazardous_waste_disposal_rate' AND region_code = ? AND period = ?"
+    assert query(f"SELECT status FROM alerts.ledger WHERE {key_filter}", [HOHHOT, JAN]) == [("open",)]
+    with duckdb.connect(str(settings.load().warehouse_path)) as con:  # e.g. a re-delivery left no denominator
+        con.execute(f"UPDATE marts.indicator_values SET value = NULL WHERE {key_filter}", [HOHHOT, JAN])
+    with contextlib.suppress(DeliveryError):  # the sink is up; nothing new should be sent anyway
+        pipeline.alert(settings.load(), Period.parse(JAN))
+    assert query(f"SELECT status FROM alerts.ledger WHERE {key_filter}", [HOHHOT, JAN]) == [("open",)]

@@ -558,6 +558,35 @@ def test_a_reading_of_new_years_eve_fetched_on_new_years_day_keeps_the_old_year(
         (11, row[2], row[2])]
 
 
+def test_two_files_with_the_same_name_replayed_at_the_same_time_both_land(eco_env, tmp_path, capsys) -> None:
+    # the captures are kept one folder per month with the same file name: 新发/2021-04/新发.csv, 新发/2021-05/…
+    lines = capture_file("新发").read_text(encoding="utf-8").splitlines()
+    first, second = tmp_path / "a" / "新发.csv", tmp_path / "b" / "新发.csv"
+    for path, body in ((first, lines[1:4]), (second, lines[10:13])):
+        path.parent.mkdir()
+        path.write_text("\n".join([lines[0], *body]) + "\n", encoding="utf-8")
+    for path in (first, second):
+        code, _, err = run_cli(capsys, "run", "water-capture", "--file", str(path), "--as-of", "2021-04-06T08:00")
+        assert code == 0, err
+    expected = {t for row in [r.split(",") for r in lines[1:4] + lines[10:13]]
+                if (t := label_time(row[TIME_COL], 2021))}
+    assert {t for (t,) in query("SELECT DISTINCT obs_time FROM raw.water_readings")} == expected
+    assert query("SELECT count(DISTINCT file_name) FROM raw.water_readings") == [(2,)]
+
+
+def test_a_stale_reading_lands_in_its_own_month_with_a_warning(snapshot_poll: SnapshotPoll) -> None:
+    # 李屯's last reading in the 2020-05-08 snapshot is 09-09 08:00: RULES §2.2 makes it 2019-09-09
+    [(rule, severity, column, value)] = query_at(
+        snapshot_poll.home, "SELECT q.rule, q.severity, q.column_name, q.value_text FROM quarantine.row_issues AS q "
+        "JOIN quarantine.source_lines AS l USING (batch_id, source_line) "
+        "WHERE q.rule = 'water.stale_reading' AND l.record LIKE '%内蒙古自治区%李屯%'")
+    assert value == "09-09 08:00"
+    assert (severity, column) == ("warning", "监测时间")
+    landed = query_at(snapshot_poll.home, "SELECT DISTINCT obs_time FROM raw.water_readings WHERE section_name = ?",
+                      ["李屯"])
+    assert landed == [(datetime(2019, 9, 9, 8, 0),)]
+
+
 # -- 6. a bad value ----------------------------------------------------------------------------------------------
 
 def test_an_impossible_ph_is_quarantined_and_the_rest_of_the_poll_lands(eco_env, monkeypatch) -> None:

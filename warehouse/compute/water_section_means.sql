@@ -1,5 +1,6 @@
 -- Each section's month ($first .. $last, local time): distinct readings, valid readings (站点情况 正常) and the
--- mean of every parameter over valid numeric values, summed in DECIMAL so reruns give identical means.
+-- mean of every parameter over valid numeric values, summed in DECIMAL so reruns give identical means
+-- (38 digits: an algae density of 1e12 cells/L must not overflow the sum).
 WITH readings AS (
     SELECT * FROM staging.stg_water__readings
     WHERE obs_time >= CAST($first AS TIMESTAMP) AND obs_time < CAST($last AS TIMESTAMP) + INTERVAL 1 DAY
@@ -14,7 +15,7 @@ counts AS (
 ),
 means AS (
     SELECT province, basin, section_name, parameter,
-           CAST(avg(CAST(value AS DECIMAL(18, 6))) AS DOUBLE) AS mean_value,
+           CAST(avg(CAST(value AS DECIMAL(38, 6))) AS DOUBLE) AS mean_value,
            count(*) AS n
     FROM readings
     WHERE site_status = '正常' AND flag = 'value' AND value IS NOT NULL

@@ -1,6 +1,7 @@
 -- Per source and period: the latest run, and the latest attempt of every file of the period. A monthly feed's run
 -- fetches every file again; a captured feed (one file per poll) and the inbox (one file per delivery) add files
--- run by run, so the period's state is the latest attempt per file, not the latest run's files only.
+-- run by run, so the period's state is the latest attempt per file, not the latest run's files only. For sources
+-- that keep every batch ($batch_keyed: the inbox), a delivery is a batch — two departments' 月调度.xlsx are two.
 WITH latest_run AS (
     SELECT source, period, arg_max(run_id, started_at) AS run_id, count(*) AS runs
     FROM meta.runs
@@ -8,10 +9,11 @@ WITH latest_run AS (
     GROUP BY source, period
 ),
 latest_file AS (
-    SELECT source, period, file_name, arg_max(attempt_id, fetched_at) AS attempt_id
+    SELECT source, period, arg_max(attempt_id, fetched_at) AS attempt_id
     FROM meta.batches
     WHERE ($period IS NULL OR period = $period)
-    GROUP BY source, period, file_name
+    GROUP BY source, period,
+             CASE WHEN list_contains($batch_keyed, source) THEN coalesce(batch_id, attempt_id) ELSE file_name END
 )
 SELECT
     l.source, l.period, l.run_id, l.runs, r.status AS run_status, r.started_at, r.message,

@@ -1,9 +1,10 @@
--- Row findings of the batches that make up each source and period now (the latest attempt of every file), by rule.
+-- Row findings of the batches that make up each source and period now (the latest attempt of every file, or every
+-- batch for sources that keep them all: $batch_keyed), by rule.
 WITH latest_file AS (
-    SELECT source, period, file_name, arg_max(batch_id, fetched_at) AS batch_id
+    SELECT source, period, arg_max(batch_id, fetched_at) AS batch_id
     FROM meta.batches
     WHERE ($period IS NULL OR period = $period) AND batch_id IS NOT NULL
-    GROUP BY source, period, file_name
+    GROUP BY source, period, CASE WHEN list_contains($batch_keyed, source) THEN batch_id ELSE file_name END
 )
 SELECT q.source, q.period, q.rule, q.severity, any_value(q.reason) AS reason, count(*) AS rows,
        min(q.file_name || ':' || coalesce(CAST(q.source_line AS TEXT), '-') || ' ' || coalesce(q.column_name, ''))

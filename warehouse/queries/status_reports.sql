@@ -1,9 +1,13 @@
--- Validation reports (Data Docs pages) of the latest run of a source and period.
-WITH latest AS (
-    SELECT source, period, arg_max(run_id, started_at) AS run_id
-    FROM meta.runs WHERE ($period IS NULL OR period = $period) GROUP BY source, period
+-- Validation reports (Data Docs pages) of the deliveries that make up each source and period now: the latest
+-- attempt of every file (every batch for sources that keep them all: $batch_keyed).
+WITH latest_file AS (
+    SELECT arg_max(attempt_id, fetched_at) AS attempt_id
+    FROM meta.batches
+    WHERE ($period IS NULL OR period = $period)
+    GROUP BY source, period,
+             CASE WHEN list_contains($batch_keyed, source) THEN coalesce(batch_id, attempt_id) ELSE file_name END
 )
 SELECT b.period, b.file_name, b.report_path
-FROM meta.batches AS b JOIN latest AS l ON l.run_id = b.run_id
+FROM meta.batches AS b JOIN latest_file USING (attempt_id)
 WHERE b.report_path IS NOT NULL
 ORDER BY b.period DESC, b.file_name;
