@@ -74,7 +74,9 @@ def drop_submissions(env: dict[str, str]) -> None:
     inbox.mkdir(parents=True, exist_ok=True)
     templates = HOME / "templates" / SUBMISSION_MONTH
     wb = openpyxl.load_workbook(templates / f"150100-lcj_{SUBMISSION_MONTH}.xlsx")
-    wb["月调度"]["G7"] = 36.4
+    sheet = wb["月调度"]
+    row = next(r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
+    sheet[f"G{row}"] = 36.4
     wb.save(inbox / "林草局 1月 月调度.xlsx")
     csv_text = ("部门编码,期别,指标代码,指标名称,单位,本期值,备注\r\n"
                 f"150100-zjj,{SUBMISSION_MONTH},green_building_share,城镇新建绿色建筑比例,%,152.3,\r\n"

@@ -20,12 +20,11 @@ from tasks import mailer, sql
 from tasks.errors import DeliveryError
 from tasks.periods import Period
 from tasks.settings import Settings
-from tasks.standards.rounding import round_half_even
 
 KIND_BELOW_TARGET = "below_target"
 _COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
                 "submission": ("报送", "份")}
-_COMPARATOR_ZH = {">=": "≥", "<=": "≤"}
+_COMPARATOR_ZH = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
 
 
 def _env() -> Environment:
@@ -35,15 +34,9 @@ def _env() -> Environment:
 
 def misses(comparator: str, value: float | None, target: float, digits: int | None = None) -> bool:
     """Whether a value misses its target, judged at evaluation precision (RULES.md §1.12) when digits is given."""
-    if value is None:
-        return False
-    if digits is not None:
-        value = float(round_half_even(value, digits))
-    if comparator == ">=":
-        return value < target
-    if comparator == "<=":
-        return value > target
-    raise ValueError(f"unknown comparator {comparator!r} in catalogue/targets.csv")
+    from tasks.evaluation import meets
+
+    return value is not None and not meets(comparator, value, target, digits)
 
 
 def _fmt(value: float, unit: str, digits: int | None = None) -> str:

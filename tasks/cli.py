@@ -199,8 +199,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
                       "email": first["email"]}
         lines = [{"indicator_code": r["indicator_code"], "national_no": r["national_no"], "name_zh": r["name_zh"],
                   "unit": r["unit"], "min_value": r["min_value"], "max_value": r["max_value"],
-                  "target_text": f"{r['comparator'].replace('>=', '≥').replace('<=', '≤')}{r['target_value']:g}"
-                  if r["target_value"] is not None else "",
+                  "target_text": (f"{r['comparator'].replace('>=', '≥').replace('<=', '≤')}{r['target_value']:g}"
+                                  if r["target_value"] is not None and r["target_kind"] != "task"
+                                  else r["target_text"] or ("上级下达" if r["target_kind"] == "assigned" else "")),
                   "last_value": r["last_value"], "last_period": r["last_period"]} for r in items]
         path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
         print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
@@ -248,6 +249,22 @@ def cmd_submissions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalogue_check(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tasks.catalogue import CATALOGUE_DIR, check
+
+    folder = Path(args.folder) if args.folder else CATALOGUE_DIR
+    errors = check(folder)
+    for error in errors:
+        print(error)
+    if errors:
+        print(f"ecoflow: error: {len(errors)} problem(s) in the catalogue at {folder}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"catalogue at {folder}: no problems")
+    return 0
+
+
 def _known_region(con: Any, code: str | None) -> None:
     from tasks.errors import UsageError
 
@@ -275,13 +292,19 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         print(f"no indicator values for {period}" + (f" and region {args.region}" if args.region else ""))
         return 0
     for r in rows:
-        r["target"] = (f"{r['target_comparator']} {r['target_value']:g}" if r["target_value"] is not None else None)
-        r["coverage"] = f"{r['coverage_valid']}/{r['coverage_expected']} {r['coverage_unit']}"
+        r["target_text_short"] = (f"{r['target_comparator']} {r['target_value']:g}"
+                                  if r["target_value"] is not None and r["target_kind"] != "task"
+                                  else r["target_text"])
+        r["coverage"] = (f"{r['coverage_valid']}/{r['coverage_expected']} {r['coverage_unit']}"
+                         if r["coverage_unit"] else None)
         r["value_text"] = f"{r['value']:.1f}" if r["value"] is not None else None
-    print(_table(rows, [("region_code", "region"), ("region_name", "name"), ("indicator_code", "indicator"),
-                        ("period_type", "period"), ("variant", "variant"), ("value_text", "value"), ("unit", "unit"),
-                        ("numerator", "numerator"), ("denominator", "denominator"), ("coverage", "coverage"),
-                        ("coverage_ok", "coverage ok"), ("target", "target")]))
+        r["no"] = (f"{r['national_no']}" + (f".{r['sub_no']}" if (r["sub_no"] or 1) > 1 else "")
+                   if r["national_no"] else None)
+    print(_table(rows, [("region_code", "region"), ("region_name", "name"), ("no", "no"),
+                        ("indicator_code", "indicator"), ("period_type", "period"), ("variant", "variant"),
+                        ("value_text", "value"), ("unit", "unit"), ("numerator", "numerator"),
+                        ("denominator", "denominator"), ("coverage", "coverage"), ("coverage_ok", "coverage ok"),
+                        ("target_text_short", "target"), ("status", "status")]))
     for r in rows:
         if r["notes"]:
             print(f"note {r['region_code']} {r['indicator_code']} {r['period_type']}: {r['notes']}")
@@ -397,6 +420,12 @@ def parser() -> argparse.ArgumentParser:
     tpl.add_argument("--department", help="one department code, e.g. 150100-lcj")
     tpl.add_argument("--out", help="folder (default ECOFLOW_HOME/templates/YYYY-MM)")
     tpl.set_defaults(func=cmd_templates)
+
+    cat = sub.add_parser("catalogue", help="the indicator catalogue (warehouse/catalogue/*.csv)")
+    cat_sub = cat.add_subparsers(dest="catalogue_command", required=True, parser_class=_Parser)
+    chk = cat_sub.add_parser("check", help="validate the catalogue files: one line per problem (file:line: column)")
+    chk.add_argument("--folder", help="a catalogue folder to check (default: the repository's)")
+    chk.set_defaults(func=cmd_catalogue_check)
 
     inb = sub.add_parser("inbox", help="ingest the submissions waiting in the inbox now and send the replies")
     inb.add_argument("--settle", type=float, default=0.0,

@@ -72,13 +72,23 @@ def land(settings: Settings, source: str, period: Period, run_id: str) -> landin
 
 
 def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict[str, int]:
+    """The source's values for the period (and the YTD of later months), then the evaluation of those months."""
     compute_period = computations.for_source(source)
     with connect(settings) as con:
         if run_id is None:
-            return compute_period(con, period)
+            return _computed_and_evaluated(con, compute_period, period)
         with _failing_marks(con, run_id):
-            counts = compute_period(con, period)
+            counts = _computed_and_evaluated(con, compute_period, period)
         ledger.finish_run(con, run_id, "computed")
+    return counts
+
+
+def _computed_and_evaluated(con: duckdb.DuckDBPyConnection, compute_period, period: Period) -> dict[str, int]:  # noqa: ANN001
+    from tasks import evaluation
+    from tasks.indicator_store import later_months
+
+    counts = compute_period(con, period)
+    counts["evaluated"] = sum(evaluation.refresh(con, month) for month in [period, *later_months(con, period)])
     return counts
 
 

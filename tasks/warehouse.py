@@ -117,11 +117,19 @@ def station_lists(folder: Path = CATALOGUE_DIR / "stations") -> list[tuple[date,
 
 
 def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR) -> None:
-    """Replace the catalogue tables from the versioned CSV files (caller holds the transaction)."""
+    """Replace the catalogue tables from the versioned CSV files (caller holds the transaction), after checking
+    them: a catalogue with a problem is never loaded, so the warehouse keeps the last good one."""
+    from tasks.catalogue import check
+
+    errors = check(folder)
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:5])
+        raise ConfigError(f"the catalogue in {folder} has {len(errors)} problem(s) (`ecoflow catalogue check` lists "
+                          f"them all): {shown}")
     run_script(con, "load/catalogue", {
         name: str(folder / f"{name}.csv")
-        for name in ("regions", "departments", "indicators", "targets", "dust_days", "water_sections",
-                     "water_assessment")
+        for name in ("regions", "departments", "indicators", "targets", "assigned_targets", "baselines", "dust_days",
+                     "water_sections", "water_assessment")
     })
     con.execute("DELETE FROM catalogue.stations")
     for valid_from, path in station_lists(folder / "stations"):

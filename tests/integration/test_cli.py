@@ -124,7 +124,7 @@ def test_indicators_table_prints_the_chinese_region_name(home: Path, capsys) -> 
     code, out, _ = run_cli(capsys, "indicators", "--period", PERIOD, "--region", "150100")
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split()[:3] == ["region", "name", "indicator"]
+    assert lines[0].split()[:4] == ["region", "name", "no", "indicator"]
     body = lines[2:]
     assert len(body) == 4  # two indicators, month and year-to-date
     assert all(line.split()[:2] == ["150100", "呼和浩特市"] for line in body)
@@ -189,3 +189,23 @@ def test_indicators_before_any_run_is_a_one_line_error(tmp_path, monkeypatch, ca
     assert "no warehouse" in line
     assert str(tmp_path / "home" / "warehouse.duckdb") in line
     assert not (tmp_path / "home" / "warehouse.duckdb").exists()
+
+
+def test_catalogue_check_passes_on_the_repository_and_names_each_problem(capsys, tmp_path: Path) -> None:
+    from tasks.catalogue import CATALOGUE_DIR
+
+    code, out, _ = run_cli(capsys, "catalogue", "check")
+    assert code == 0 and "no problems" in out
+    broken = tmp_path / "catalogue"
+    broken.mkdir()
+    for path in CATALOGUE_DIR.glob("*.csv"):
+        text = path.read_text(encoding="utf-8")
+        if path.name == "targets.csv":
+            text = text.replace("150100,air_good_day_ratio,2025,value,>=,84.9",
+                                "150100,air_good_day_ratio,2025,value,>=,x")
+        (broken / path.name).write_text(text, encoding="utf-8")
+    code, out, err = run_cli(capsys, "catalogue", "check", "--folder", str(broken))
+    assert code == 2
+    [line] = out.splitlines()
+    assert line.startswith("targets.csv:") and "target_value: 'x' is not a number" in line
+    assert "1 problem(s)" in err

@@ -36,9 +36,17 @@ def template(home: Path, department: str = LCJ) -> Path:
     return home / "templates" / f"{department}_{PERIOD}.xlsx"
 
 
-def fill(home: Path, name: str, value: object, department: str = LCJ, cell: str = "G7") -> Path:
+def forest_cell() -> str:
+    """The 本期值 cell of 林草覆盖率 in 林草局's template (its row follows the catalogue's order)."""
+    wb = openpyxl.load_workbook(settings.load().home / "templates" / f"{LCJ}_{PERIOD}.xlsx")
+    sheet = wb["月调度"]
+    row = next(r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
+    return f"G{row}"
+
+
+def fill(home: Path, name: str, value: object, department: str = LCJ, cell: str | None = None) -> Path:
     wb = openpyxl.load_workbook(template(home, department))
-    wb["月调度"][cell] = value
+    wb["月调度"][cell or forest_cell()] = value
     target = settings.load().inbox_dir / name
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
@@ -79,13 +87,13 @@ def test_a_filled_template_is_accepted_landed_with_its_cell_and_receipted(home: 
     [outcome] = process()
     assert outcome.accepted and outcome.department_code == LCJ and outcome.period == PERIOD
     assert outcome.moved_to.parent == settings.load().inbox_dir / "processed" / PERIOD
-    assert current("forest_grass_coverage") == [(36.4, "G7", "林草局 3月 报送.xlsx")]
-    rows = query("SELECT sheet, cell, department_code FROM raw.submission_values")
-    assert rows == [("月调度", "G7", LCJ)]
+    assert current("forest_grass_coverage") == [(36.4, forest_cell(), "林草局 3月 报送.xlsx")]
+    rows = query("SELECT sheet, cell, department_code FROM raw.submission_values WHERE value IS NOT NULL")
+    assert rows == [("月调度", forest_cell(), LCJ)]
     [msg] = mails(smtp_sink)
     assert msg["To"] == "lcj@huhhot.example.gov.cn" and msg["Cc"] == BUREAU
     assert "已接收" in msg["Subject"]
-    assert "forest_grass_coverage" in body(msg) and "36.4" in body(msg) and "G7" in body(msg)
+    assert "forest_grass_coverage" in body(msg) and "36.4" in body(msg) and forest_cell() in body(msg)
 
 
 def test_submitted_values_appear_in_indicators_with_their_lineage(home: Path, capsys) -> None:
@@ -97,7 +105,7 @@ def test_submitted_values_appear_in_indicators_with_their_lineage(home: Path, ca
     [row] = [r for r in rows if r["indicator_code"] == "forest_grass_coverage"]
     assert row["value"] == 36.4 and row["period_type"] == "submitted" and row["target_value"] == 35
     assert row["national_no"] == 10 and row["coverage_ok"] is True
-    assert row["lineage"]["department_code"] == LCJ and row["lineage"]["cell"] == "G7"
+    assert row["lineage"]["department_code"] == LCJ and row["lineage"]["cell"] == forest_cell()
     assert row["lineage"]["file_name"] == "lcj.xlsx" and row["lineage"]["sheet"] == "月调度"
     assert row["batch_ids"] and row["batch_ids"][0].startswith("submissions:lcj.xlsx:")
 
@@ -122,12 +130,12 @@ def test_wrong_cells_reject_the_whole_file_and_the_reply_names_each_cell(home: P
     assert ("zjj.csv", "F2", "135", "submission.range") in findings
     # public_transport_share is led by 交通运输局, not 住建局: not this department's indicator
     assert ("zjj.csv", "F3", "60", "submission.unknown_indicator") in findings
-    assert ("lcj.xlsx", "G7", "约35", "submission.not_numeric") in findings
+    assert ("lcj.xlsx", forest_cell(), "约35", "submission.not_numeric") in findings
     by_to = {m["To"]: m for m in mails(smtp_sink)}
     text = body(by_to["zjj@huhhot.example.gov.cn"])
     assert "退回" in by_to["zjj@huhhot.example.gov.cn"]["Subject"]
     assert "单元格 F2" in text and "超出合理范围" in text and "单元格 F3" in text
-    assert "单元格 G7" in body(by_to["lcj@huhhot.example.gov.cn"])
+    assert f"单元格 {forest_cell()}" in body(by_to["lcj@huhhot.example.gov.cn"])
 
 
 def test_duplicates_of_one_indicator_hold_back_every_copy(home: Path) -> None:
@@ -144,8 +152,9 @@ def test_a_corrected_resubmission_replaces_the_value_and_keeps_the_history(home:
     process()
     fill(home, "corrected.xlsx", 37.1)
     process()
-    assert current("forest_grass_coverage") == [(37.1, "G7", "corrected.xlsx")]
-    history = query("SELECT file_name, value FROM raw.submission_values ORDER BY received_at")
+    assert current("forest_grass_coverage") == [(37.1, forest_cell(), "corrected.xlsx")]
+    history = query("SELECT file_name, value FROM raw.submission_values WHERE indicator_code = ? "
+                    "ORDER BY received_at", ["forest_grass_coverage"])
     assert history == [("first.xlsx", 36.4), ("corrected.xlsx", 37.1)]
     assert query("SELECT value FROM marts.indicator_values WHERE indicator_code = 'forest_grass_coverage'") \
         == [(37.1,)]
@@ -159,7 +168,7 @@ def test_a_rejected_correction_leaves_the_accepted_value_in_place(home: Path) ->
     fill(home, "bad.xlsx", 136.4)
     [outcome] = process()
     assert not outcome.accepted
-    assert current("forest_grass_coverage") == [(36.4, "G7", "first.xlsx")]
+    assert current("forest_grass_coverage") == [(36.4, forest_cell(), "first.xlsx")]
 
 
 def test_a_file_for_an_unknown_department_goes_back_to_the_bureau(home: Path, smtp_sink) -> None:
@@ -206,7 +215,7 @@ def test_an_untouched_template_is_sent_back_and_the_values_stay(home: Path) -> N
     [outcome] = process()
     assert not outcome.accepted
     assert query("SELECT rule FROM quarantine.row_issues WHERE severity = 'error'") == [("submission.no_values",)]
-    assert current("forest_grass_coverage") == [(36.4, "G7", "first.xlsx")]
+    assert current("forest_grass_coverage") == [(36.4, forest_cell(), "first.xlsx")]
 
 
 def test_status_shows_each_delivery_even_when_two_departments_use_the_same_file_name(home: Path, capsys) -> None:
@@ -241,7 +250,7 @@ def test_the_same_file_twice_changes_nothing(home: Path) -> None:
     [outcome] = process()
     assert outcome.accepted
     assert query("SELECT indicator_code, region_code, value, coverage_ok FROM marts.indicator_values") == before
-    assert query("SELECT count(*) FROM staging.stg_submissions__current") == [(1,)]
+    assert query("SELECT count(DISTINCT batch_id) FROM staging.stg_submissions__current") == [(1,)]
 
 
 def test_smtp_down_keeps_the_reply_pending_then_sends_it_once(home: Path, monkeypatch, tmp_path: Path) -> None:

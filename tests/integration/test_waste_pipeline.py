@@ -240,7 +240,7 @@ def test_a_rate_below_target_alerts_the_lead_department(feed, smtp_sink) -> None
     value, _, _ = value_of("hazardous_waste_disposal_rate", HOHHOT, JAN, "ytd")
     assert value < 100
     subjects = {m["Subject"]: m for m in smtp_sink.messages}
-    [subject] = [s for s in subjects if "危险废物利用处置率" in s]
+    [subject] = [s for s in subjects if "呼和浩特市 危险废物利用处置率" in s]
     assert subjects[subject]["To"] == "sthjj@huhhot.example.gov.cn"
     assert "报送设施" in subjects[subject].get_body(("plain",)).get_content()
 

@@ -9,16 +9,37 @@ SELECT department_code, region_code, role, name_zh, email
 FROM read_csv($departments, header = true, all_varchar = true);
 DELETE FROM catalogue.indicators;
 INSERT INTO catalogue.indicators (indicator_code, national_no, name_zh, name_en, unit, direction, lead_department,
-                                  obtained_by, evaluation_digits, min_value, max_value)
+                                  obtained_by, evaluation_digits, min_value, max_value, sub_no, domain, task_group,
+                                  attribute, national_threshold, frequency, cooperating_departments, note)
 SELECT indicator_code, TRY_CAST(NULLIF(national_no, '') AS INTEGER), name_zh, name_en, unit, direction,
-       lead_department, obtained_by, CAST(evaluation_digits AS INTEGER),
-       TRY_CAST(NULLIF(min_value, '') AS DOUBLE), TRY_CAST(NULLIF(max_value, '') AS DOUBLE)
+       lead_department, obtained_by, TRY_CAST(NULLIF(evaluation_digits, '') AS INTEGER),
+       TRY_CAST(NULLIF(min_value, '') AS DOUBLE), TRY_CAST(NULLIF(max_value, '') AS DOUBLE),
+       TRY_CAST(NULLIF(sub_no, '') AS INTEGER), NULLIF(domain, ''), NULLIF(task_group, ''), NULLIF(attribute, ''),
+       NULLIF(national_threshold, ''), NULLIF(frequency, ''),
+       CASE WHEN coalesce(cooperating_departments, '') = '' THEN []::TEXT[]
+            ELSE string_split(cooperating_departments, ';') END,
+       NULLIF(note, '')
 FROM read_csv($indicators, header = true, all_varchar = true);
 DELETE FROM catalogue.targets;
-INSERT INTO catalogue.targets
-SELECT region_code, indicator_code, CAST(year AS INTEGER), comparator, CAST(target_value AS DOUBLE), variant,
-       source, note
+INSERT INTO catalogue.targets (region_code, indicator_code, year, comparator, target_value, variant, source, note,
+                               target_kind, target_text)
+SELECT region_code, indicator_code, CAST(year AS INTEGER), comparator, TRY_CAST(NULLIF(target_value, '') AS DOUBLE),
+       coalesce(NULLIF(variant, ''), 'raw'), source, NULLIF(note, ''), coalesce(NULLIF(target_kind, ''), 'value'),
+       NULLIF(target_text, '')
 FROM read_csv($targets, header = true, all_varchar = true);
+DELETE FROM catalogue.assigned_targets;
+INSERT INTO catalogue.assigned_targets
+SELECT region_code, indicator_code, CAST(year AS INTEGER), CAST(target_value AS DOUBLE), source, NULLIF(note, '')
+FROM read_csv($assigned_targets, header = true, all_varchar = true,
+              columns = {'region_code': 'VARCHAR', 'indicator_code': 'VARCHAR', 'year': 'VARCHAR',
+                         'target_value': 'VARCHAR', 'source': 'VARCHAR', 'note': 'VARCHAR'});
+DELETE FROM catalogue.baselines;
+INSERT INTO catalogue.baselines
+SELECT region_code, indicator_code, CAST(year AS INTEGER), TRY_CAST(NULLIF(value, '') AS DOUBLE),
+       NULLIF(value_text, ''), source, NULLIF(note, '')
+FROM read_csv($baselines, header = true, all_varchar = true,
+              columns = {'region_code': 'VARCHAR', 'indicator_code': 'VARCHAR', 'year': 'VARCHAR', 'value': 'VARCHAR',
+                         'value_text': 'VARCHAR', 'source': 'VARCHAR', 'note': 'VARCHAR'});
 DELETE FROM catalogue.dust_days;
 INSERT INTO catalogue.dust_days
 SELECT region_code, CAST(obs_date AS DATE), source

@@ -38,3 +38,24 @@ WITH latest AS (
 SELECT s.*
 FROM raw.submission_values AS s
 JOIN latest USING (department_code, period, batch_id);
+
+-- The department that holds a role for a region: the region's own, else the nearest ancestor's (a 旗县 without its
+-- own 林草局 is served by its 盟市's).
+CREATE OR REPLACE VIEW staging.int_region_departments AS
+SELECT region_code, role, department_code, name_zh, email, own
+FROM (
+    SELECT a.region_code, d.role, d.department_code, d.name_zh, d.email, d.region_code = a.region_code AS own,
+           row_number() OVER (PARTITION BY a.region_code, d.role ORDER BY depth) AS rn
+    FROM (
+        WITH RECURSIVE up(region_code, ancestor_code, depth) AS (
+            SELECT region_code, region_code, 0 FROM catalogue.regions
+            UNION ALL
+            SELECT up.region_code, r.parent_code, up.depth + 1
+            FROM up JOIN catalogue.regions AS r ON r.region_code = up.ancestor_code
+            WHERE r.parent_code IS NOT NULL
+        )
+        SELECT * FROM up
+    ) AS a
+    JOIN catalogue.departments AS d ON d.region_code = a.ancestor_code
+)
+WHERE rn = 1;

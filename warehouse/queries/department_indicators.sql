@@ -2,5 +2,5 @@
 SELECT i.indicator_code, i.unit, i.min_value, i.max_value, i.name_zh
 FROM catalogue.indicators AS i
 JOIN catalogue.departments AS d ON d.role = i.lead_department
-WHERE d.department_code = $department AND i.obtained_by = 'submitted'
+WHERE d.department_code = $department AND i.obtained_by IN ('submitted', 'survey', 'task')
 ORDER BY i.indicator_code;

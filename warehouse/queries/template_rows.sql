@@ -1,20 +1,29 @@
--- What each department's template lists for $period: the submitted indicators it leads, with the target of
--- the period's year and the latest value it submitted before the period. $department NULL = every department.
+-- What each department's template lists for $period: the submitted indicators it leads that have a target in its
+-- region or a region below it (any year), with the target of the period's year and the latest value submitted
+-- before the period. $department NULL = every department.
 SELECT d.department_code, d.name_zh AS department_name, d.region_code, r.name_zh AS region_name, d.email,
        i.indicator_code, i.national_no, i.name_zh, i.unit, i.min_value, i.max_value,
-       t.comparator, t.target_value,
+       t.comparator, coalesce(a.target_value, t.target_value) AS target_value, t.target_kind, t.target_text,
        last.value AS last_value, last.period AS last_period
 FROM catalogue.departments AS d
 JOIN catalogue.regions AS r USING (region_code)
-JOIN catalogue.indicators AS i ON i.lead_department = d.role AND i.obtained_by = 'submitted'
+JOIN catalogue.indicators AS i ON i.lead_department = d.role AND i.obtained_by IN ('submitted', 'survey', 'task')
 LEFT JOIN catalogue.targets AS t
   ON t.region_code = d.region_code AND t.indicator_code = i.indicator_code
  AND t.year = CAST(left($period, 4) AS INTEGER) AND t.variant = 'raw'
+LEFT JOIN catalogue.assigned_targets AS a
+  ON a.region_code = t.region_code AND a.indicator_code = t.indicator_code AND a.year = t.year
 LEFT JOIN (
     SELECT indicator_code, region_code, arg_max(value, period) AS value, max(period) AS period
     FROM marts.indicator_values
     WHERE period_type = 'submitted' AND period < $period
     GROUP BY ALL
 ) AS last ON last.indicator_code = i.indicator_code AND last.region_code = d.region_code
-WHERE $department IS NULL OR d.department_code = $department
-ORDER BY d.department_code, i.national_no NULLS LAST, i.indicator_code;
+WHERE ($department IS NULL OR d.department_code = $department)
+  AND EXISTS (SELECT 1 FROM catalogue.targets AS any_t
+              JOIN staging.int_region_ancestors AS anc ON anc.region_code = any_t.region_code
+              WHERE any_t.indicator_code = i.indicator_code AND anc.ancestor_code = d.region_code
+                AND (any_t.region_code = d.region_code
+                     OR NOT EXISTS (SELECT 1 FROM catalogue.departments AS own
+                                    WHERE own.region_code = any_t.region_code AND own.role = d.role)))
+ORDER BY d.department_code, i.national_no NULLS LAST, i.sub_no NULLS LAST, i.indicator_code;

@@ -1,0 +1,94 @@
+"""Evaluation end to end: Hohhot's whole indicator system for a month, from a waste feed, a department's
+submission and nothing else — every national indicator listed with a status, each status for the right reason.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from demo.feed_server import FeedServer
+from demo.waste_publisher import WastePublisher
+from tasks import inbox, pipeline, settings
+from tasks.cli import main as ecoflow
+from tasks.errors import DeliveryError
+from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
+from tasks.periods import Period
+
+JAN, FEB = "2025-01", "2025-02"
+HOHHOT = "150100"
+CATALOGUE = Path(__file__).resolve().parents[2] / "warehouse" / "catalogue"
+
+
+@pytest.fixture
+def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    with FeedServer(publisher=WastePublisher()) as srv:
+        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        for period in (JAN, FEB):
+            with contextlib.suppress(DeliveryError):  # alerts are not what this test looks at
+                pipeline.run(settings.load(), "waste", Period.parse(period))
+    assert ecoflow(["templates", "--period", JAN, "--department", "150100-lcj", "--out", str(eco_env / "t")]) == 0
+    wb = openpyxl.load_workbook(eco_env / "t" / f"150100-lcj_{JAN}.xlsx")
+    sheet = wb["月调度"]
+    row = next(r for r in range(7, 40) if sheet[f"B{r}"].value == "forest_grass_coverage")
+    sheet[f"G{row}"] = 36.4
+    settings.load().inbox_dir.mkdir(parents=True, exist_ok=True)
+    wb.save(settings.load().inbox_dir / "lcj.xlsx")
+    inbox.process(settings.load(), settle=0)
+    return eco_env
+
+
+def indicators(capsys, period: str) -> list[dict]:
+    capsys.readouterr()
+    assert ecoflow(["indicators", "--period", period, "--region", HOHHOT, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def judged(rows: list[dict]) -> dict[str, dict]:
+    """The row carrying each indicator's status (year to date, or as submitted)."""
+    return {r["indicator_code"]: r for r in rows if r["period_type"] in ("ytd", "submitted")}
+
+
+def test_every_national_indicator_is_listed_for_hohhot_with_a_status(month, capsys) -> None:
+    rows = judged(indicators(capsys, JAN))
+    with open(CATALOGUE / "indicators.csv", encoding="utf-8") as fh:
+        national = {r["indicator_code"]: int(r["national_no"]) for r in csv.DictReader(fh) if r["national_no"]}
+    assert set(national) <= set(rows)
+    assert {rows[c]["national_no"] for c in national} == set(range(1, 37))
+    assert all(rows[c]["status"] in STATUSES for c in national), {c: rows[c]["status"] for c in national}
+    for field in ("national_no", "name_zh", "status", "target"):
+        assert all(field in r for r in rows.values())
+
+
+def test_each_status_for_its_reason(month, capsys) -> None:
+    rows = judged(indicators(capsys, JAN))
+    assert rows["forest_grass_coverage"]["status"] == MET                 # submitted 36.4 >= 35
+    assert rows["forest_grass_coverage"]["value"] == 36.4
+    assert rows["urban_sewage_treatment_rate"]["status"] == MET           # computed YTD >= 95
+    assert rows["hazardous_waste_disposal_rate"]["status"] == MISSED      # computed YTD < 100
+    assert rows["eco_civilization_plan"]["status"] == AWAITING            # a task nobody reported yet
+    assert rows["green_building_share"]["status"] == AWAITING             # 住建局 sent nothing
+    assert rows["air_good_day_ratio"]["status"] == THIN                   # no air data at all this month
+    energy = rows["energy_per_gdp"]
+    assert energy["status"] == THIN and "assigned_targets.csv" in energy["status_reason"]
+    assert rows["eco_civilization_plan"]["target"] == "制定实施"
+
+
+def test_an_annual_submitted_value_carries_to_later_months(month, capsys) -> None:
+    rows = judged(indicators(capsys, FEB))
+    forest = rows["forest_grass_coverage"]
+    assert (forest["value"], forest["basis_period"], forest["status"]) == (36.4, JAN, MET)
+
+
+def test_the_evaluation_is_stored_and_replaced_per_period(month) -> None:
+    with duckdb.connect(str(settings.load().warehouse_path), read_only=True) as con:
+        counts = dict(con.execute("SELECT period, count(*) FROM marts.indicator_status GROUP BY period").fetchall())
+        dupes = con.execute("SELECT count(*) FROM (SELECT indicator_code, region_code, period, count(*) AS n "
+                            "FROM marts.indicator_status GROUP BY ALL HAVING n > 1)").fetchall()[0][0]
+    assert counts[JAN] > 43 and counts[FEB] > 43 and dupes == 0

@@ -1,0 +1,45 @@
+-- What each indicator of each region is judged on for $period ($year = its year): the target of the year (an
+-- assigned target takes its configured value), and the value — the year-to-date value for a computed indicator;
+-- for a submitted one the value of the period, or for an annual one the latest submitted up to the period.
+WITH pairs AS (
+    SELECT region_code, indicator_code FROM catalogue.targets WHERE year = $year
+    UNION
+    SELECT region_code, indicator_code FROM marts.indicator_values WHERE period = $period
+),
+tgt AS (
+    SELECT t.region_code, t.indicator_code, coalesce(t.target_kind, 'value') AS target_kind, t.comparator,
+           CASE WHEN t.target_kind = 'assigned' THEN a.target_value ELSE t.target_value END AS target_value,
+           t.target_text, t.variant
+    FROM catalogue.targets AS t
+    LEFT JOIN catalogue.assigned_targets AS a
+      ON a.region_code = t.region_code AND a.indicator_code = t.indicator_code AND a.year = t.year
+    WHERE t.year = $year
+),
+computed AS (
+    SELECT indicator_code, region_code, variant, value, coverage_ok, period AS basis_period
+    FROM marts.indicator_values
+    WHERE period = $period AND period_type = 'ytd'
+),
+submitted AS (
+    SELECT indicator_code, region_code, variant, arg_max(value, period) AS value,
+           arg_max(coverage_ok, period) AS coverage_ok, max(period) AS basis_period
+    FROM marts.indicator_values
+    WHERE period_type = 'submitted' AND period <= $period
+    GROUP BY ALL
+)
+SELECT
+    p.indicator_code, p.region_code, i.obtained_by, i.frequency, i.evaluation_digits,
+    t.target_kind, t.comparator, t.target_value, t.target_text, coalesce(t.variant, 'raw') AS variant,
+    CASE WHEN i.obtained_by = 'computed' THEN 'ytd' ELSE 'submitted' END AS basis_period_type,
+    CASE WHEN i.obtained_by = 'computed' THEN c.basis_period ELSE s.basis_period END AS basis_period,
+    CASE WHEN i.obtained_by = 'computed' THEN c.value ELSE s.value END AS value,
+    CASE WHEN i.obtained_by = 'computed' THEN c.coverage_ok ELSE s.coverage_ok END AS coverage_ok
+FROM pairs AS p
+JOIN catalogue.indicators AS i USING (indicator_code)
+LEFT JOIN tgt AS t ON t.region_code = p.region_code AND t.indicator_code = p.indicator_code
+LEFT JOIN computed AS c
+  ON c.indicator_code = p.indicator_code AND c.region_code = p.region_code AND c.variant = coalesce(t.variant, 'raw')
+LEFT JOIN submitted AS s
+  ON s.indicator_code = p.indicator_code AND s.region_code = p.region_code AND s.variant = coalesce(t.variant, 'raw')
+ AND (i.frequency = 'annual' OR s.basis_period = $period)
+ORDER BY p.region_code, i.national_no NULLS LAST, i.sub_no NULLS LAST, p.indicator_code;
