@@ -15,7 +15,7 @@ earlier values stay in history.
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import CronTriggerTimetable, dag, task
+from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
 from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
 
@@ -33,9 +33,11 @@ from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
 def submissions_inbox() -> None:
     @task(**WRITE, outlets=[indicators_asset("submissions")])
     def ingest_inbox() -> dict:
-        from tasks.dag_support import inbox_step
+        from tasks.dag_support import inbox_step, publish_periods
 
-        return inbox_step()
+        result = inbox_step()
+        publish_periods(get_current_context(), indicators_asset("submissions"), result["periods"])
+        return result
 
     ingest_inbox()
 

@@ -38,9 +38,11 @@ def water_quality_monthly() -> None:
 
     @task(**WRITE, outlets=[indicators_asset("water")])
     def evaluate(period: str) -> dict:
-        from tasks.dag_support import evaluate_step
+        from tasks.dag_support import evaluate_step, publish_periods
 
-        return evaluate_step("water", period)
+        counts = evaluate_step("water", period)
+        publish_periods(get_current_context(), indicators_asset("water"), [period])
+        return counts
 
     @task(**WRITE)
     def alert(period: str) -> dict:

@@ -60,9 +60,11 @@ def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: 
 
         @task(**WRITE, outlets=[indicators_asset(source)])
         def compute(period: str, ingest_run: str) -> dict:
-            from tasks.dag_support import compute_step
+            from tasks.dag_support import compute_step, publish_periods
 
-            return compute_step(source, period, ingest_run)
+            counts = compute_step(source, period, ingest_run)
+            publish_periods(get_current_context(), indicators_asset(source), [period])
+            return counts
 
         @task(**WRITE)
         def alert(period: str) -> dict:

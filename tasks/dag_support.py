@@ -80,3 +80,40 @@ def inbox_step() -> dict:
     return {"files": len(outcomes), "accepted": sum(o.accepted for o in outcomes),
             "rejected": sum(not o.accepted for o in outcomes),
             "periods": sorted({o.period for o in outcomes if o.period})}
+
+
+def publish_periods(context: Any, asset: Any, periods: list[str]) -> None:
+    """Tell the Asset's consumers which months changed (the recomputation refreshes only those)."""
+    context["outlet_events"][asset].extra = {"periods": sorted(set(periods))}
+
+
+def periods_to_refresh(context: Any) -> list[str]:
+    """The months the triggering Asset events name, or the `period` param of a manual run."""
+    found = set()
+    for events in (context.get("triggering_asset_events") or {}).values():
+        for event in events:
+            found.update(str(Period.parse(p)) for p in (getattr(event, "extra", None) or {}).get("periods", []))
+    param = (context.get("params") or {}).get("period")
+    if param:
+        found.add(str(Period.parse(param)))
+    if not found:
+        raise ValueError("nothing to refresh: no triggering Asset event named a period and no `period` param")
+    return sorted(found)
+
+
+def refresh_step(periods: list[str]) -> dict:
+    """Re-evaluate the months (and the later months of their years) and write their bulletins."""
+    from tasks import evaluation
+    from tasks.indicator_store import later_months
+    from tasks.warehouse import connect
+
+    st = _settings()
+    done: set[str] = set()
+    with connect(st) as con:
+        for text in periods:
+            period = Period.parse(text)
+            for month in [period, *later_months(con, period)]:
+                if str(month) not in done:
+                    evaluation.refresh(con, month)
+                    done.add(str(month))
+    return {"evaluated": sorted(done)}

@@ -26,7 +26,7 @@ MONTHLY_FEED = ("resolve_period", "fetch", "validate_and_land", "compute", "aler
 class Spec(NamedTuple):
     tasks: tuple[str, ...]
     writing: tuple[str, ...]      # must take the one-slot warehouse pool
-    cron: str
+    cron: str | None              # None: scheduled on Assets
     period_param: bool
     publishes: str                # the task with an Asset outlet
 
@@ -38,6 +38,7 @@ SPECS = {
     "water_quality_monthly": Spec(("resolve_period", "evaluate", "alert"), ("evaluate", "alert"), "0 11 3 * *",
                                   True, "evaluate"),
     "submissions_inbox": Spec(("ingest_inbox",), ("ingest_inbox",), "*/10 * * * *", False, "ingest_inbox"),
+    "indicators_recompute": Spec(("changed_periods", "refresh"), ("refresh",), None, True, "refresh"),
 }
 
 
@@ -120,7 +121,18 @@ def test_assets_are_distinct_per_dag(dagbag) -> None:
     assert len(names) == len(set(names))
 
 
-@pytest.mark.parametrize("dag_id", SPECS)
+def test_the_recomputation_is_scheduled_on_every_asset_the_ingestion_dags_publish(dagbag) -> None:
+    published = {o.name for dag_id, spec in SPECS.items() if spec.cron
+                 for o in dagbag.dags[dag_id].get_task(spec.publishes).outlets}
+    recompute = dagbag.dags["indicators_recompute"]
+    assert type(recompute.timetable).__name__ == "AssetTriggeredTimetable"
+    watched = {asset.name for asset in recompute.timetable.asset_condition.objects}
+    # every indicator asset is watched; raw water readings are evaluated monthly, not on every poll
+    assert watched == published - {"ecoflow_water_readings"}
+    assert len(watched) == 4
+
+
+@pytest.mark.parametrize("dag_id", [d for d, s in SPECS.items() if s.cron])
 def test_schedule_is_a_cron_in_shanghai(dagbag, dag_id: str) -> None:
     timetable = dagbag.dags[dag_id].timetable
     assert type(timetable).__name__ == "CronTriggerTimetable"

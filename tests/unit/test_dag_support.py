@@ -1,0 +1,40 @@
+"""Which months the recomputation refreshes: those the triggering Asset events name, or the period param."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from tasks.dag_support import periods_to_refresh, publish_periods
+from tasks.errors import UsageError
+
+
+def event(*periods: str) -> SimpleNamespace:
+    return SimpleNamespace(extra={"periods": list(periods)})
+
+
+def test_the_months_named_by_every_triggering_event_once_each() -> None:
+    context = {"triggering_asset_events": {"air": [event("2025-01"), event("2025-02")],
+                                           "waste": [event("2025-01")]}, "params": {"period": None}}
+    assert periods_to_refresh(context) == ["2025-01", "2025-02"]
+
+
+def test_a_manual_run_names_its_month() -> None:
+    assert periods_to_refresh({"triggering_asset_events": {}, "params": {"period": "2024-12"}}) == ["2024-12"]
+
+
+def test_nothing_named_is_an_error_not_a_silent_no_op() -> None:
+    with pytest.raises(ValueError, match="nothing to refresh"):
+        periods_to_refresh({"triggering_asset_events": {"air": [SimpleNamespace(extra={})]}, "params": {}})
+
+
+def test_a_malformed_period_in_an_event_is_refused() -> None:
+    with pytest.raises(UsageError, match="2025-13"):
+        periods_to_refresh({"triggering_asset_events": {"air": [event("2025-13")]}, "params": {}})
+
+
+def test_publishing_writes_the_sorted_months_into_the_outlet_event() -> None:
+    accessor = SimpleNamespace(extra={})
+    publish_periods({"outlet_events": {"asset": accessor}}, "asset", ["2025-02", "2025-01", "2025-02"])
+    assert accessor.extra == {"periods": ["2025-01", "2025-02"]}
