@@ -1,4 +1,4 @@
-# ecoflow — two commands: `make demo` runs the monthly air update through Airflow; `make test` runs the tests.
+# ecoflow — two commands: `make demo` runs every DAG through Airflow on the demo feeds; `make test` runs the tests.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin

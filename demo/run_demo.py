@@ -9,7 +9,7 @@ the waste and sewage system) and an SMTP sink, prepares an Airflow home with SQL
 * waste for January 2025 (one row with a wrong unit on purpose);
 * two departmental submissions dropped in the inbox: one accepted, one with wrong cells.
 
-Then it prints the indicators, the status and every email the sink received.
+Then it writes the monthly bulletin and prints the indicators, the status and every email the sink received.
 """
 
 from __future__ import annotations
@@ -155,6 +155,8 @@ def main() -> int:
 
         banner(f"Hohhot {SUBMISSION_MONTH}: air, waste and submitted indicators side by side")
         ecoflow("indicators", "--period", SUBMISSION_MONTH, "--region", "150100", env=env)
+        banner(f"the monthly bulletin (月度通报) for {SUBMISSION_MONTH}: ecoflow report")
+        ecoflow("report", "--period", SUBMISSION_MONTH, env=env)
         banner("ecoflow status: what ran, what is missing, what was quarantined")
         ecoflow("status", env=env)
         sink.wait_for(1, timeout=5)

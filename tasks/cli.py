@@ -123,7 +123,10 @@ def cmd_capture(args: argparse.Namespace) -> int:
 
     replay = Path(args.file) if args.file else None
     if replay is not None and not replay.is_file():
-        raise UsageError(f"--file {args.file}: no such file")
+        raise UsageError(f"--file {args.file}: " + ("a folder, not a file" if replay.is_dir() else "no such file"))
+    if replay is not None and replay.suffix.lower() not in (".json", ".csv"):
+        raise UsageError(f"--file {args.file}: a saved response is the platform's .json or a per-section .csv "
+                         "capture")
     run_id, result = pipeline.capture(settings.load(), "water", as_of=_parse_time(args.as_of) if args.as_of
                                       else None, replay=replay, trigger="cli")
     out = {"run_id": run_id, "period": result.period, "files": [b.file_name for b in result.batches],
@@ -148,6 +151,12 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
 
     period = Period.parse(args.period)
     with connect(settings.load(), read_only=True) as con:
+        if args.province and not con.execute("SELECT 1 FROM raw.water_readings WHERE province = ? LIMIT 1",
+                                              [args.province]).fetchall():
+            from tasks.errors import UsageError
+
+            raise UsageError(f"no readings were ever captured for province {args.province!r} (write it as the "
+                             "feed does, e.g. 内蒙古自治区)")
         rows = _rows(con, "queries/water_sections", {"period": str(period), "province": args.province})
     for r in rows:
         r["parameter_means"] = json.loads(r["parameter_means"])
@@ -311,6 +320,18 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tasks import bulletin, settings
+    from tasks.periods import Period
+
+    path = bulletin.write(settings.load(), Period.parse(args.period), args.region,
+                          Path(args.out) if args.out else None)
+    print(path)
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from tasks import settings
     from tasks.sources import REGISTRY
@@ -446,6 +467,12 @@ def parser() -> argparse.ArgumentParser:
     ind.add_argument("--all-variants", action="store_true")
     ind.add_argument("--json", action="store_true")
     ind.set_defaults(func=cmd_indicators)
+
+    rep = sub.add_parser("report", help="the monthly bulletin (月度通报) of a month: one self-contained HTML file")
+    rep.add_argument("--period", required=True, help="the month, YYYY-MM")
+    rep.add_argument("--region", help="GB/T 2260 region code, e.g. 150100 (default: every region)")
+    rep.add_argument("--out", help="file to write (default ECOFLOW_HOME/reports/bulletin/<period>[-<region>].html)")
+    rep.set_defaults(func=cmd_report)
 
     st = sub.add_parser("status", help="runs, missing files and quarantined rows per period")
     st.add_argument("--period")

@@ -38,6 +38,10 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "Subject: 【月调度回执】呼和浩特市林业和草原局" in out
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
     assert len(list((home / "smtp-sink").glob("*.eml"))) == 5
+    bulletin = home / "reports" / "bulletin" / "2025-01.html"
+    assert str(bulletin) in out
+    page = bulletin.read_text(encoding="utf-8")
+    assert "生态文明建设示范区指标月度通报" in page and "呼和浩特市" in page and "危险废物利用处置率" in page
     assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == ["2025-01", "rejected"]
     for source, period in (("air", "2025-01"), ("water", "2021-04"), ("waste", "2025-01"), ("submissions", "2025-01")):
         site = home / "reports" / "gx" / source / period / "gx" / "uncommitted" / "data_docs" / "local_site"

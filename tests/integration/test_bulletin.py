@@ -1,0 +1,212 @@
+"""The monthly bulletin (月度通报) from a real warehouse: two waste months through the loopback feed server (the
+second with a wrong unit quarantined), 林草局's submission through the inbox with a 备注 a browser would run, and
+the HTML read back — values, badges, carried basis, sparklines, changes, regions, alerts, coverage, escaping.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+
+from demo.feed_server import FeedServer
+from demo.waste_publisher import WastePublisher
+from tasks import bulletin, inbox, pipeline, settings
+from tasks.cli import main as ecoflow
+from tasks.errors import DeliveryError, UsageError
+from tasks.periods import Period
+from tasks.submissions.template import FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
+from tasks.warehouse import connect
+
+JAN, FEB = "2025-01", "2025-02"
+HOHHOT, XILINHOT = "150100", "152502"
+NOTE = '<script>alert("x")</script> 数据取自<林草局>年报 & 复核'
+
+
+@pytest.fixture
+def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    with FeedServer(publisher=WastePublisher(faults={FEB: {"wrong_unit"}})) as srv:
+        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        for period in (JAN, FEB):
+            with contextlib.suppress(DeliveryError):  # alerts are not what this test looks at
+                pipeline.run(settings.load(), "waste", Period.parse(period))
+    assert ecoflow(["templates", "--period", JAN, "--department", "150100-lcj", "--out", str(eco_env / "t")]) == 0
+    wb = openpyxl.load_workbook(eco_env / "t" / f"150100-lcj_{JAN}.xlsx")
+    sheet = wb["月调度"]
+    row = next(r for r in range(FIRST_DATA_ROW, 40) if sheet[f"B{r}"].value == "forest_grass_coverage")
+    sheet[f"{VALUE_COLUMN}{row}"] = 36.4
+    sheet[f"{NOTE_COLUMN}{row}"] = NOTE
+    settings.load().inbox_dir.mkdir(parents=True, exist_ok=True)
+    wb.save(settings.load().inbox_dir / "lcj.xlsx")
+    outcome, = inbox.process(settings.load(), settle=0)
+    assert outcome.accepted, outcome.reason
+    return eco_env
+
+
+def warehouse(query: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(settings.load().warehouse_path), read_only=True) as con:
+        return con.execute(query, params or []).fetchall()
+
+
+def section(html: str, sid: str) -> str:
+    start = html.index(f'<section id="{sid}">')
+    return html[start:html.index("</section>", start)]
+
+
+def row(html: str, indicator: str, region: str) -> str:
+    match = re.search(rf'<tr data-indicator="{indicator}" data-region="{region}">.*?</tr>', html, re.S)
+    assert match, f"no row for {indicator} in {region}"
+    return match.group(0)
+
+
+def svg_points(fragment: str) -> int:
+    """The points of the one sparkline in a row: data-points, checked against the circles drawn."""
+    svg = re.search(r'<svg class="spark".*?</svg>', fragment, re.S)
+    if svg is None:
+        return 0
+    declared = int(re.search(r'data-points="(\d+)"', svg.group(0)).group(1))
+    assert declared == svg.group(0).count("<circle")
+    return declared
+
+
+def assert_self_contained(html: str) -> None:
+    assert not re.search(r"<script", html, re.I)
+    assert not re.search(r"\bsrc\s*=", html, re.I)                         # no image, script or frame to load
+    hrefs = re.findall(r'\bhref\s*=\s*"([^"]*)"', html, re.I)
+    assert hrefs and all(h.startswith("#") for h in hrefs), hrefs            # in-page anchors only
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?\s*https?:", html, re.I)
+    assert "url(" not in html and "@import" not in html and "<link" not in html
+
+
+def test_the_bulletin_of_every_region(month) -> None:
+    home = settings.load().home
+    before = settings.load().warehouse_path.stat().st_mtime_ns
+    path = bulletin.write(settings.load(), Period.parse(FEB), None)
+    assert path == home / "reports" / "bulletin" / f"{FEB}.html"
+    assert settings.load().warehouse_path.stat().st_mtime_ns == before    # read only
+    html = path.read_text(encoding="utf-8")
+    assert "<title>内蒙古自治区及各盟市 生态文明建设示范区指标月度通报 2025年2月</title>" in html
+    assert "生成时间：" in html and "数据截至：" in html
+    assert_self_contained(html)
+
+    # 2. counts per status over every region; some indicators are still awaiting their department
+    counts = dict(re.findall(r'data-status="([^"]+)"><div class="n">(\d+)</div>', section(html, "s1")))
+    assert set(counts) == {"达标", "未达标", "数据不足", "待报送"}
+    assert int(counts["待报送"]) > 0 and int(counts["未达标"]) >= 2   # Hohhot and 土默特左旗 hazardous waste
+    judged = warehouse("SELECT status, count(*) FROM marts.indicator_status WHERE period = ? "
+                       "AND status IS NOT NULL GROUP BY status", [FEB])
+    assert {s: int(n) for s, n in counts.items()} == {s: n for s, n in judged}
+
+    # 3. Hohhot's hazardous waste: the year to date at evaluation precision, 未达标, facilities, 2 months drawn
+    (ytd,), = warehouse("SELECT value FROM marts.indicator_values WHERE indicator_code = "
+                        "'hazardous_waste_disposal_rate' AND region_code = ? AND period = ? AND period_type = 'ytd'",
+                        [HOHHOT, FEB])
+    hazardous = row(section(html, "s2"), "hazardous_waste_disposal_rate", HOHHOT)
+    assert f'<td class="num">{ytd:.1f}<' in hazardous and "1—2月累计" in hazardous
+    assert '<span class="badge st-missed">未达标</span>' in hazardous
+    assert "≥100%" in hazardous and "8/8 家设施·月" in hazardous
+    months_with_values = warehouse("SELECT count(*) FROM marts.indicator_values WHERE indicator_code = "
+                                   "'hazardous_waste_disposal_rate' AND region_code = ? AND period_type = 'month' "
+                                   "AND value IS NOT NULL", [HOHHOT])[0][0]
+    assert svg_points(hazardous) == months_with_values == 2
+    assert "<polyline" in hazardous
+
+    # the forest value submitted in January carries to February: 36.4, 达标, basis 2025-01, one point, no line
+    forest = row(section(html, "s2"), "forest_grass_coverage", HOHHOT)
+    assert '<td class="num">36.4<' in forest and '<span class="badge st-met">达标</span>' in forest
+    assert f'data-basis="{JAN}"' in forest and f"沿用 {JAN} 报送值" in forest
+    assert svg_points(forest) == 1 and "<polyline" not in forest
+    # the department's note, escaped: the script is text, not markup
+    assert "部门备注：&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; 数据取自&lt;林草局&gt;年报 &amp; 复核" in forest
+    assert "<林草局>" not in html
+
+    # an indicator nobody reported: no sparkline, no error
+    plan = row(section(html, "s2"), "eco_civilization_plan", HOHHOT)
+    assert svg_points(plan) == 0 and "无数据" in plan and "待报送" in plan
+    # domains in the national order, sub-indicators numbered 7.2
+    hohhot = section(html, "s2")[section(html, "s2").index('id="r-150100"'):]
+    domains = re.findall(r'<tr class="domain"><th colspan="9">([^<]+)</th>', hohhot.split('<h3 id="r-', 1)[0])
+    assert domains == ["生态制度", "生态安全", "生态空间", "生态经济", "生态生活", "生态文化"]
+    assert '<td class="no">7.2</td>' in row(hohhot, "air_pm25_mean", HOHHOT)
+
+    # 4. what changed since January: the year to date moved, previous → current
+    (jan_ytd,), = warehouse("SELECT value FROM marts.indicator_status WHERE indicator_code = "
+                            "'hazardous_waste_disposal_rate' AND region_code = ? AND period = ?", [HOHHOT, JAN])
+    moved = row(section(html, "s3"), "hazardous_waste_disposal_rate", HOHHOT)
+    assert f"{jan_ytd:.1f}" in moved and f"{ytd:.1f}" in moved
+
+    # 5. regions side by side: the regions with targets, the ones with most 未达标 first
+    board = section(html, "s4")
+    assert "晒成绩、亮短板" in board
+    assert '<tr data-region="150100"><th>呼和浩特市</th>' in board
+    assert f'<tr data-region="{XILINHOT}"><th>锡林浩特市</th>' in board
+    assert board.index('data-region="150100"') < board.index(f'data-region="{XILINHOT}"')
+    assert 'data-region="150200"' not in board                          # 包头市 has values but no target
+
+    # 6. alerts raised for February
+    alerts = section(html, "s5")
+    assert f'data-alert="hazardous_waste_disposal_rate|{HOHHOT}|{FEB}|below_target|raw"' in alerts
+
+    # 7. coverage: the waste file, the value quarantined for its unit and its rule
+    coverage = section(html, "s6")
+    (file_name,), = warehouse("SELECT DISTINCT file_name FROM meta.batches WHERE source = 'waste' AND period = ?",
+                              [FEB])
+    assert f'data-file="{file_name}"' in coverage
+    waste = re.search(r'<tr data-source="waste">.*?</tr>', coverage, re.S).group(0)
+    quarantined = warehouse("SELECT count(*) FROM quarantine.row_issues WHERE source = 'waste' AND period = ? "
+                            "AND severity = 'error'", [FEB])[0][0]
+    assert quarantined >= 1 and f'<td class="num incomplete">{quarantined}</td>' in waste
+    for (rule,) in warehouse("SELECT DISTINCT rule FROM quarantine.row_issues WHERE period = ?", [FEB]):
+        assert f"<code>{rule}</code>" in coverage
+    assert "本月未运行" in re.search(r'<tr data-source="air">.*?</tr>', coverage, re.S).group(0)
+
+
+def test_the_bulletin_of_one_region(month, tmp_path: Path) -> None:
+    default = bulletin.write(settings.load(), Period.parse(FEB), HOHHOT)
+    assert default == settings.load().home / "reports" / "bulletin" / f"{FEB}-{HOHHOT}.html"
+    out = bulletin.write(settings.load(), Period.parse(FEB), HOHHOT, out=tmp_path / "通报" / "hohhot.html")
+    assert out == tmp_path / "通报" / "hohhot.html"
+    html = out.read_text(encoding="utf-8")
+    assert "<title>呼和浩特市 生态文明建设示范区指标月度通报 2025年2月</title>" in html
+    assert_self_contained(html)
+    assert 'id="s4"' not in html and "晒成绩" not in html                  # no side by side for one region
+    assert 'data-region="152502"' not in html and 'id="r-150100"' in html
+
+    counts = dict(re.findall(r'data-status="([^"]+)"><div class="n">(\d+)</div>', section(html, "s1")))
+    judged = dict(warehouse("SELECT status, count(*) FROM marts.indicator_status WHERE period = ? AND region_code = ?"
+                            " AND status IS NOT NULL GROUP BY status", [FEB, HOHHOT]))
+    assert {s: int(n) for s, n in counts.items() if int(n)} == judged and judged["待报送"] > 0
+
+    # every national indicator is listed for the region asked for
+    numbers = set(re.findall(r'<td class="no">(\d+)(?:\.\d+)?</td>', section(html, "s2")))
+    assert numbers == {str(n) for n in range(1, 37)}
+    hazardous = row(html, "hazardous_waste_disposal_rate", HOHHOT)
+    assert '<span class="badge st-missed">未达标</span>' in hazardous and svg_points(hazardous) == 2
+    forest = row(html, "forest_grass_coverage", HOHHOT)
+    assert "36.4" in forest and "达标" in forest and f'data-basis="{JAN}"' in forest
+    assert "&lt;script&gt;" in forest
+
+    # the region's own alerts only; the sources of the month, and its departments' submissions (none in February)
+    assert "|150121|" not in section(html, "s5") and f"|{HOHHOT}|{FEB}|" in section(html, "s5")
+    assert "部门报送文件：收到 0 个" in section(html, "s6")
+    january = bulletin.write(settings.load(), Period.parse(JAN), HOHHOT).read_text(encoding="utf-8")
+    assert "部门报送文件：收到 1 个，接收 1 个，退回 0 个" in january and "lcj.xlsx" in january
+    assert "本月报送" in row(january, "forest_grass_coverage", HOHHOT)
+
+
+def test_an_unknown_region_is_a_one_line_usage_error(eco_env: Path) -> None:
+    with connect(settings.load()):                                          # an empty warehouse, catalogue loaded
+        pass
+    with pytest.raises(UsageError) as caught:
+        bulletin.write(settings.load(), Period.parse(FEB), "999999")
+    assert "999999" in str(caught.value) and "\n" not in str(caught.value)
+    assert not (settings.load().home / "reports" / "bulletin" / f"{FEB}-999999.html").exists()
+
+    # with nothing computed yet the bulletin still renders, and says so
+    html = bulletin.write(settings.load(), Period.parse(FEB), HOHHOT).read_text(encoding="utf-8")
+    assert "尚未完成达标评价" in html and "没有评价记录" in html and "<svg" not in html
+    assert_self_contained(html)
