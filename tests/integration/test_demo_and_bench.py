@@ -33,11 +33,12 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "unit.wrong_dimension" in out and "urban_sewage_treatment_rate" in out
     # submissions: one accepted (on the indicators table with its lineage), one sent back
     assert re.search(r"forest_grass_coverage +submitted +raw +36\.4", out) and "submission.range" in out
-    assert "emails received by the SMTP sink (5)" in out
+    assert "emails received by the SMTP sink (6)" in out
     assert out.count("Subject: 【生态文明指标预警】呼和浩特市") == 3   # 2 air + 危险废物利用处置率
+    assert out.count("Subject: 【生态文明指标预警】土默特左旗 危险废物利用处置率") == 1   # its own 2025 target
     assert "Subject: 【月调度回执】呼和浩特市林业和草原局" in out
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
-    assert len(list((home / "smtp-sink").glob("*.eml"))) == 5
+    assert len(list((home / "smtp-sink").glob("*.eml"))) == 6
     bulletin = home / "reports" / "bulletin" / "2025-01.html"
     assert str(bulletin) in out
     page = bulletin.read_text(encoding="utf-8")
