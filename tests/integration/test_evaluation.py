@@ -92,3 +92,21 @@ def test_the_evaluation_is_stored_and_replaced_per_period(month) -> None:
         dupes = con.execute("SELECT count(*) FROM (SELECT indicator_code, region_code, period, count(*) AS n "
                             "FROM marts.indicator_status GROUP BY ALL HAVING n > 1)").fetchall()[0][0]
     assert counts[JAN] > 43 and counts[FEB] > 43 and dupes == 0
+
+
+def test_each_value_comes_with_the_same_period_last_year(eco_env: Path, monkeypatch, capsys) -> None:
+    with FeedServer(publisher=WastePublisher()) as srv:
+        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        for period in ("2024-01", JAN):
+            with contextlib.suppress(DeliveryError):
+                pipeline.run(settings.load(), "waste", Period.parse(period))
+    last_year = {(r["indicator_code"], r["period_type"]): r["value"] for r in indicators(capsys, "2024-01")}
+    for row in indicators(capsys, JAN):
+        if (row["indicator_code"], row["period_type"]) in last_year and row["value"] is not None:
+            expected = last_year[(row["indicator_code"], row["period_type"])]
+            assert row["same_period_last_year"] == expected, row["indicator_code"]
+            if expected is not None:
+                assert row["change_vs_last_year"] == pytest.approx(row["value"] - expected)
+    sewage = next(r for r in indicators(capsys, JAN)
+                  if r["indicator_code"] == "urban_sewage_treatment_rate" and r["period_type"] == "ytd")
+    assert sewage["same_period_last_year"] is not None

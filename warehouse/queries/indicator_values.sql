@@ -1,7 +1,7 @@
 -- Indicator values of a period with their target and evaluation ($region NULL = every region). Every indicator
 -- that has a target in a region appears, with its status, even when nothing has been computed or submitted yet
 -- (then value is NULL and the status says 待报送 or 数据不足); an annual submitted value carried from an earlier
--- period shows that period in basis_period.
+-- period shows that period in basis_period. Each value comes with the same kind of value a year earlier (同比).
 WITH own AS (
     SELECT v.indicator_code, v.region_code, v.period, v.period_type, v.variant, v.value, v.numerator, v.denominator,
            v.valid_days, v.calendar_days, v.coverage_ok, v.coverage_unit, v.coverage_valid, v.coverage_expected,
@@ -33,10 +33,17 @@ SELECT
     -- the status belongs to the value it was judged on (year to date, or as submitted), not to a month's value
     CASE WHEN x.period_type IN ('ytd', 'submitted') THEN st.status END AS status,
     CASE WHEN x.period_type IN ('ytd', 'submitted') THEN st.reason END AS status_reason, x.basis_period,
-    x.rules_version, x.batch_ids, x.notes, x.lineage
+    x.rules_version, x.batch_ids, x.notes, x.lineage,
+    -- 同比: the same kind of value for the same months a year earlier (month vs month, YTD vs YTD)
+    ly.value AS same_period_last_year, ly.coverage_ok AS same_period_last_year_coverage_ok,
+    x.value - ly.value AS change_vs_last_year
 FROM (SELECT * FROM own UNION ALL BY NAME SELECT * FROM status_only) AS x
 JOIN catalogue.indicators AS i ON i.indicator_code = x.indicator_code
 LEFT JOIN catalogue.regions AS r ON r.region_code = x.region_code
+LEFT JOIN marts.indicator_values AS ly
+  ON ly.indicator_code = x.indicator_code AND ly.region_code = x.region_code AND ly.variant = x.variant
+ AND ly.period_type = x.period_type
+ AND ly.period = CAST(CAST(left(x.period, 4) AS INTEGER) - 1 AS TEXT) || right(x.period, 3)
 LEFT JOIN marts.indicator_status AS st
   ON st.indicator_code = x.indicator_code AND st.region_code = x.region_code AND st.period = x.period
  AND st.variant = x.variant
