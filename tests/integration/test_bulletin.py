@@ -5,22 +5,17 @@ the HTML read back — values, badges, carried basis, sparklines, changes, regio
 
 from __future__ import annotations
 
-import contextlib
 import re
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
-from demo.feed_server import FeedServer
-from demo.waste_publisher import WastePublisher
-from tasks import bulletin, inbox, pipeline, settings
-from tasks.cli import main as ecoflow
-from tasks.errors import DeliveryError, UsageError
+from tasks import bulletin, settings
+from tasks.errors import UsageError
 from tasks.periods import Period
-from tasks.submissions.template import FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
 from tasks.warehouse import connect
+from tests.helpers import land_waste_months, submit_forest_coverage
 
 JAN, FEB = "2025-01", "2025-02"
 HOHHOT, XILINHOT = "150100", "152502"
@@ -29,21 +24,8 @@ NOTE = '<script>alert("x")</script> 数据取自<林草局>年报 & 复核'
 
 @pytest.fixture
 def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    with FeedServer(publisher=WastePublisher(faults={FEB: {"wrong_unit"}})) as srv:
-        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
-        for period in (JAN, FEB):
-            with contextlib.suppress(DeliveryError):  # alerts are not what this test looks at
-                pipeline.run(settings.load(), "waste", Period.parse(period))
-    assert ecoflow(["templates", "--period", JAN, "--department", "150100-lcj", "--out", str(eco_env / "t")]) == 0
-    wb = openpyxl.load_workbook(eco_env / "t" / f"150100-lcj_{JAN}.xlsx")
-    sheet = wb["月调度"]
-    row = next(r for r in range(FIRST_DATA_ROW, 40) if sheet[f"B{r}"].value == "forest_grass_coverage")
-    sheet[f"{VALUE_COLUMN}{row}"] = 36.4
-    sheet[f"{NOTE_COLUMN}{row}"] = NOTE
-    settings.load().inbox_dir.mkdir(parents=True, exist_ok=True)
-    wb.save(settings.load().inbox_dir / "lcj.xlsx")
-    outcome, = inbox.process(settings.load(), settle=0)
-    assert outcome.accepted, outcome.reason
+    land_waste_months(monkeypatch, [JAN, FEB], faults={FEB: {"wrong_unit"}})
+    submit_forest_coverage(eco_env, JAN, 36.4, NOTE)
     return eco_env
 
 

@@ -4,22 +4,17 @@ submission and nothing else — every national indicator listed with a status, e
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 from pathlib import Path
 
 import duckdb
-import openpyxl
 import pytest
 
-from demo.feed_server import FeedServer
-from demo.waste_publisher import WastePublisher
-from tasks import inbox, pipeline, settings
+from tasks import settings
 from tasks.cli import main as ecoflow
-from tasks.errors import DeliveryError
 from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
-from tasks.periods import Period
+from tests.helpers import land_waste_months, submit_forest_coverage
 
 JAN, FEB = "2025-01", "2025-02"
 HOHHOT = "150100"
@@ -28,19 +23,8 @@ CATALOGUE = Path(__file__).resolve().parents[2] / "warehouse" / "catalogue"
 
 @pytest.fixture
 def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    with FeedServer(publisher=WastePublisher()) as srv:
-        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
-        for period in (JAN, FEB):
-            with contextlib.suppress(DeliveryError):  # alerts are not what this test looks at
-                pipeline.run(settings.load(), "waste", Period.parse(period))
-    assert ecoflow(["templates", "--period", JAN, "--department", "150100-lcj", "--out", str(eco_env / "t")]) == 0
-    wb = openpyxl.load_workbook(eco_env / "t" / f"150100-lcj_{JAN}.xlsx")
-    sheet = wb["月调度"]
-    row = next(r for r in range(7, 40) if sheet[f"B{r}"].value == "forest_grass_coverage")
-    sheet[f"G{row}"] = 36.4
-    settings.load().inbox_dir.mkdir(parents=True, exist_ok=True)
-    wb.save(settings.load().inbox_dir / "lcj.xlsx")
-    inbox.process(settings.load(), settle=0)
+    land_waste_months(monkeypatch, [JAN, FEB])
+    submit_forest_coverage(eco_env, JAN, 36.4)
     return eco_env
 
 
@@ -95,11 +79,7 @@ def test_the_evaluation_is_stored_and_replaced_per_period(month) -> None:
 
 
 def test_each_value_comes_with_the_same_period_last_year(eco_env: Path, monkeypatch, capsys) -> None:
-    with FeedServer(publisher=WastePublisher()) as srv:
-        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
-        for period in ("2024-01", JAN):
-            with contextlib.suppress(DeliveryError):
-                pipeline.run(settings.load(), "waste", Period.parse(period))
+    land_waste_months(monkeypatch, ["2024-01", JAN])
     last_year = {(r["indicator_code"], r["period_type"]): r["value"] for r in indicators(capsys, "2024-01")}
     for row in indicators(capsys, JAN):
         if (row["indicator_code"], row["period_type"]) in last_year and row["value"] is not None:

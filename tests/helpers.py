@@ -1,0 +1,43 @@
+"""Building blocks the integration tests share: real months of the waste feed, a department's real submission."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from demo.feed_server import FeedServer
+from demo.waste_publisher import WastePublisher
+from tasks import inbox, pipeline, settings
+from tasks.cli import main as ecoflow
+from tasks.errors import DeliveryError
+from tasks.periods import Period
+from tasks.submissions.template import FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
+
+
+def land_waste_months(monkeypatch: pytest.MonkeyPatch, periods: list[str],
+                      faults: dict[str, set[str]] | None = None) -> None:
+    """Run the waste months through a real loopback feed (alerts raised on the way are not what callers test)."""
+    with FeedServer(publisher=WastePublisher(faults)) as srv:
+        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        for period in periods:
+            with contextlib.suppress(DeliveryError):
+                pipeline.run(settings.load(), "waste", Period.parse(period))
+
+
+def submit_forest_coverage(home: Path, period: str, value: float, note: str | None = None) -> inbox.InboxOutcome:
+    """林草局 fills its template's 林草覆盖率 row (and 备注) and drops it in the inbox, which ingests it."""
+    assert ecoflow(["templates", "--period", period, "--department", "150100-lcj", "--out", str(home / "t")]) == 0
+    wb = openpyxl.load_workbook(home / "t" / f"150100-lcj_{period}.xlsx")
+    sheet = wb["月调度"]
+    row = next(r for r in range(FIRST_DATA_ROW, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
+    sheet[f"{VALUE_COLUMN}{row}"] = value
+    if note is not None:
+        sheet[f"{NOTE_COLUMN}{row}"] = note
+    settings.load().inbox_dir.mkdir(parents=True, exist_ok=True)
+    wb.save(settings.load().inbox_dir / "lcj.xlsx")
+    outcome, = inbox.process(settings.load(), settle=0)
+    assert outcome.accepted, outcome.reason
+    return outcome
