@@ -434,7 +434,5 @@ def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None)
 
 # -- helpers -------------------------------------------------------------------------------------------------------
 
-def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
-    cur = con.execute(sql.load(name), params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
+    return sql.rows(con, name, params)

@@ -29,9 +29,7 @@ def _quiet() -> None:
 def _rows(con: Any, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     from tasks import sql
 
-    cur = con.execute(sql.load(name), params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return sql.rows(con, name, params)
 
 
 def _jsonable(value: Any) -> Any:

@@ -39,9 +39,7 @@ _RULE_ZH = {
 
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
-    cur = con.execute(sql.load(name), params)
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    return sql.rows(con, name, params)
 
 
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, sender: str) -> EmailMessage:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from tasks.settings import REPO_ROOT
 
@@ -39,3 +40,10 @@ def statements(text: str) -> list[str]:
 
 def files(folder: str) -> list[Path]:
     return sorted((SQL_ROOT / folder).glob("*.sql"))
+
+
+def rows(con: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run warehouse/<name>.sql with bound parameters; each result row as a dict (the one place that does it)."""
+    cur = con.execute(load(name), params or {})
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
