@@ -34,6 +34,8 @@ HEADERS: dict[str, list[str]] = {
                     "target_text", "variant", "source", "note"],
     "assigned_targets.csv": ["region_code", "indicator_code", "year", "target_value", "source", "note"],
     "baselines.csv": ["region_code", "indicator_code", "year", "value", "value_text", "source", "note"],
+    "alert_rules.csv": ["rule", "indicator_code", "enabled", "tolerance", "months", "deadline_day", "escalate_after",
+                        "note"],
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "regions.csv": ("region_code", "name_zh", "level"),
@@ -43,6 +45,12 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "targets.csv": ("region_code", "indicator_code", "year", "target_kind", "comparator", "variant", "source"),
     "assigned_targets.csv": ("region_code", "indicator_code", "year", "target_value", "source"),
     "baselines.csv": ("region_code", "indicator_code", "year", "source"),
+    "alert_rules.csv": ("rule", "indicator_code", "enabled", "escalate_after"),
+}
+# Alert rules (catalogue/alert_rules.csv) and the parameter each one needs.
+ALERT_RULES: dict[str, str | None] = {
+    "below_target": None, "projected_miss": None, "regression_yoy": "tolerance", "sustained_decline": "months",
+    "missing": "deadline_day", "thin_data": None,
 }
 
 # The ten task groups (任务) of the national system and the domain (领域) each belongs to.
@@ -388,6 +396,27 @@ class _Checker:
                 self.in_range(f, row, "value", value, indicator)
         self.unique(f, rows, ("region_code", "indicator_code", "year"), "baseline")
 
+    def check_alert_rules(self, rows: list[Row], indicators: dict[str, Row] | None) -> None:
+        f = "alert_rules.csv"
+        for row in rows:
+            known = self.enum(f, row, "rule", ALERT_RULES)
+            code = row["indicator_code"]
+            if code != "*" and indicators is not None and code not in indicators:
+                self.flag(f, row, "indicator_code", f"unknown indicator {code!r} (use * for every indicator)")
+            self.enum(f, row, "enabled", ("true", "false"))
+            self.integer(f, row, "escalate_after", 1, 120)
+            self.number(f, row, "tolerance")
+            self.integer(f, row, "months", 2, 24)
+            self.integer(f, row, "deadline_day", 1, 28)
+            needed = ALERT_RULES.get(row["rule"]) if known else None
+            if needed and not row[needed] and code == "*":
+                self.flag(f, row, needed, f"rule {row['rule']} needs {needed}")
+        self.unique(f, rows, ("rule", "indicator_code"), "rule")
+        defaults = {row["rule"] for row in rows if row["indicator_code"] == "*"}
+        for rule in ALERT_RULES:
+            if rule not in defaults:
+                self.error(f, 0, "rule", f"no default row (indicator_code *) for rule {rule}")
+
     def references(self, file: str, row: Row, indicators: dict[str, Row] | None,
                    regions: dict[str, Row] | None) -> None:
         if regions is not None and row["region_code"] and row["region_code"] not in regions:
@@ -447,6 +476,8 @@ class _Checker:
             self.check_assigned(tables["assigned_targets.csv"], indicators, regions, targets)
         if tables["baselines.csv"] is not None:
             self.check_baselines(tables["baselines.csv"], indicators, regions)
+        if tables["alert_rules.csv"] is not None:
+            self.check_alert_rules(tables["alert_rules.csv"], indicators)
         if None not in (indicator_rows, targets, departments, regions):
             self.check_responsibility(indicator_rows, targets, departments, regions)
         order = {name: i for i, name in enumerate(HEADERS)}
@@ -576,6 +607,12 @@ def render_markdown(folder: Path = CATALOGUE_DIR) -> str:
         lines += _table(["序号", "指标", "年份", "值", "原文", "说明"],
                         ([number(by_code[b["indicator_code"]]), by_code[b["indicator_code"]]["name_zh"], b["year"],
                           _num(b["value"]), b["value_text"], b["note"]] for b in rows))
+
+    lines += ["## Alert rules", "", "From `alert_rules.csv` (what each rule does: [alerts.md](alerts.md)); a row for "
+              "an indicator overrides the default row `*`.", ""]
+    lines += _table(["规则", "指标", "启用", "容差", "月数", "截止日", "升级（月）", "说明"],
+                    ([r["rule"], r["indicator_code"], r["enabled"], r["tolerance"], r["months"], r["deadline_day"],
+                      r["escalate_after"], r["note"]] for r in _rows(folder, "alert_rules.csv")))
 
     lines += ["## Roles and departments", ""]
     used = {d["role"] for d in departments}

@@ -552,3 +552,22 @@ def test_the_warehouse_refuses_to_load_a_catalogue_with_a_problem(tmp_path: Path
     with pytest.raises(ConfigError, match=r"targets\.csv:\d+: target_value: 'eighty' is not a number"):
         load_catalogue(con, tmp_path / "catalogue")
     assert con.execute("SELECT count(*) FROM catalogue.targets").fetchall() == before
+
+
+def test_alert_rules_are_checked(folder: Path) -> None:
+    t = Table(folder, "alert_rules.csv")
+    pm25 = t.line(rule="regression_yoy", indicator_code="air_pm25_mean")
+    decline = t.line(rule="sustained_decline", indicator_code="*")
+    t.set(pm25, "indicator_code", "air_pm10_mean")
+    t.set(decline, "months", "")
+    t.rows.append(["late_alarm", "*", "yes", "", "", "", "3", ""])
+    t.rows = [r for r in t.rows if r[0] != "thin_data"]
+    t.save()
+    added = len(t.rows)
+    assert errors(folder) == [
+        "alert_rules.csv:0: rule: no default row (indicator_code *) for rule thin_data",
+        f"alert_rules.csv:{pm25}: indicator_code: unknown indicator 'air_pm10_mean' (use * for every indicator)",
+        f"alert_rules.csv:{decline}: months: rule sustained_decline needs months",
+        f"alert_rules.csv:{added}: enabled: 'yes' is not one of: true, false",
+        f"alert_rules.csv:{added}: rule: 'late_alarm' is not one of: below_target, projected_miss, regression_yoy, "
+        "sustained_decline, missing, thin_data"]

@@ -57,3 +57,12 @@ SELECT region_code, section_code, CAST(from_year AS INTEGER), TRY_CAST(NULLIF(to
 FROM read_csv($water_assessment, header = true, all_varchar = true,
               columns = {'region_code': 'VARCHAR', 'section_code': 'VARCHAR', 'from_year': 'VARCHAR',
                          'to_year': 'VARCHAR', 'note': 'VARCHAR'});
+DELETE FROM catalogue.alert_rules;
+INSERT INTO catalogue.alert_rules
+SELECT rule, indicator_code, CAST(enabled AS BOOLEAN), TRY_CAST(NULLIF(tolerance, '') AS DOUBLE),
+       TRY_CAST(NULLIF(months, '') AS INTEGER), TRY_CAST(NULLIF(deadline_day, '') AS INTEGER),
+       CAST(escalate_after AS INTEGER), NULLIF(note, '')
+FROM read_csv($alert_rules, header = true, all_varchar = true,
+              columns = {'rule': 'VARCHAR', 'indicator_code': 'VARCHAR', 'enabled': 'VARCHAR', 'tolerance': 'VARCHAR',
+                         'months': 'VARCHAR', 'deadline_day': 'VARCHAR', 'escalate_after': 'VARCHAR',
+                         'note': 'VARCHAR'});
