@@ -2,8 +2,8 @@
 ### Monthly air-quality update (CNEMC station feed)
 
 Fetches every daily file of the month, archives the bytes, validates them with the `air_hourly` suite,
-replaces the month in the warehouse, recomputes the air indicators for every region, and emails the lead
-department when a year-to-date value misses its target.
+replaces the month in the warehouse and recomputes the air indicators for every region. Its Asset event names
+the month: `indicators_recompute` evaluates it and alerts the owners.
 
 * **Scheduled runs** fire at 10:00 on the 3rd (Asia/Shanghai) and take the *previous* month.
 * **Manual runs** pass `period` (YYYY-MM); backfill with `airflow backfill create --dag-id air_quality_monthly`.

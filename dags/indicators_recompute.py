@@ -1,19 +1,26 @@
 """
-### Re-evaluation of the indicator system when any input changes
+### Evaluation, alerts and the monthly bulletin, whenever any input changes
 
 Scheduled on the Assets the ingestion DAGs publish (air, water and waste indicators, departmental submissions):
-whenever one of them updates a month, this DAG re-evaluates that month — and the later months of its year,
-whose year-to-date values depend on it — for every indicator and region (达标 / 未达标 / 数据不足 / 待报送). The
+whenever one of them updates a month, this DAG re-evaluates that month — and the later months whose
+year-to-date, rolling 12 months, 同比 and projection depend on it — for every indicator and region
+(达标 / 未达标 / 数据不足 / 待报送, projected year-end value), applies the alert rules of
+`warehouse/catalogue/alert_rules.csv`, sends one digest per recipient, and writes the bulletin of every month it
+re-evaluated. The
 producing task names the months in its Asset event, so only those are touched.
 
-* **Manual runs** pass `period` (YYYY-MM) to re-evaluate a month, e.g. after a catalogue change.
+* **Also monthly at 12:00 on the 11th** (Asia/Shanghai), for the previous month, even when nothing arrived: a
+  feed or submission missing by its deadline (the 10th by default) raises its alert.
+* **Manual runs** pass `period` (YYYY-MM); with `recompute_values` they first recompute every source's values
+  of that month from what is landed (after a catalogue or rules change: stations, sections, targets, rules), and
+  every changed value is recorded with its old value and why.
 * The write runs in the one-slot `warehouse` pool (DuckDB has one writer).
 """
 
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, dag, get_current_context, task
+from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
 from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
 
@@ -23,13 +30,18 @@ STATUS = Asset(name="ecoflow_indicator_status", uri="file:///ecoflow/warehouse/i
 @dag(
     dag_id="indicators_recompute",
     doc_md=__doc__,
-    schedule=(indicators_asset("air") | indicators_asset("water") | indicators_asset("waste")
-              | indicators_asset("submissions")),
+    schedule=AssetOrTimeSchedule(
+        timetable=CronTriggerTimetable("0 12 11 * *", timezone=TZ),
+        assets=(indicators_asset("air") | indicators_asset("water") | indicators_asset("waste")
+                | indicators_asset("submissions"))),
     start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
-    params={"period": period_param()},
+    params={"period": period_param(),
+            "recompute_values": Param(False, type="boolean",
+                                      description="Recompute every source's values of `period` from what is landed "
+                                                  "before evaluating (after a catalogue or rules change)")},
     tags=["ecoflow", "indicators"],
 )
 def indicators_recompute() -> None:
@@ -40,14 +52,27 @@ def indicators_recompute() -> None:
         return periods_to_refresh(get_current_context())
 
     @task(**WRITE, outlets=[STATUS])
-    def refresh(periods: list[str]) -> dict:
-        from tasks.dag_support import publish_periods, refresh_step
+    def evaluate(periods: list[str]) -> dict:
+        from tasks.dag_support import publish_periods, recompute_step, refresh_step
 
-        result = refresh_step(periods)
+        result = refresh_step(recompute_step(get_current_context(), periods))
         publish_periods(get_current_context(), STATUS, result["evaluated"])
         return result
 
-    refresh(changed_periods())
+    @task(**WRITE)
+    def alert(evaluated: dict) -> dict:
+        from tasks.dag_support import alert_step
+
+        return alert_step(evaluated["evaluated"])
+
+    @task
+    def bulletin(evaluated: dict) -> list[str]:
+        from tasks.dag_support import bulletin_step
+
+        return bulletin_step(evaluated["evaluated"])
+
+    evaluated = evaluate(changed_periods())
+    alert(evaluated) >> bulletin(evaluated)
 
 
 indicators_recompute()

@@ -3,7 +3,8 @@
 
 Fetches the month's facility quantities (`waste/YYYY-MM.csv`), archives the bytes, validates them with the
 `waste_quantities` suite (units are mandatory and converted), replaces the month, recomputes the hazardous
-waste, sewage, household waste and industrial solid waste rates for every region, and alerts owners.
+waste, sewage, household waste and industrial solid waste rates for every region. Its Asset event names the
+month: `indicators_recompute` evaluates it and alerts the owners.
 
 * **Scheduled runs** fire at 10:00 on the 10th (Asia/Shanghai; facilities report by the 5th) and take the
   *previous* month.

@@ -3,7 +3,8 @@
 
 Classifies every section on the month's captured readings (mean of each parameter over valid readings, the
 worst evaluated parameter sets the class) and computes for each region's assessment list 水质优良（Ⅰ–Ⅲ类）比例
-and 劣Ⅴ类比例, month and year to date, with coverage in sections; then alerts owners.
+and 劣Ⅴ类比例, month and year to date, with coverage in sections. Its Asset event names the month:
+`indicators_recompute` evaluates it and alerts the owners.
 
 * **Scheduled runs** fire at 11:00 on the 3rd (Asia/Shanghai) and take the *previous* month.
 * **Manual runs** pass `period` (YYYY-MM) — e.g. after replaying archived captures.
@@ -44,14 +45,7 @@ def water_quality_monthly() -> None:
         publish_periods(get_current_context(), indicators_asset("water"), [period])
         return counts
 
-    @task(**WRITE)
-    def alert(period: str) -> dict:
-        from tasks.dag_support import alert_step
-
-        return alert_step(period)
-
-    period = resolve_period()
-    evaluate(period) >> alert(period)
+    evaluate(resolve_period())
 
 
 water_quality_monthly()

@@ -4,12 +4,14 @@ Starts three feed simulators on loopback (CNEMC air daily files, the CNEMC surfa
 the waste and sewage system) and an SMTP sink, prepares an Airflow home with SQLite metadata and the one-slot
 `warehouse` pool, and runs the DAGs under `airflow dags test`:
 
-* air for January 2019 (real) and January 2025 (generated, one file cut off on purpose);
+* air for January 2019 (real), December 2024 and January 2025 (generated, one file cut off on purpose);
 * one live water poll, the real April 2021 captures replayed, and the water month evaluated;
-* waste for January 2025 (one row with a wrong unit on purpose);
-* two departmental submissions dropped in the inbox: one accepted, one with wrong cells.
+* waste for December 2024 and January 2025 (one row with a wrong unit on purpose);
+* two departmental submissions dropped in the inbox: one accepted, one with wrong cells;
+* the recomputation for January 2025, as the ingestion DAGs' Asset events trigger it under a scheduler: every
+  indicator evaluated, the alert rules applied, one alert digest per department, the monthly bulletin.
 
-Then it writes the monthly bulletin and prints the indicators, the status and every email the sink received.
+Then it prints the indicators, the alerts, the status and every email the sink received.
 """
 
 from __future__ import annotations
@@ -32,12 +34,14 @@ HOME = Path(os.environ.get("ECOFLOW_DEMO_HOME", ROOT / ".ecoflow" / "demo"))
 BIN = Path(sys.executable).parent
 MONTHS = [
     ("2019-01", "real CNEMC data, January 2019 (48 Inner Mongolia stations)"),
+    ("2024-12", "generated data in the real format (the month before: trend charts and rolling values)"),
     ("2025-01", "generated data in the real format; one file cut off mid-line on purpose; Hohhot has 2025 targets"),
 ]
 TRUNCATED = "china_sites_20250117.csv"
 WATER_CAPTURES = ROOT / "demo" / "data" / "cnemc_water" / "water_quality_by_name"
 WATER_MONTH = "2021-04"
-WASTE_MONTH = "2025-01"
+WASTE_MONTHS = ["2024-12", "2025-01"]
+WASTE_MONTH = WASTE_MONTHS[-1]
 SUBMISSION_MONTH = "2025-01"
 
 
@@ -128,7 +132,8 @@ def main() -> int:
         for period, what in MONTHS:
             banner(f"AIR: airflow dags test air_quality_monthly, period {period}: {what}")
             dag_test("air_quality_monthly", env, log, period)
-            ecoflow("indicators", "--period", period, "--region", "150100", env=env)
+            if period == MONTHS[0][0]:  # the real month; January 2025 is shown with everything else at the end
+                ecoflow("indicators", "--period", period, "--region", "150100", env=env)
 
         banner("WATER: airflow dags test water_realtime_capture (one live poll, generated readings for now)")
         dag_test("water_realtime_capture", env, log)
@@ -142,8 +147,10 @@ def main() -> int:
         ecoflow("water", "sections", "--period", WATER_MONTH, env=env)
         ecoflow("indicators", "--period", WATER_MONTH, "--region", "150000", env=env)
 
-        banner(f"WASTE: airflow dags test waste_monthly, period {WASTE_MONTH} (one row with a wrong unit)")
-        dag_test("waste_monthly", env, log, WASTE_MONTH)
+        for period in WASTE_MONTHS:
+            fault = " (one row with a wrong unit)" if period == WASTE_MONTH else ""
+            banner(f"WASTE: airflow dags test waste_monthly, period {period}{fault}")
+            dag_test("waste_monthly", env, log, period)
 
         banner(f"SUBMISSIONS: templates for {SUBMISSION_MONTH}, two files in the inbox, "
                "airflow dags test submissions_inbox")
@@ -153,10 +160,17 @@ def main() -> int:
         dag_test("submissions_inbox", env, log)
         ecoflow("submissions", "--period", SUBMISSION_MONTH, env=env)
 
+        banner(f"RECOMPUTE: airflow dags test indicators_recompute, period {SUBMISSION_MONTH}: evaluation, alert "
+               "rules, one digest per department, the monthly bulletin")
+        dag_test("indicators_recompute", env, log, SUBMISSION_MONTH)
         banner(f"Hohhot {SUBMISSION_MONTH}: air, waste and submitted indicators side by side")
         ecoflow("indicators", "--period", SUBMISSION_MONTH, "--region", "150100", env=env)
-        banner(f"the monthly bulletin (月度通报) for {SUBMISSION_MONTH}: ecoflow report")
-        ecoflow("report", "--period", SUBMISSION_MONTH, env=env)
+        banner("ecoflow alerts --open: the alert ledger")
+        ecoflow("alerts", "--open", env=env)
+        bulletin = HOME / "reports" / "bulletin" / f"{SUBMISSION_MONTH}.html"
+        assert bulletin.exists(), f"the recomputation wrote no bulletin at {bulletin}"
+        banner(f"the monthly bulletin (月度通报) for {SUBMISSION_MONTH}, written by indicators_recompute")
+        print(bulletin)
         banner("ecoflow status: what ran, what is missing, what was quarantined")
         ecoflow("status", env=env)
         sink.wait_for(1, timeout=5)

@@ -93,7 +93,8 @@ class SmtpSink:
         if self._controller is not None:
             return self
         self.outbox.mkdir(parents=True, exist_ok=True)
-        self.port = self._requested_port or free_port(self.host)
+        # a restarted sink listens where it did before (a test can stop the server and bring it back)
+        self.port = self._requested_port or self.port or free_port(self.host)
         # SMTPUTF8 lets clients send non-ASCII addresses/headers unencoded (smtplib send_message does so)
         self._controller = Controller(
             _Handler(self), hostname=self.host, port=self.port, enable_SMTPUTF8=True

@@ -94,22 +94,28 @@ def _mean(total: float | None, count: int) -> float | None:
 
 
 def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: Period) -> list[dict]:
-    """Month and year-to-date values of air_good_day_ratio and air_pm25_mean for every region and variant."""
+    """Month, year-to-date and rolling-12-month values of air_good_day_ratio and air_pm25_mean for every region
+    and variant. `inputs` hold one row per month (its period text) back to the start of the rolling 12 months; a
+    region with no data in the year to date gets no month or YTD value (as when only the year was read)."""
     rows = []
+    year, rolling = period.months_of_year_to_date(), period.months_of_rolling_12()
+    spans = (("month", [period], year), ("ytd", year, year), ("r12", rolling, rolling))
     for (region, variant), grp in inputs.groupby(["region_code", "variant"], sort=True):
-        by_month = {int(r.month): r for r in grp.itertuples(index=False)}
-        for period_type, months in (("month", [period]), ("ytd", period.months_of_year_to_date())):
-            present = [by_month[m.month] for m in months if m.month in by_month]
+        by_month = {r.period: r for r in grp.itertuples(index=False)}
+        for period_type, months, scope in spans:
+            if not any(str(m) in by_month for m in scope):
+                continue
+            present = [by_month[str(m)] for m in months if str(m) in by_month]
             days = [m.first_day + timedelta(days=i) for m in months for i in range(m.last_day.day)]
             standards = sorted({s for r in present for s in r.standards})
             lineage = sorted({b for m in months for b in batches.get(str(m), [])})
             for code, num_col, den_col in (("air_good_day_ratio", "good_days", "aqi_valid_days"),
                                            ("air_pm25_mean", "pm25_sum", "pm25_days")):
-                per_month = {m.month: (int(getattr(by_month[m.month], den_col)) if m.month in by_month else 0)
+                per_month = {m: (int(getattr(by_month[str(m)], den_col)) if str(m) in by_month else 0)
                              for m in months}
                 valid = sum(per_month.values())
-                complete = all(per_month[m.month] >= m.min_valid_days for m in months)
-                if period_type == "ytd" and period.month == 12:
+                complete = all(per_month[m] >= m.min_valid_days for m in months)
+                if len(months) == 12:  # a full year (December's YTD, any rolling 12 months) also needs 324 days
                     complete = complete and valid >= 324
                 numerator = sum(float(getattr(r, num_col) or 0) for r in present)
                 value = (_ratio(int(numerator), valid) if code == "air_good_day_ratio"
@@ -128,17 +134,19 @@ def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: 
 
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
-    """Replace the indicator values of the period (month and YTD) from marts.air_daily."""
+    """Replace the indicator values of the period (month, YTD, rolling 12 months) from marts.air_daily."""
+    first = period.shift(-11)  # the rolling 12 months reach back past January
     inputs = con.execute(sql.load("compute/air_indicator_inputs"),
-                         {"year": period.year, "month": period.month}).fetchdf()
+                         {"first": first.first_day, "last": period.last_day}).fetchdf()
     batches = dict(con.execute(sql.load("compute/air_batches_by_period"), {
-        "first_period": f"{period.year:04d}-01", "last_period": str(period)}).fetchall())
+        "first_period": str(first), "last_period": str(period)}).fetchall())
     rows = indicator_rows(inputs, batches, period)
-    return indicator_store.replace(con, str(period), AIR_INDICATORS, rows)
+    return indicator_store.replace(con, str(period), AIR_INDICATORS, rows, period_types=("month", "ytd", "r12"))
 
 
 def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:
-    """Daily facts of the month, its indicator values and the YTD of later months, in one transaction."""
+    """Daily facts of the month, its indicator values and those of the later months whose YTD or rolling 12
+    months include it, in one transaction."""
     with transaction(con):
         days = compute_daily(con, period)
         values = compute_indicators(con, period)

@@ -1,187 +1,114 @@
-"""The alert engine: evaluate year-to-date values against targets, keep a ledger, deliver what changed.
+"""The alert engine: judge every evaluated indicator with the catalogue's alert rules and keep the ledger.
 
-An alert is keyed by indicator+region+period+kind+variant. It is (re)sent only when its fingerprint (value,
-target, coverage) differs from what was last delivered, so re-running a month sends nothing new. A failed
-send stays pending in the ledger and is retried on the next run or task retry.
+An alert is keyed by indicator+region+period+kind+variant. Its fingerprint (the facts the rule found, the value,
+target and coverage, the escalation) decides whether owners hear of it again: a rerun that finds the same facts
+sends nothing. An alert still open after the rule's `escalate_after` months in a row escalates (the leading group
+office joins the copy). When the condition is gone the alert closes and, if its owners were told, they are told
+once that it closed. Delivery is tasks.digest: one email per recipient per run.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import formatdate
+from datetime import UTC, date, datetime
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tasks import mailer, sql
-from tasks.errors import DeliveryError
-from tasks.periods import Period
+from tasks import alert_rules, sql
+from tasks.periods import TZ, Period
 from tasks.settings import Settings
 
-KIND_BELOW_TARGET = "below_target"
-_COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
-                "submission": ("报送", "份")}
-_COMPARATOR_ZH = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
+
+def alert_key(indicator_code: str, region_code: str, period: str, kind: str, variant: str) -> str:
+    return "|".join([indicator_code, region_code, period, kind, variant])
 
 
-def _env() -> Environment:
-    return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html.j2"]))
-
-
-def misses(comparator: str, value: float | None, target: float, digits: int | None = None) -> bool:
-    """Whether a value misses its target, judged at evaluation precision (RULES.md §1.12) when digits is given."""
-    from tasks.evaluation import meets
-
-    return value is not None and not meets(comparator, value, target, digits)
-
-
-def _fmt(value: float, unit: str, digits: int | None = None) -> str:
-    number = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
-    return f"{number}{'%' if unit == '%' else ' ' + unit}"
-
-
-def coverage_text(c: dict) -> str:
-    """E.g. 有效天数 28 / 31 天, 参与评价断面 5 / 6 个 — coverage in the value's own units."""
-    label, unit = _COVERAGE_ZH.get(c.get("coverage_unit") or "days", ("覆盖", ""))
-    return f"{label} {c.get('coverage_valid')} / {c.get('coverage_expected')} {unit}".rstrip()
-
-
-def _fingerprint(c: dict) -> str:
-    payload = json.dumps([c["value"], c["target_value"], c["comparator"], bool(c["coverage_ok"])])
+def fingerprint(value: float | None, target: float | None, comparator: str | None, coverage_ok: bool | None,
+                detail: dict, escalation: int) -> str:
+    payload = json.dumps([value, target, comparator, bool(coverage_ok), detail, escalation], sort_keys=True,
+                         default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) -> list[str]:
-    """Upsert the ledger for the period; returns keys of alerts that now need delivery."""
-    cur = con.execute(sql.load("queries/alert_candidates"), {"period": str(period)})
-    cols = [d[0] for d in cur.description]
-    candidates = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+def streak(con: duckdb.DuckDBPyConnection, facts: dict, kind: str) -> int:
+    """Months in a row, ending with this one, in which this alert is open (this month counts as one)."""
+    earlier = [r[0] for r in con.execute(sql.load("queries/alert_open_periods"), {
+        "indicator_code": facts["indicator_code"], "region_code": facts["region_code"], "kind": kind,
+        "variant": facts["variant"], "period": facts["period"]}).fetchall()]
+    count, expected = 1, Period.parse(facts["period"]).shift(-1)
+    for text in earlier:
+        if text != str(expected):
+            break
+        count, expected = count + 1, expected.shift(-1)
+    return count
+
+
+def routing(con: duckdb.DuckDBPyConnection, settings: Settings, indicator_code: str, region_code: str,
+            escalated: bool) -> tuple[str, list[str]]:
+    """To: the lead department (the bureau if the region has none); Cc: cooperating departments, the bureau and,
+    once escalated, the leading group office."""
+    found = sql.rows(con, "queries/alert_routing", {"indicator_code": indicator_code, "region_code": region_code})
+    r = found[0] if found else {}
+    to = r.get("lead_email") or settings.bureau_email
+    cc = [*sorted(r.get("cooperating_emails") or []), settings.bureau_email]
+    if escalated and r.get("leading_group_email"):
+        cc.append(r["leading_group_email"])
+    return to, [a for i, a in enumerate(cc) if a != to and a not in cc[:i]]
+
+
+def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
+             as_of: date | None = None) -> list[str]:
+    """Apply every enabled rule to the period's evaluation; upsert the ledger; return the keys now due.
+
+    `as_of` is the day deadlines are judged against (today in Asia/Shanghai by default).
+    """
+    as_of = as_of or datetime.now(TZ).date()
+    rules = alert_rules.load(con)
+    facts_rows = sql.rows(con, "queries/alert_facts", {
+        "period": str(period), "r12_from": str(period.shift(-25)),
+        "last_year_period": str(Period(period.year - 1, period.month))})
+    ledger = {r["alert_key"]: r for r in sql.rows(con, "queries/alert_state", {"period": str(period)})}
     now = datetime.now(UTC)
     due = []
-    for c in candidates:
-        key = "|".join([c["indicator_code"], c["region_code"], c["period"], KIND_BELOW_TARGET, c["variant"]])
-        existing = con.execute(sql.load("queries/alert_state"), {"key": key}).fetchall()
-        state = existing[0] if existing else None
-        if c["value"] is None:  # nothing could be computed (thin data): no verdict, an open alert stays as it is
-            continue
-        if not misses(c["comparator"], c["value"], c["target_value"], c["evaluation_digits"]):
-            if state and state[0] == "open":
-                con.execute(sql.load("queries/alert_close"), {"key": key, "now": now, "reason": None})
-            continue
-        fingerprint = _fingerprint(c)
-        to = c["department_email"] or settings.bureau_email
-        cc = settings.bureau_email if to != settings.bureau_email else None
-        params = {"key": key, "value": c["value"], "target_value": c["target_value"], "comparator": c["comparator"],
-                  "coverage_ok": c["coverage_ok"], "fingerprint": fingerprint, "to": to, "cc": cc, "now": now}
-        if state is None:
-            con.execute(sql.load("queries/alert_raise"), {
-                **params, "indicator_code": c["indicator_code"], "region_code": c["region_code"],
-                "period": c["period"], "kind": KIND_BELOW_TARGET, "variant": c["variant"]})
-        elif state[1] != fingerprint or state[0] == "closed":
-            con.execute(sql.load("queries/alert_update"), params)
-        else:
-            continue
-        due.append(key)
+    for facts in facts_rows:
+        for kind in alert_rules.RULES:
+            cfg = alert_rules.config_for(rules, kind, facts["indicator_code"])
+            if cfg is None:
+                continue
+            key = alert_key(facts["indicator_code"], facts["region_code"], facts["period"], kind, facts["variant"])
+            state = ledger.get(key)
+            status = state["status"] if state else None
+            verdict = alert_rules.VERDICTS[kind](facts, cfg, as_of) if cfg.enabled else alert_rules.Verdict(
+                False, reason="规则已停用")
+            if not verdict.fire:
+                if verdict.fire is False and status == "open":
+                    con.execute(sql.load("queries/alert_close"), {"key": key, "now": now, "reason": verdict.reason})
+                    due.append(key)
+                continue
+            escalation = int(streak(con, facts, kind) >= cfg.escalate_after)
+            to, cc = routing(con, settings, facts["indicator_code"], facts["region_code"], bool(escalation))
+            detail = {**verdict.detail, "finding": verdict.reason}
+            fp = fingerprint(facts["value"], facts["target_value"], facts["comparator"], facts["coverage_ok"],
+                             detail, escalation)
+            params = {"key": key, "value": facts["value"], "target_value": facts["target_value"],
+                      "comparator": facts["comparator"], "coverage_ok": facts["coverage_ok"], "fingerprint": fp,
+                      "to": to, "cc": ", ".join(cc) or None, "now": now,
+                      "detail": json.dumps(detail, ensure_ascii=False, default=str), "escalation": escalation}
+            if status is None:
+                con.execute(sql.load("queries/alert_raise"), {
+                    **params, "indicator_code": facts["indicator_code"], "region_code": facts["region_code"],
+                    "period": facts["period"], "kind": kind, "variant": facts["variant"]})
+            elif status == "closed" or state["fingerprint"] != fp:
+                con.execute(sql.load("queries/alert_update"), params)
+            else:
+                continue
+            due.append(key)
     return due
 
 
-def render(c: dict, cc: list[str]) -> tuple[str, str, str]:
-    """Subject, plain text and HTML of one alert (Chinese, Jinja2 templates in tasks/templates)."""
-    year, month = int(c["period"][:4]), int(c["period"][5:7])
-    span = f"{year}年1月" if month == 1 else f"{year}年1—{month}月"
-    ctx = {**c, "year": year, "month": month, "span": span, "value_text": _fmt(c["value"], c["unit"], 1),
-           "target_text": _fmt(c["target_value"], c["unit"]), "comparator_zh": _COMPARATOR_ZH[c["comparator"]],
-           "cc": cc, "coverage_text": coverage_text(c)}
-    env = _env()
-    subject = env.get_template("alert.subject.j2").render(a=ctx).strip()
-    text = env.get_template("alert.txt.j2").render(a=ctx)
-    html = env.get_template("alert.html.j2").render(a=ctx, subject=subject)
-    return subject, text, html
+def evaluate_months(con: duckdb.DuckDBPyConnection, settings: Settings, periods: list[Period],
+                    as_of: date | None = None) -> list[str]:
+    """The alert rules over several months (a re-delivered month and the later months that depend on it)."""
+    return [key for period in sorted(set(periods)) for key in evaluate(con, settings, period, as_of)]
 
-
-def _message(settings: Settings, c: dict, to: str, cc: str | None, sender: str) -> EmailMessage:
-    subject, text, html = render(c, [cc] if cc else [])
-    msg = EmailMessage()
-    msg["Subject"] = subject
-    msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = cc
-    msg["Date"] = formatdate(localtime=True)
-    # Stable per alert version: a resend after a crash between send and ledger update can be deduplicated.
-    msg["Message-ID"] = f"<{c['alert_key'].replace('|', '.')}.{c['fingerprint']}@ecoflow.local>"
-    msg["X-Ecoflow-Alert"] = c["alert_key"]
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
-    return msg
-
-
-def _candidates(con: duckdb.DuckDBPyConnection, period: str) -> dict[str, dict]:
-    cur = con.execute(sql.load("queries/alert_candidates"), {"period": period})
-    cols = [d[0] for d in cur.description]
-    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
-    return {"|".join([r["indicator_code"], r["region_code"], r["period"], KIND_BELOW_TARGET, r["variant"]]): r
-            for r in rows}
-
-
-def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
-    """Send every open alert not yet delivered, whatever its period; failures stay pending for the next try."""
-    pending = con.execute(sql.load("queries/alerts_due")).fetchall()
-    if not pending:
-        return {"sent": 0, "pending": 0, "eml_files": []}
-    candidates: dict[str, dict[str, dict]] = {}
-    sent, errors, files = 0, [], []
-    outbox = settings.outbox_dir / "sent"
-    outbox.mkdir(parents=True, exist_ok=True)
-    try:
-        transport = mailer.connect(settings)
-    except DeliveryError as exc:
-        transport, errors = None, [str(exc)]
-    try:
-        for key, period, fingerprint, to, cc in pending:
-            now = datetime.now(UTC)
-            found = candidates.setdefault(period, _candidates(con, period)).get(key)
-            if found is None:  # target or value gone since the alert was raised: nothing left to tell
-                con.execute(sql.load("queries/alert_close"),
-                            {"key": key, "now": now, "reason": "no longer measured against a target"})
-                continue
-            c = {**found, "alert_key": key, "fingerprint": fingerprint}
-            path = outbox / f"{key.replace('|', '_')}.eml"
-            try:
-                if transport is None:
-                    raise DeliveryError(errors[0])
-                msg = _message(settings, c, to, cc, transport.sender)
-                try:
-                    path.write_bytes(bytes(msg))
-                except OSError as exc:
-                    raise DeliveryError(f"cannot write {path}: {exc}") from exc
-                transport.send(msg)
-            except DeliveryError as exc:
-                con.execute(sql.load("queries/alert_mark_failed"), {"key": key, "now": now, "error": str(exc)})
-                if str(exc) not in errors:
-                    errors.append(str(exc))
-                continue
-            files.append(str(path))
-            con.execute(sql.load("queries/alert_mark_sent"), {"now": now, "path": str(path), "key": key})
-            sent += 1
-    finally:
-        if transport is not None:
-            transport.close()
-    result = {"sent": sent, "pending": len(pending) - sent, "eml_files": files}
-    if errors:
-        raise DeliveryError(f"indicator values are stored, but {len(pending) - sent} alert(s) were not delivered; "
-                            f"they stay pending in alerts.ledger and go out on the next run: {errors[0]}")
-    return result
-
-
-def evaluate_and_send(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period) -> dict:
-    """Evaluate the month and the later months of its year (their YTD depends on it), then deliver."""
-    from tasks.indicator_store import later_months
-
-    for month in [period, *later_months(con, period)]:
-        evaluate(con, settings, month)
-    return deliver(con, settings)

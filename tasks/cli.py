@@ -11,7 +11,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 EXIT_ERROR = 2
@@ -318,6 +318,25 @@ def cmd_indicators(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_recompute(args: argparse.Namespace) -> int:
+    from tasks import pipeline, settings
+    from tasks.periods import Period
+    from tasks.warehouse import connect
+
+    st = settings.load()
+    since = datetime.now(UTC)
+    months = pipeline.recompute(st, Period.parse(args.period), args.source or None)
+    with connect(st, read_only=True) as con:
+        revised = _rows(con, "queries/revisions_since", {"since": since})
+    print(f"recomputed {args.period} ({', '.join(args.source or ['every source'])}); evaluated: {', '.join(months)}")
+    print(f"values revised: {len(revised)}")
+    if revised:
+        print(_table(revised, [("period", "period"), ("period_type", "type"), ("region_code", "region"),
+                               ("indicator_code", "indicator"), ("variant", "variant"), ("old_value", "was"),
+                               ("new_value", "now"), ("reason", "why")]))
+    return 0
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from pathlib import Path
 
@@ -374,14 +393,21 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from tasks import alerting, settings
+    from tasks import alerting, digest, evaluation, settings
+    from tasks.periods import Period
     from tasks.warehouse import connect
 
     st = settings.load()
-    if args.send:
+    if args.period:
+        as_of = date.fromisoformat(args.as_of) if args.as_of else None
         with connect(st) as con:
-            result = alerting.deliver(con, st)
-        print(f"alerts sent: {result['sent']}; still pending: {result['pending']}")
+            evaluation.refresh(con, Period.parse(args.period))  # even a month nothing arrived for (deadlines)
+            due = alerting.evaluate(con, st, Period.parse(args.period), as_of)
+        print(f"alert rules applied to {args.period}: {len(due)} alert(s) new, changed or closed")
+    if args.send or args.period:
+        with connect(st) as con:
+            result = digest.deliver(con, st)
+        print(f"alerts sent: {result['sent']} in {result['digests']} digest(s); still pending: {result['pending']}")
     with connect(st, read_only=True) as con:
         rows = _rows(con, "queries/alerts_list", {"open_only": args.open})
     if args.json:
@@ -391,9 +417,10 @@ def cmd_alerts(args: argparse.Namespace) -> int:
         print("no alerts" + (" open" if args.open else ""))
         return 0
     for r in rows:
-        r["target"] = f"{r['comparator']} {r['target_value']:g}"
+        r["target"] = f"{r['comparator']} {r['target_value']:g}" if r["target_value"] is not None else ""
     print(_table(rows, [("period", "period"), ("region_code", "region"), ("region_name", "name"),
-                        ("indicator_code", "indicator"), ("kind", "kind"), ("status", "status"), ("value", "value"),
+                        ("indicator_code", "indicator"), ("kind", "kind"), ("status", "status"),
+                        ("escalation", "escalated"), ("value", "value"),
                         ("target", "target"), ("coverage_ok", "coverage ok"), ("delivery_status", "delivery"),
                         ("attempts", "tries"), ("recipients_to", "to"), ("last_error", "last error")]))
     return 0
@@ -458,7 +485,13 @@ def parser() -> argparse.ArgumentParser:
     sbm.add_argument("--json", action="store_true")
     sbm.set_defaults(func=cmd_submissions)
 
-    ind = sub.add_parser("indicators", help="indicator values of a month (month and year-to-date)")
+    rc = sub.add_parser("recompute", help="recompute a month's values from what is landed (after a catalogue or "
+                                          "rules change) and list what changed")
+    rc.add_argument("--period", required=True)
+    rc.add_argument("--source", action="append", choices=sorted(REGISTRY), help="only this source (repeatable)")
+    rc.set_defaults(func=cmd_recompute)
+
+    ind = sub.add_parser("indicators", help="indicator values of a month (month, year-to-date, rolling 12 months)")
     ind.add_argument("--period", required=True)
     ind.add_argument("--region", help="GB/T 2260 region code, e.g. 150100")
     ind.add_argument("--variant", default="raw", choices=["raw", "dust_deducted"])
@@ -481,6 +514,8 @@ def parser() -> argparse.ArgumentParser:
     al = sub.add_parser("alerts", help="the alert ledger; --send delivers what is pending")
     al.add_argument("--open", action="store_true", help="only open alerts")
     al.add_argument("--send", action="store_true", help="deliver pending and failed alerts now")
+    al.add_argument("--period", help="apply the alert rules to this month (YYYY-MM) first, then deliver")
+    al.add_argument("--as-of", help="judge deadlines as of this day (YYYY-MM-DD; default today)")
     al.add_argument("--json", action="store_true")
     al.set_defaults(func=cmd_alerts)
     return p

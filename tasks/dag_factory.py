@@ -1,7 +1,8 @@
 """The shape of every monthly feed DAG, so air and waste (and any later feed) share one wiring.
 
-resolve_period -> fetch -> validate_and_land -> compute (publishes the source's Asset) -> alert. Every writing
-task takes the one-slot `warehouse` pool; retries back off; failures a retry cannot mend fail at once
+resolve_period -> fetch -> validate_and_land -> compute (publishes the source's Asset). The Asset event names the
+month; indicators_recompute, scheduled on it, evaluates it and alerts owners. Every writing task takes the
+one-slot `warehouse` pool; retries back off; failures a retry cannot mend fail at once
 (tasks.dag_support). Only Airflow and the standard library are imported here: the DAG processor parses it.
 """
 
@@ -66,16 +67,8 @@ def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: 
             publish_periods(get_current_context(), indicators_asset(source), [period])
             return counts
 
-        @task(**WRITE)
-        def alert(period: str) -> dict:
-            from tasks.dag_support import alert_step
-
-            return alert_step(period)
-
         period = resolve_period()
         ingest_run = fetch(period)
-        landed = validate_and_land(period, ingest_run)
-        computed = compute(period, ingest_run)
-        landed >> computed >> alert(period)
+        validate_and_land(period, ingest_run) >> compute(period, ingest_run)
 
     return monthly_feed()

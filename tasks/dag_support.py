@@ -52,8 +52,17 @@ def compute_step(source: str, period: str, run_id: str) -> dict:
     return pipeline.compute(_settings(), source, Period.parse(period), run_id)
 
 
-def alert_step(period: str) -> dict:
-    return pipeline.alert(_settings(), Period.parse(period))
+def alert_step(periods: list[str]) -> dict:
+    """The alert rules over the evaluated months, then one digest per recipient."""
+    return pipeline.alert(_settings(), [Period.parse(p) for p in periods])
+
+
+def bulletin_step(periods: list[str]) -> list[str]:
+    """The bulletin of each month named (reports/bulletin/<period>.html); returns the files written."""
+    from tasks import bulletin
+
+    st = _settings()
+    return [str(bulletin.write(st, Period.parse(p))) for p in sorted(set(periods))]
 
 
 def capture_step(source: str) -> dict:
@@ -88,7 +97,8 @@ def publish_periods(context: Any, asset: Any, periods: list[str]) -> None:
 
 
 def periods_to_refresh(context: Any) -> list[str]:
-    """The months the triggering Asset events name, or the `period` param of a manual run."""
+    """The months the triggering Asset events name, the `period` param of a manual run, or — for a run of the
+    monthly timetable — the month before it."""
     found = set()
     for events in (context.get("triggering_asset_events") or {}).values():
         for event in events:
@@ -96,13 +106,27 @@ def periods_to_refresh(context: Any) -> list[str]:
     param = (context.get("params") or {}).get("period")
     if param:
         found.add(str(Period.parse(param)))
+    if not found and not context.get("triggering_asset_events"):
+        found.add(period_of_run(context))
     if not found:
         raise ValueError("nothing to refresh: no triggering Asset event named a period and no `period` param")
     return sorted(found)
 
 
+def recompute_step(context: Any, periods: list[str]) -> list[str]:
+    """With the `recompute_values` param (a manual run after a catalogue or rules change), recompute every
+    source's values of the months from what is landed first; returns the months to evaluate."""
+    if not (context.get("params") or {}).get("recompute_values"):
+        return periods
+    st = _settings()
+    months = set(periods)
+    for text in periods:
+        months.update(pipeline.recompute(st, Period.parse(text)))
+    return sorted(months)
+
+
 def refresh_step(periods: list[str]) -> dict:
-    """Re-evaluate the months (and the later months of their years) and write their bulletins."""
+    """Re-evaluate the months and the later months that depend on them (YTD, rolling 12 months, 同比, projection)."""
     from tasks import evaluation
     from tasks.indicator_store import later_months
     from tasks.warehouse import connect

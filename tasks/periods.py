@@ -55,3 +55,12 @@ class Period:
 
     def months_of_year_to_date(self) -> list[Period]:
         return [Period(self.year, m) for m in range(1, self.month + 1)]
+
+    def shift(self, months: int) -> Period:
+        """The month `months` later (earlier when negative)."""
+        index = self.year * 12 + self.month - 1 + months
+        return Period(index // 12, index % 12 + 1)
+
+    def months_of_rolling_12(self) -> list[Period]:
+        """The twelve months ending with this one (RULES.md §4: the rolling 12 months)."""
+        return [self.shift(-i) for i in range(11, -1, -1)]

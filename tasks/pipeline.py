@@ -71,7 +71,7 @@ def land(settings: Settings, source: str, period: Period, run_id: str) -> landin
         return landing.land_run(con, settings, adapter, run_id, str(period))
 
 
-def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict[str, int]:
+def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict:
     """The source's values for the period (and the YTD of later months), then the evaluation of those months."""
     compute_period = computations.for_source(source)
     with connect(settings) as con:
@@ -83,13 +83,24 @@ def compute(settings: Settings, source: str, period: Period, run_id: str | None 
     return counts
 
 
-def _computed_and_evaluated(con: duckdb.DuckDBPyConnection, compute_period, period: Period) -> dict[str, int]:  # noqa: ANN001
+def _computed_and_evaluated(con: duckdb.DuckDBPyConnection, compute_period, period: Period) -> dict:  # noqa: ANN001
     from tasks import evaluation
     from tasks.indicator_store import later_months
 
     counts = compute_period(con, period)
-    counts["evaluated"] = sum(evaluation.refresh(con, month) for month in [period, *later_months(con, period)])
+    months = [period, *later_months(con, period)]
+    counts["evaluated"] = sum(evaluation.refresh(con, month) for month in months)
+    counts["evaluated_months"] = [str(m) for m in months]
     return counts
+
+
+def recompute(settings: Settings, period: Period, sources: list[str] | None = None) -> list[str]:
+    """Recompute the values of `sources` (None: every source) for the month from what is landed — after a
+    catalogue or rules change — and evaluate the months that depend on them; returns those months."""
+    months: set[str] = set()
+    for source in sources or list(computations.COMPUTATIONS):
+        months.update(compute(settings, source, period)["evaluated_months"])
+    return sorted(months)
 
 
 def capture(settings: Settings, source: str, *, as_of: datetime | None = None, replay: Path | None = None,
@@ -141,14 +152,16 @@ def ingest_file(settings: Settings, source: str, period: Period, name: str, path
     return run_id, archived.batch_id, result
 
 
-def alert(settings: Settings, period: Period) -> dict:
-    from tasks import alerting
+def alert(settings: Settings, periods: list[Period]) -> dict:
+    """The alert rules over the months (already evaluated), then one digest per recipient."""
+    from tasks import alerting, digest
 
     with connect(settings) as con:
-        return alerting.evaluate_and_send(con, settings, period)
+        alerting.evaluate_months(con, settings, periods)
+        return digest.deliver(con, settings)
 
 
-def evaluate(settings: Settings, source: str, period: Period, trigger: str = "cli") -> dict[str, int]:
+def evaluate(settings: Settings, source: str, period: Period, trigger: str = "cli") -> dict:
     """Compute a captured source's month in a run of its own (the monthly DAG's step)."""
     with connect(settings) as con:
         run_id = ledger.new_run(con, source, str(period), trigger)
@@ -187,9 +200,10 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -
             run_id=run_id, source=source, period=str(period),
             fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
             rows_rejected=result.rows_rejected, rows_warned=result.rows_warned, reports=result.reports)
-    summary.indicator_values = compute(settings, source, period, run_id)["indicator_values"]
+    counts = compute(settings, source, period, run_id)
+    summary.indicator_values = counts["indicator_values"]
     try:
-        sent = alert(settings, period)
+        sent = alert(settings, [Period.parse(p) for p in counts["evaluated_months"]])
     except DeliveryError as exc:
         exc.summary = summary  # the data part succeeded: callers can still report it
         raise

@@ -68,8 +68,9 @@ def _ratio(numerator: int, denominator: int) -> float | None:
     return float(round_half_even(Decimal(numerator) * 100 / Decimal(denominator), 1))
 
 
-def year_to_date_classes(months: pd.DataFrame) -> dict[SectionKey, tuple[int | None, list[str]]]:
-    """Year-to-date class of each section: the class of the mean of its monthly means [D]."""
+def span_classes(months: pd.DataFrame) -> dict[SectionKey, tuple[int | None, list[str]]]:
+    """Class of each section over several months (year to date, rolling 12 months): the class of the mean of its
+    monthly means [D]."""
     result = {}
     for key, grp in months.groupby(["province", "basin", "section_name"], sort=True):
         sums: dict[str, list[float]] = defaultdict(list)
@@ -83,13 +84,14 @@ def year_to_date_classes(months: pd.DataFrame) -> dict[SectionKey, tuple[int | N
     return result
 
 
-def indicator_rows(lists: pd.DataFrame, month: dict[SectionKey, tuple[int | None, list[str]]],
-                   ytd: dict[SectionKey, tuple[int | None, list[str]]], period: Period) -> list[dict]:
-    """water_good_ratio and water_worse_v_ratio, month and YTD, for every region with an assessment list."""
+def indicator_rows(lists: pd.DataFrame, spans: dict[str, dict[SectionKey, tuple[int | None, list[str]]]],
+                   period: Period) -> list[dict]:
+    """water_good_ratio and water_worse_v_ratio for every region with an assessment list, one row per period type
+    of `spans` (its section classes): a region whose sections have no class in a span gets a null value."""
     rows = []
     for region, grp in lists.groupby("region_code", sort=True):
         listed = [(r.province, r.basin, r.section_name) for r in grp.itertuples(index=False)]
-        for period_type, classes in (("month", month), ("ytd", ytd)):
+        for period_type, classes in spans.items():
             evaluated = {k: classes[k] for k in listed if k in classes and classes[k][0] is not None}
             good = sum(1 for c, _ in evaluated.values() if c <= 3)
             worse_v = sum(1 for c, _ in evaluated.values() if c == 6)
@@ -109,20 +111,25 @@ def indicator_rows(lists: pd.DataFrame, month: dict[SectionKey, tuple[int | None
 
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
-    """The regions' ratios for the month and year to date, from the stored section months."""
-    year_rows = con.execute(sql.load("compute/water_sections_of_year"),
-                            {"first_period": f"{period.year:04d}-01", "period": str(period)}).fetchdf()
-    this_month = year_rows[year_rows["period"] == str(period)]
+    """The regions' ratios for the month, the year to date and the rolling 12 months, from the stored section
+    months, against the assessment list of the period's year."""
+    stored = con.execute(sql.load("compute/water_sections_of_year"),
+                         {"first_period": str(period.shift(-11)), "period": str(period)}).fetchdf()
+    this_month = stored[stored["period"] == str(period)]
     month = {(r.province, r.basin, r.section_name): (None if pd.isna(r.water_class) else int(r.water_class),
                                                      list(r.batch_ids))
              for r in this_month.itertuples(index=False)}
+    spans = {"month": month}
+    for period_type, months in (("ytd", period.months_of_year_to_date()), ("r12", period.months_of_rolling_12())):
+        spans[period_type] = span_classes(stored[stored["period"].isin([str(m) for m in months])])
     lists = con.execute(sql.load("compute/water_assessment_lists"), {"year": period.year}).fetchdf()
-    rows = indicator_rows(lists, month, year_to_date_classes(year_rows), period)
-    return indicator_store.replace(con, str(period), WATER_INDICATORS, rows)
+    rows = indicator_rows(lists, spans, period)
+    return indicator_store.replace(con, str(period), WATER_INDICATORS, rows, period_types=("month", "ytd", "r12"))
 
 
 def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:
-    """Section months and the ratios of the month, and the YTD of later months, in one transaction."""
+    """Section months and the ratios of the month, and those of the later months whose YTD or rolling 12 months
+    include it, in one transaction."""
     sections = section_months(con, period)
     with transaction(con):
         con.execute("DELETE FROM marts.water_section_month WHERE period = ?", [str(period)])

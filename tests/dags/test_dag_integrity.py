@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 FACTORY = ROOT / "tasks" / "dag_factory.py"
 HEAVY = ("pandas", "duckdb", "great_expectations")
-MONTHLY_FEED = ("resolve_period", "fetch", "validate_and_land", "compute", "alert")
+MONTHLY_FEED = ("resolve_period", "fetch", "validate_and_land", "compute")
 
 
 class Spec(NamedTuple):
     tasks: tuple[str, ...]
     writing: tuple[str, ...]      # must take the one-slot warehouse pool
-    cron: str | None              # None: scheduled on Assets
+    cron: str | None              # the time part of the schedule (None: scheduled on Assets only)
     period_param: bool
     publishes: str                # the task with an Asset outlet
 
@@ -35,10 +35,10 @@ SPECS = {
     "air_quality_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 3 * *", True, "compute"),
     "waste_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 10 * *", True, "compute"),
     "water_realtime_capture": Spec(("capture",), ("capture",), "5 */4 * * *", False, "capture"),
-    "water_quality_monthly": Spec(("resolve_period", "evaluate", "alert"), ("evaluate", "alert"), "0 11 3 * *",
-                                  True, "evaluate"),
+    "water_quality_monthly": Spec(("resolve_period", "evaluate"), ("evaluate",), "0 11 3 * *", True, "evaluate"),
     "submissions_inbox": Spec(("ingest_inbox",), ("ingest_inbox",), "*/10 * * * *", False, "ingest_inbox"),
-    "indicators_recompute": Spec(("changed_periods", "refresh"), ("refresh",), None, True, "refresh"),
+    "indicators_recompute": Spec(("changed_periods", "evaluate", "alert", "bulletin"), ("evaluate", "alert"),
+                                 "0 12 11 * *", True, "evaluate"),
 }
 
 
@@ -122,10 +122,11 @@ def test_assets_are_distinct_per_dag(dagbag) -> None:
 
 
 def test_the_recomputation_is_scheduled_on_every_asset_the_ingestion_dags_publish(dagbag) -> None:
-    published = {o.name for dag_id, spec in SPECS.items() if spec.cron
+    published = {o.name for dag_id, spec in SPECS.items() if dag_id != "indicators_recompute"
                  for o in dagbag.dags[dag_id].get_task(spec.publishes).outlets}
     recompute = dagbag.dags["indicators_recompute"]
-    assert type(recompute.timetable).__name__ == "AssetTriggeredTimetable"
+    # on the Assets, and monthly on its own for the deadlines (a feed that never came publishes nothing)
+    assert type(recompute.timetable).__name__ == "AssetOrTimeSchedule"
     watched = {asset.name for asset in recompute.timetable.asset_condition.objects}
     # every indicator asset is watched; raw water readings are evaluated monthly, not on every poll
     assert watched == published - {"ecoflow_water_readings"}
@@ -135,6 +136,7 @@ def test_the_recomputation_is_scheduled_on_every_asset_the_ingestion_dags_publis
 @pytest.mark.parametrize("dag_id", [d for d, s in SPECS.items() if s.cron])
 def test_schedule_is_a_cron_in_shanghai(dagbag, dag_id: str) -> None:
     timetable = dagbag.dags[dag_id].timetable
+    timetable = getattr(timetable, "timetable", timetable)  # the time part of an AssetOrTimeSchedule
     assert type(timetable).__name__ == "CronTriggerTimetable"
     assert timetable.expression == SPECS[dag_id].cron
     assert str(timetable.timezone) == "Asia/Shanghai"

@@ -1,7 +1,8 @@
-"""The real thing: `airflow dags test air_quality_monthly` for January 2019, end to end, in a subprocess.
+"""The real thing: `airflow dags test air_quality_monthly` for January 2019, end to end, in a subprocess, then
+`airflow dags test indicators_recompute` for the same month (what the Asset event triggers under a scheduler).
 
 A fresh AIRFLOW_HOME with SQLite metadata, the one-slot `warehouse` pool, the feed simulator serving the real
-January 2019 files and an SMTP sink, all on loopback; then the warehouse the run wrote is checked.
+January 2019 files and an SMTP sink, all on loopback; then the warehouse the runs wrote is checked.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from demo.feed_server import FeedServer
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
 DAG_ID = "air_quality_monthly"
-TASKS = ["alert", "compute", "fetch", "resolve_period", "validate_and_land"]
+TASKS = ["compute", "fetch", "resolve_period", "validate_and_land"]
+RECOMPUTE_TASKS = ["alert", "bulletin", "changed_periods", "evaluate"]
 
 
 def _run(cmd: list[str], env: dict[str, str], cwd: Path, timeout: int) -> subprocess.CompletedProcess:
@@ -54,8 +56,10 @@ def test_dags_test_runs_january_2019_end_to_end(tmp_path: Path, smtp_sink) -> No
         _run([airflow, "db", "migrate"], env, tmp_path, 300)
         _run([airflow, "pools", "set", "warehouse", "1", "DuckDB has one writer"], env, tmp_path, 120)
         proc = _run([airflow, "dags", "test", DAG_ID, "-c", '{"period": "2019-01"}'], env, tmp_path, 900)
+        recompute = _run([airflow, "dags", "test", "indicators_recompute", "-c", '{"period": "2019-01"}'], env,
+                         tmp_path, 900)
 
-    output = proc.stdout + proc.stderr
+    output = proc.stdout + proc.stderr + recompute.stdout + recompute.stderr
     finished = [line for line in output.splitlines() if "DagRun Finished" in line]
     assert finished and all("state=success" in line for line in finished), finished or output[-3000:]
 
@@ -64,23 +68,32 @@ def test_dags_test_runs_january_2019_end_to_end(tmp_path: Path, smtp_sink) -> No
         runs = meta.execute("SELECT run_id, state, conf FROM dag_run WHERE dag_id = ?", [DAG_ID]).fetchall()
         states = meta.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? ORDER BY task_id",
                               [DAG_ID]).fetchall()
+        recompute_states = meta.execute("SELECT task_id, state FROM task_instance WHERE dag_id = ? ORDER BY task_id",
+                                        ["indicators_recompute"]).fetchall()
     finally:
         meta.close()
     assert len(runs) == 1 and runs[0][1] == "success", runs
     assert "2019-01" in str(runs[0][2])
     assert states == [(t, "success") for t in TASKS]
+    assert recompute_states == [(t, "success") for t in RECOMPUTE_TASKS]
+    assert (eco_home / "reports" / "bulletin" / "2019-01.html").is_file()
 
     wh = duckdb.connect(str(eco_home / "warehouse.duckdb"), read_only=True)
     try:
         values = wh.execute(
             "SELECT indicator_code, period_type, value, valid_days, coverage_ok FROM marts.indicator_values "
-            "WHERE region_code = '150100' AND period = '2019-01' AND variant = 'raw' "
+            "WHERE region_code = '150100' AND period = '2019-01' AND variant = 'raw' AND period_type <> 'r12' "
             "ORDER BY indicator_code, period_type").fetchall()
+        rolling = wh.execute("SELECT DISTINCT coverage_ok, coverage_expected FROM marts.indicator_values "
+                             "WHERE period = '2019-01' AND period_type = 'r12'").fetchall()
+        evaluated = wh.execute("SELECT count(*) FROM marts.indicator_status WHERE period = '2019-01'").fetchall()
         landed_days = wh.execute("SELECT count(DISTINCT obs_date) FROM raw.cnemc_air_hourly "
                                  "WHERE period = '2019-01'").fetchall()[0][0]
     finally:
         wh.close()
     assert landed_days == 31
+    assert rolling == [(False, 365)]  # one month of the twelve: the rolling 12 months is incomplete, and says so
+    assert evaluated[0][0] > 0
     assert [(code, kind) for code, kind, *_ in values] == [
         ("air_good_day_ratio", "month"), ("air_good_day_ratio", "ytd"),
         ("air_pm25_mean", "month"), ("air_pm25_mean", "ytd")]

@@ -98,11 +98,11 @@ def test_indicators_json_is_an_array_of_records(home: Path, capsys) -> None:
     for r in records:
         assert set(r) >= REQUIRED
         assert r["period"] == PERIOD
-        assert r["period_type"] in {"month", "ytd"}
+        assert r["period_type"] in {"month", "ytd", "r12"}
         assert r["value"] is None or isinstance(r["value"], int | float)
         assert isinstance(r["denominator"], int | float)
         assert isinstance(r["coverage_ok"], bool)
-    assert {r["period_type"] for r in records} == {"month", "ytd"}
+    assert {r["period_type"] for r in records} == {"month", "ytd", "r12"}
     assert {r["region_code"] for r in records} >= {"150000", "150100"}
     assert not any(r["coverage_ok"] for r in records)  # two days of 31
 
@@ -126,7 +126,7 @@ def test_indicators_table_prints_the_chinese_region_name(home: Path, capsys) -> 
     lines = out.splitlines()
     assert lines[0].split()[:4] == ["region", "name", "no", "indicator"]
     body = lines[2:]
-    assert len(body) == 4  # two indicators, month and year-to-date
+    assert len(body) == 6  # two indicators: month, year-to-date and rolling 12 months
     assert all(line.split()[:2] == ["150100", "呼和浩特市"] for line in body)
     (pm25,), = query(home, "SELECT value FROM marts.indicator_values WHERE region_code = '150100' "
                            "AND indicator_code = 'air_pm25_mean' AND period_type = 'month' AND variant = 'raw'")

@@ -23,7 +23,8 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
                           env={**os.environ, "ECOFLOW_DEMO_HOME": str(home)}, timeout=900, check=False)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     out = proc.stdout
-    assert out.count("DAG run succeeded") == 6   # air x2, water capture, water month, waste, inbox
+    # air x3, water capture, water month, waste x2, inbox, recompute
+    assert out.count("DAG run succeeded") == 9
     assert "150100  呼和浩特市" in out and "air_good_day_ratio" in out
     assert "parse.field_count" in out and "parse.incomplete_day" in out   # the file cut on purpose is visible
     # water: the real April 2021 captures evaluated per GB 3838 (头道拐 Ⅱ, 总排干入黄口 维护 all month: no class)
@@ -33,16 +34,23 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "unit.wrong_dimension" in out and "urban_sewage_treatment_rate" in out
     # submissions: one accepted (on the indicators table with its lineage), one sent back
     assert re.search(r"forest_grass_coverage +submitted +raw +36\.4", out) and "submission.range" in out
-    assert "emails received by the SMTP sink (6)" in out
-    assert out.count("Subject: 【生态文明指标预警】呼和浩特市") == 3   # 2 air + 危险废物利用处置率
-    assert out.count("Subject: 【生态文明指标预警】土默特左旗 危险废物利用处置率") == 1   # its own 2025 target
+    # the recomputation: the alert ledger, then one digest per lead department
+    assert re.search(r"2025-01 +150100 +呼和浩特市 +hazardous_waste_disposal_rate +below_target +open", out)
+    assert re.search(r"2025-01 +150100 +呼和浩特市 +water_good_ratio +missing +open", out)
+    mails = list((home / "smtp-sink").glob("*.eml"))
+    assert f"emails received by the SMTP sink ({len(mails)})" in out
+    digests = [line for line in out.splitlines() if "Subject: 【生态文明指标预警】" in line]
+    assert len(digests) == len(mails) - 2 and len(set(digests)) == len(digests)   # one per recipient
+    assert "Subject: 【生态文明指标预警】呼和浩特市生态环境局：5 项预警（2025-01）" in out
     assert "Subject: 【月调度回执】呼和浩特市林业和草原局" in out
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
-    assert len(list((home / "smtp-sink").glob("*.eml"))) == 6
+    raw = next(m.read_bytes() for m in mails if b"To: sthjj@huhhot.example.gov.cn" in m.read_bytes())
+    assert b"Content-Type: image/png" in raw and b"Content-Disposition: inline" in raw   # trend charts inline
     bulletin = home / "reports" / "bulletin" / "2025-01.html"
     assert str(bulletin) in out
     page = bulletin.read_text(encoding="utf-8")
     assert "生态文明建设示范区指标月度通报" in page and "呼和浩特市" in page and "危险废物利用处置率" in page
+    assert "数据逾期未报" in page and "未达目标" in page   # the alerts section names the rules
     assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == ["2025-01", "rejected"]
     for source, period in (("air", "2025-01"), ("water", "2021-04"), ("waste", "2025-01"), ("submissions", "2025-01")):
         site = home / "reports" / "gx" / source / period / "gx" / "uncommitted" / "data_docs" / "local_site"

@@ -17,9 +17,10 @@ import pytest
 from demo import waste_samples
 from demo.feed_server import FeedServer
 from demo.waste_publisher import WastePublisher
-from tasks import pipeline, settings
+from tasks import evaluation, pipeline, settings, waste_compute
 from tasks.errors import DeliveryError, NothingToLand, ParseError, ValidationFailed
 from tasks.periods import Period
+from tests.helpers import land_waste_months
 
 JAN, FEB = "2025-01", "2025-02"
 HOHHOT, XILINHOT, XILINGOL = "150100", "152502", "152500"
@@ -153,15 +154,130 @@ def test_a_wrong_unit_row_is_quarantined_and_the_rest_lands(feed) -> None:
     assert value is None and ok is False and "no msw_collected reported" in notes
 
 
+SEWAGE = ({"sewage_treated"}, {"sewage_discharged"})
+HOUSEHOLD = ({"msw_safely_treated"}, {"msw_collected"})
+
+
+def r12_of(indicator: str, region: str, period: str) -> dict:
+    names = ("value", "numerator", "denominator", "coverage_valid", "coverage_expected", "coverage_ok", "notes",
+             "batch_ids")
+    [row] = query(f"SELECT {', '.join(names)} FROM marts.indicator_values WHERE indicator_code = ? AND "
+                  "region_code = ? AND period = ? AND period_type = 'r12'", [indicator, region, period])
+    return dict(zip(names, row, strict=True))
+
+
+def hand_facilities(rows: list[dict], region_prefix: str, items: set[str]) -> set[str]:
+    return {r["facility_id"] for r in rows if r["region_code"].startswith(region_prefix) and r["item"] in items}
+
+
+def test_rolling_12_months_sum_the_quantities_of_the_months_across_the_year(eco_env, monkeypatch) -> None:
+    # 2025-01's rolling 12 months are 2024-02 … 2025-01: three of them delivered, nine not.
+    landed = ["2024-11", "2024-12", JAN]
+    land_waste_months(monkeypatch, landed)
+    by_month = {p: hand_rows(p) for p in landed}
+    rows = [r for p in landed for r in by_month[p]]
+    got = r12_of("urban_sewage_treatment_rate", HOHHOT, JAN)
+    assert got["value"] == hand_rate(rows, HOHHOT[:4], *SEWAGE)
+    mine = [r for r in rows if r["region_code"].startswith(HOHHOT[:4])]
+    assert Decimal(repr(got["numerator"])) == sum(r["base"] for r in mine if r["item"] in SEWAGE[0])
+    assert Decimal(repr(got["denominator"])) == sum(r["base"] for r in mine if r["item"] in SEWAGE[1])
+    facilities = [hand_facilities(by_month[p], HOHHOT[:4], SEWAGE[0] | SEWAGE[1]) for p in landed]
+    assert got["coverage_valid"] == sum(len(f) for f in facilities)
+    assert got["coverage_expected"] == len(set().union(*facilities)) * 12
+    assert got["coverage_ok"] is False
+    assert got["notes"] == "denominator incomplete in month(s) " + ", ".join(f"2024-{m:02d}" for m in range(2, 11))
+    assert [b.split(":")[1] for b in got["batch_ids"]] == [f"waste_{p}.csv" for p in landed]
+    # January's year to date is January alone
+    ytd, ok, _ = value_of("urban_sewage_treatment_rate", HOHHOT, JAN, "ytd")
+    assert ytd == hand_rate(by_month[JAN], HOHHOT[:4], *SEWAGE) and ok
+
+
+def test_rolling_12_months_need_every_month_complete_and_a_corrected_month_reaches_them(eco_env,
+                                                                                         monkeypatch) -> None:
+    window = [str(p) for p in Period.parse(JAN).months_of_rolling_12()]
+    assert window[0] == "2024-02" and window[-1] == JAN
+    land_waste_months(monkeypatch, window, faults={"2024-12": {"wrong_unit"}})  # a 清运量 row quarantined
+    rows = [r for p in window for r in hand_rows(p)]
+    sewage = r12_of("urban_sewage_treatment_rate", HOHHOT, JAN)
+    assert sewage["value"] == hand_rate(rows, HOHHOT[:4], *SEWAGE)
+    assert sewage["coverage_ok"] is True and sewage["notes"] is None
+    assert sewage["coverage_valid"] == sewage["coverage_expected"] == \
+        len(hand_facilities(rows, HOHHOT[:4], SEWAGE[0] | SEWAGE[1])) * 12
+    household = r12_of("household_waste_safe_treatment_rate", HOHHOT, JAN)
+    without_december = [r for p in window if p != "2024-12" for r in hand_rows(p)]
+    assert household["value"] == hand_rate(without_december, HOHHOT[:4], *HOUSEHOLD)
+    assert household["coverage_ok"] is False and household["notes"] == \
+        "denominator incomplete in month(s) 2024-12; quarantined: 150100-MT-01 msw_collected (2024-12)"
+    # the corrected December recomputes the later months that hold it, into the next year
+    land_waste_months(monkeypatch, ["2024-12"])
+    household = r12_of("household_waste_safe_treatment_rate", HOHHOT, JAN)
+    assert household["value"] == hand_rate(rows, HOHHOT[:4], *HOUSEHOLD)
+    assert household["coverage_ok"] is True and household["notes"] is None
+
+
 def test_a_month_with_an_incomplete_denominator_is_left_out_of_the_year_to_date(feed) -> None:
     feed(faults={FEB: {"wrong_unit"}})   # 150100-MT-01's 清运量 reported in January, quarantined in February
     run(JAN)
     run(FEB)
+    left_out = f"denominator incomplete in month(s) {FEB}; quarantined: 150100-MT-01 msw_collected ({FEB})"
     value, ok, notes = value_of("household_waste_safe_treatment_rate", HOHHOT, FEB)
-    assert value is None and ok is False and notes == f"denominator incomplete in month(s) {FEB}"
+    assert value is None and ok is False and notes == left_out
     ytd, ok, notes = value_of("household_waste_safe_treatment_rate", HOHHOT, FEB, "ytd")
     assert ytd == value_of("household_waste_safe_treatment_rate", HOHHOT, JAN, "ytd")[0]  # January alone
-    assert ok is False and notes == f"denominator incomplete in month(s) {FEB}"
+    assert ok is False and notes == left_out
+
+
+def test_a_quarantined_denominator_row_keeps_its_month_out_of_every_ancestor(eco_env, monkeypatch) -> None:
+    # Hohhot's only 清运量 row is quarantined in January: the province still has the tonnage Hohhot's plants treated
+    # (numerator) but not what Hohhot collected (denominator), so January must not enter its rate at all — before
+    # the fix it read 275.3 % with complete coverage. The transfer station reported nothing else this year, so only
+    # the quarantine tells that its row is missing.
+    household = "household_waste_safe_treatment_rate"
+    facility, item = waste_samples.FAULT_TARGETS["wrong_unit"]
+    assert (facility, item) == ("150100-MT-01", "msw_collected")
+    land_waste_months(monkeypatch, [JAN, FEB], faults={JAN: {"wrong_unit"}})
+    quarantined = f"quarantined: {facility} {item} ({JAN})"
+    for period_type in ("month", "ytd", "r12"):
+        value, ok, notes = value_of(household, "150000", JAN, period_type)
+        assert value is None and ok is False, period_type
+        assert notes.startswith("denominator incomplete in month(s) ") and JAN in notes, period_type
+        assert notes.endswith(quarantined), period_type
+    value, ok, notes = value_of(household, HOHHOT, JAN)
+    assert value is None and ok is False and notes == \
+        f"no msw_collected reported (quarantined or not delivered); {quarantined}"
+    # the other rates of the province are untouched by that row
+    jan, feb = hand_rows(JAN), hand_rows(FEB)
+    assert value_of("urban_sewage_treatment_rate", "150000", JAN)[:2] == (hand_rate(jan, "15", *SEWAGE), True)
+    # February is clean and stands on its own; its year to date is February alone and names January's quarantine
+    assert value_of(household, "150000", FEB) == (hand_rate(feb, "15", *HOUSEHOLD), True, None)
+    assert value_of(household, "150000", FEB, "ytd") == (
+        hand_rate(feb, "15", *HOUSEHOLD), False, f"denominator incomplete in month(s) {JAN}; {quarantined}")
+    # January delivered again, clean: its earlier quarantine no longer counts, and February's YTD holds both months
+    land_waste_months(monkeypatch, [JAN])
+    assert value_of(household, "150000", JAN) == (hand_rate(jan, "15", *HOUSEHOLD), True, None)
+    assert value_of(household, HOHHOT, JAN) == (hand_rate(jan, HOHHOT[:4], *HOUSEHOLD), True, None)
+    assert value_of(household, "150000", FEB, "ytd") == (hand_rate(jan + feb, "15", *HOUSEHOLD), True, None)
+
+
+def test_no_rate_exceeds_100_but_the_capped_hazardous_waste(eco_env, monkeypatch) -> None:
+    # Generated rates sit below 100 (sewage 96–98 %, household waste ≤ 100 %, industrial 40–60 %) except one
+    # hazardous-waste producer clearing storage (S3: published as 100, the computed value in notes). A quarantined
+    # row must not push a rate past 100 either, in any region, month, YTD or rolling 12 months.
+    months = ["2024-12", JAN, FEB]
+    land_waste_months(monkeypatch, months, faults={JAN: {"wrong_unit"}, FEB: {"missing_unit", "negative"}})
+    rows = query("SELECT indicator_code, region_code, period, period_type, value, numerator, denominator, notes "
+                 "FROM marts.indicator_values WHERE list_contains(?, indicator_code) AND value IS NOT NULL",
+                 [list(waste_compute.RATES)])
+    assert {r[2] for r in rows} == set(months) and {r[0] for r in rows} == set(waste_compute.RATES)
+    capped = 0
+    for code, region, period, period_type, value, numerator, denominator, notes in rows:
+        where = (code, region, period, period_type)
+        assert value <= 100, where
+        if numerator * 100 / denominator > 100.05:
+            assert code == "hazardous_waste_disposal_rate" and value == 100, where
+            assert notes.startswith("capped at 100 (computed "), where
+            capped += 1
+    assert capped  # the cap case is exercised, not just absent
 
 
 @pytest.mark.parametrize("fault", ["missing_unit", "negative"])
@@ -239,19 +355,24 @@ def test_a_rate_below_target_alerts_the_lead_department(feed, smtp_sink) -> None
     run(JAN)  # Hohhot's 2025 target for 危险废物利用处置率 is 100 %; the generated month is below it
     value, _, _ = value_of("hazardous_waste_disposal_rate", HOHHOT, JAN, "ytd")
     assert value < 100
-    subjects = {m["Subject"]: m for m in smtp_sink.messages}
-    [subject] = [s for s in subjects if "呼和浩特市 危险废物利用处置率" in s]
-    assert subjects[subject]["To"] == "sthjj@huhhot.example.gov.cn"
-    assert "报送设施" in subjects[subject].get_body(("plain",)).get_content()
+    [digest] = [m for m in smtp_sink.messages if m["To"] == "sthjj@huhhot.example.gov.cn"]
+    text = digest.get_body(("plain",)).get_content()
+    assert "呼和浩特市「危险废物利用处置率」" in text and "未达目标" in text
+    assert "报送设施" in text
 
 
 def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed) -> None:
     feed()
     run(JAN)
     key_filter = "indicator_code = 'hazardous_waste_disposal_rate' AND region_code = ? AND period = ?"
-    assert query(f"SELECT status FROM alerts.ledger WHERE {key_filter}", [HOHHOT, JAN]) == [("open",)]
+    below = f"{key_filter} AND kind = 'below_target'"
+    assert query(f"SELECT status FROM alerts.ledger WHERE {below}", [HOHHOT, JAN]) == [("open",)]
     with duckdb.connect(str(settings.load().warehouse_path)) as con:  # e.g. a re-delivery left no denominator
         con.execute(f"UPDATE marts.indicator_values SET value = NULL WHERE {key_filter}", [HOHHOT, JAN])
-    with contextlib.suppress(DeliveryError):  # the sink is up; nothing new should be sent anyway
-        pipeline.alert(settings.load(), Period.parse(JAN))
-    assert query(f"SELECT status FROM alerts.ledger WHERE {key_filter}", [HOHHOT, JAN]) == [("open",)]
+        evaluation.refresh(con, Period.parse(JAN))
+    with contextlib.suppress(DeliveryError):  # the sink is up
+        pipeline.alert(settings.load(), [Period.parse(JAN)])
+    assert query(f"SELECT status FROM alerts.ledger WHERE {below}", [HOHHOT, JAN]) == [("open",)]
+    # what it says now is that the data are too thin to judge
+    assert query(f"SELECT status FROM alerts.ledger WHERE {key_filter} AND kind = 'thin_data'", [HOHHOT, JAN]) \
+        == [("open",)]

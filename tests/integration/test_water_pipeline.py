@@ -32,7 +32,7 @@ import pytest
 from demo.feed_server import FeedServer
 from demo.smtp_sink import SmtpSink
 from demo.water_publisher import WaterPublisher
-from tasks import cli, pipeline, settings
+from tasks import cli, pipeline, settings, warehouse, water_compute
 from tasks.errors import ConfigError, ParseError
 from tasks.periods import Period
 
@@ -655,8 +655,56 @@ def test_the_regions_ratios_are_recomputed_from_the_section_months(april_home: A
     expected = [(code, period_type, ratio(n), float(n), float(len(evaluated)), "sections", len(evaluated),
                  len(listed), False)
                 for code, n in (("water_good_ratio", good), ("water_worse_v_ratio", worse_v))
-                for period_type in ("month", "ytd")]
+                for period_type in ("month", "r12", "ytd")]  # April alone in its year and in its 12 months
     assert rows == expected
+
+
+def test_rolling_12_months_classify_the_mean_of_the_monthly_means_across_the_year(eco_env) -> None:
+    """RULES.md §4: 2021-01's rolling 12 months are 2020-02 … 2021-01, its year to date January alone."""
+    listed = sorted(assessment_list("150100", 2021), key=lambda k: k[2])
+    assert [k[2] for k in listed] == ["喇嘛湾", "大入黄口", "头道拐"]
+    by_name = {k[2]: k for k in listed}
+    stored = {  # (section, period): parameter means
+        ("头道拐", "2020-12"): {"nh3n": 1.8, "do": 8.0}, ("头道拐", "2021-01"): {"nh3n": 0.4, "do": 8.0},
+        ("喇嘛湾", "2020-12"): {"nh3n": 2.5, "do": 7.0},
+        ("大入黄口", "2020-01"): {"nh3n": 0.1, "do": 9.0},   # before the 12 months: never counted for 2021-01
+    }
+
+    def span_class(section: str, months: set[str]) -> int | None:
+        means = [m for (name, period), m in stored.items() if name == section and period in months]
+        if not means:
+            return None
+        return max(gb3838_class(p, sum(Decimal(repr(m[p])) for m in means) / len(means), "river") for p in means[0])
+
+    with warehouse.connect(settings.load()) as con:
+        for (section, period), means in stored.items():
+            province, basin, name = by_name[section]
+            con.execute("INSERT INTO marts.water_section_month VALUES (NULL, ?, ?, ?, ?, 'river', ?, '{}', 6, 6, "
+                        "?, NULL, 'test', ?)", [province, basin, name, period, json.dumps(means),
+                                                span_class(section, {period}), [f"water:{section}:{period}"]])
+        water_compute.compute_indicators(con, Period.parse("2021-01"))
+        got = {(code, kind): row for code, kind, *row in con.execute(
+            "SELECT indicator_code, period_type, value, numerator, denominator, coverage_valid, coverage_expected, "
+            "coverage_ok, notes, batch_ids FROM marts.indicator_values WHERE region_code = '150100' "
+            "AND period = '2021-01'").fetchall()}
+        empty = con.execute("SELECT DISTINCT value, coverage_ok, coverage_valid FROM marts.indicator_values "
+                            "WHERE region_code = '150200' AND period = '2021-01' AND period_type = 'r12'").fetchall()
+
+    window = {str(Period(2020, m)) for m in range(2, 13)} | {"2021-01"}
+    for kind, months in (("r12", window), ("ytd", {"2021-01"}), ("month", {"2021-01"})):
+        classes = {name: span_class(name, months) for name in by_name}
+        evaluated = {n: c for n, c in classes.items() if c is not None}
+        batches = sorted(f"water:{n}:{p}" for n, p in stored if n in evaluated and p in months)
+        for code, n in (("water_good_ratio", sum(c <= 3 for c in evaluated.values())),
+                        ("water_worse_v_ratio", sum(c == 6 for c in evaluated.values()))):
+            value = float((Decimal(100) * n / len(evaluated)).quantize(Decimal("0.1"), rounding=ROUND_HALF_EVEN))
+            missing = "、".join(k[2] for k in listed if k[2] not in evaluated)
+            assert got[(code, kind)] == [value, float(n), float(len(evaluated)), len(evaluated), 3, False,
+                                         f"not evaluated: {missing}", batches], (code, kind)
+    # 头道拐 is Ⅱ in January but Ⅳ over Dec + Jan (NH3-N mean 1.1); 喇嘛湾 is 劣Ⅴ in December only
+    assert got[("water_good_ratio", "month")][0] == 100.0 and got[("water_good_ratio", "r12")][0] == 0.0
+    assert got[("water_worse_v_ratio", "r12")][:3] == [50.0, 1.0, 2.0]
+    assert empty == [(None, False, 0)]   # a region with no section month in the 12 months: a null value
 
 
 # -- 8. the sections command -------------------------------------------------------------------------------------
@@ -684,3 +732,39 @@ def test_water_sections_text_output_is_a_table(april_home: AprilPolls, capsys) -
     code, out, _ = run_cli(capsys, "water", "sections", "--period", "2021-05")
     assert code == 0 and "no section evaluated for 2021-05" in out
 
+
+
+def test_late_captures_are_taken_in_by_recompute_which_lists_what_it_revised(eco_env, monkeypatch, capsys) -> None:
+    polls = poll_times()
+    early, late = polls[:1], polls[1:]
+    with FeedServer(publisher=WaterPublisher(clock=polls[0])) as srv:
+        monkeypatch.setenv("ECOFLOW_WATER_FEED_URL", srv.url)
+        for when in early:
+            srv.publisher.clock = when
+            capture(when)
+        pipeline.run(settings.load(), "water", Period.parse(APRIL), trigger="test")
+        first = dict(((c, r, t), (v, ok)) for c, r, t, v, ok in query(
+            "SELECT indicator_code, region_code, period_type, value, coverage_ok FROM marts.indicator_values "
+            "WHERE period = ?", [APRIL]))
+        for when in late:  # polls that land after the month was evaluated (e.g. replayed from saved responses)
+            srv.publisher.clock = when
+            capture(when)
+
+    code, out, _ = run_cli(capsys, "recompute", "--period", APRIL, "--source", "water")
+
+    assert code == 0
+    now = dict(((c, r, t), (v, ok)) for c, r, t, v, ok in query(
+        "SELECT indicator_code, region_code, period_type, value, coverage_ok FROM marts.indicator_values "
+        "WHERE period = ?", [APRIL]))
+    revised = query("SELECT indicator_code, region_code, period_type, old_value, new_value, old_coverage_ok, "
+                    "new_coverage_ok, reason FROM marts.indicator_value_history WHERE period = ?", [APRIL])
+    changed = {k for k in now if now[k] != first.get(k)}
+    assert changed, "the late polls carry readings of sections the first one did not see"
+    assert {(c, r, t) for c, r, t, *_ in revised} == changed
+    for code, region, period_type, old, new, old_ok, new_ok, reason in revised:
+        assert ((old, old_ok), (new, new_ok)) == (first[(code, region, period_type)], now[(code, region, period_type)])
+        assert reason.startswith("new data water:")
+    assert f"values revised: {len(query('SELECT * FROM marts.indicator_value_history'))}" in out
+    # the same recomputation again: nothing left to revise
+    code, out, _ = run_cli(capsys, "recompute", "--period", APRIL, "--source", "water")
+    assert code == 0 and "values revised: 0" in out

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Iterator
 from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
 
 import duckdb
 import pandas as pd
@@ -293,11 +294,12 @@ def test_month_indicators_from_the_warehouse(con) -> None:
 # --- rules 10-13: indicator values -------------------------------------------------------------------------------
 
 
-def inputs(months: dict[int, tuple[int, int, float, int]], region: str = HOHHOT) -> pd.DataFrame:
-    """{month: (good_days, aqi_valid_days, pm25_sum, pm25_days)} as compute/air_indicator_inputs returns it."""
+def inputs(months: dict[int | str, tuple[int, int, float, int]], region: str = HOHHOT) -> pd.DataFrame:
+    """{month: (good_days, aqi_valid_days, pm25_sum, pm25_days)} as compute/air_indicator_inputs returns it; a month
+    is its period text, or its number in 2019."""
     return pd.DataFrame([
-        {"region_code": region, "variant": "raw", "month": m, "good_days": g, "aqi_valid_days": v,
-         "pm25_sum": s, "pm25_days": d, "standards": ["HJ633-2012"]}
+        {"region_code": region, "variant": "raw", "period": m if isinstance(m, str) else f"2019-{m:02d}",
+         "good_days": g, "aqi_valid_days": v, "pm25_sum": s, "pm25_days": d, "standards": ["HJ633-2012"]}
         for m, (g, v, s, d) in months.items()])
 
 
@@ -375,6 +377,89 @@ def test_full_year_needs_324_days() -> None:
     minimum[3] = (20, 29, 1000.0, 29)  # 324 days
     rows = indicator_rows(inputs(minimum), {}, Period.parse("2019-12"))
     assert pick(rows, "air_good_day_ratio", "ytd")["coverage_ok"] is True
+
+
+# --- RULES.md §4: the rolling 12 months ------------------------------------------------------------------------
+
+JAN_2020 = Period.parse("2020-01")
+
+
+def rolling_inputs(**overrides: tuple[int, int, float, int]) -> dict[str, tuple[int, int, float, int]]:
+    """2019-01 .. 2020-01, each month with 30 valid days (29 in February), `good` = the month number, PM2.5 sum =
+    40 per valid day; keyword `m2019_05=(...)` replaces a month."""
+    months = {}
+    for p in [Period(2019, m) for m in range(1, 13)] + [JAN_2020]:
+        valid = 29 if p.month == 2 else 30
+        months[str(p)] = (p.month, valid, 40.0 * valid, valid)
+    for key, value in overrides.items():
+        months[key[1:].replace("_", "-")] = value
+    return months
+
+
+def test_rolling_12_months_cross_the_year_and_sum_daily_counts() -> None:
+    # 2020-01's window is 2019-02 .. 2020-01: 2019-01 (given 500 good days to show it is left out) is not in it.
+    months = rolling_inputs(m2019_01=(500, 500, 0.0, 500), m2019_07=(7, 30, 1234.5, 29))
+    batches = {p: [f"air:{p}"] for p in months}
+    rows = indicator_rows(inputs(months), batches, JAN_2020)
+    window = [f"2019-{m:02d}" for m in range(2, 13)] + ["2020-01"]
+    good = sum(months[p][0] for p in window)           # 2+3+...+12 + 1 = 78
+    valid = sum(months[p][1] for p in window)          # 11 x 30 + 29 = 359
+    pm25_sum, pm25_days = sum(months[p][2] for p in window), sum(months[p][3] for p in window)
+    ratio = pick(rows, "air_good_day_ratio", "r12")
+    assert (good, valid) == (78, 359)
+    assert ratio["value"] == float((Decimal(good) * 100 / valid).quantize(Decimal("0.1"), ROUND_HALF_EVEN)) == 21.7
+    assert (ratio["numerator"], ratio["denominator"], ratio["valid_days"]) == (78, 359.0, 359)
+    assert ratio["calendar_days"] == ratio["coverage_expected"] == 365   # 2019-02-01 .. 2020-01-31
+    assert ratio["coverage_valid"] == 359 and ratio["coverage_ok"] is True
+    assert ratio["batch_ids"] == [f"air:{p}" for p in window]
+    assert ratio["period"] == "2020-01"
+    pm25 = pick(rows, "air_pm25_mean", "r12")
+    assert pm25["value"] == float((Decimal(repr(pm25_sum)) / pm25_days).quantize(Decimal("0.1"), ROUND_HALF_EVEN))
+    assert pm25["valid_days"] == pm25_days == 358
+    # the year to date of January is January alone
+    assert pick(rows, "air_good_day_ratio", "ytd")["valid_days"] == 30
+
+
+def test_rolling_12_months_are_complete_only_if_every_month_is_and_324_days() -> None:
+    rows = indicator_rows(inputs(rolling_inputs(m2019_06=(6, 26, 1040.0, 26))), {}, JAN_2020)
+    assert pick(rows, "air_good_day_ratio", "r12")["coverage_ok"] is False      # June 2019 has 26 < 27 days
+    assert pick(rows, "air_good_day_ratio", "month")["coverage_ok"] is True
+    months = rolling_inputs()
+    del months["2019-04"]
+    rows = indicator_rows(inputs(months), {}, JAN_2020)
+    assert pick(rows, "air_good_day_ratio", "r12")["coverage_ok"] is False      # a month without data
+    assert pick(rows, "air_good_day_ratio", "r12")["calendar_days"] == 365
+    # every month at its minimum (11 x 27 + 25 = 322 days): each month complete, the 12 months not
+    minimum = {str(p): (1, 25 if p.month == 2 else 27, 1000.0, 25 if p.month == 2 else 27)
+               for p in JAN_2020.months_of_rolling_12()}
+    assert pick(indicator_rows(inputs(minimum), {}, JAN_2020), "air_good_day_ratio", "r12")["coverage_ok"] is False
+    minimum["2019-05"] = (1, 29, 1000.0, 29)  # 324 days
+    assert pick(indicator_rows(inputs(minimum), {}, JAN_2020), "air_good_day_ratio", "r12")["coverage_ok"] is True
+
+
+def test_a_region_without_data_this_year_gets_only_its_rolling_12_months() -> None:
+    months = {p: v for p, v in rolling_inputs().items() if p.startswith("2019")}
+    rows = indicator_rows(inputs(months), {}, JAN_2020)
+    assert {r["period_type"] for r in rows} == {"r12"}
+    ratio = pick(rows, "air_good_day_ratio", "r12")
+    assert ratio["valid_days"] == 11 * 30 - 1 and ratio["coverage_ok"] is False   # 2020-01 missing
+
+
+def test_rolling_12_months_of_a_month_are_stored_from_the_warehouse(con) -> None:
+    # One clean day in December 2019 and one in January 2020 at 4 of Hohhot's stations: 2020-01's rolling 12
+    # months hold both days, its year to date only the January one.
+    rows = []
+    for s in HOHHOT_STATIONS[:4]:
+        rows += full_day(s, date(2019, 12, 31)) + full_day(s, date(2020, 1, 1))
+    insert(con, rows)
+    compute_daily(con, Period.parse("2019-12"))
+    compute_daily(con, JAN_2020)
+    compute_indicators(con, JAN_2020)
+    got = dict(con.execute(
+        "SELECT period_type, (valid_days, calendar_days, coverage_ok, len(batch_ids)) FROM marts.indicator_values "
+        "WHERE region_code = ? AND period = '2020-01' AND indicator_code = 'air_good_day_ratio' AND variant = 'raw'",
+        [HOHHOT]).fetchall())
+    assert got == {"month": (1, 31, False, 1), "ytd": (1, 31, False, 1), "r12": (2, 365, False, 2)}
 
 
 def test_dust_deducted_variant_exists_for_every_region_even_without_dust_days(tmp_path, monkeypatch) -> None:

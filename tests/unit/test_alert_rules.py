@@ -1,25 +1,142 @@
-"""Judging a value against its target: direction, and evaluation precision (RULES.md §1.12)."""
+"""The alert rules (catalogue/alert_rules.csv) as pure verdicts, and the projection they rely on."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from tasks.alerting import misses
+from tasks import alert_rules
+from tasks.alert_rules import RuleConfig
+from tasks.evaluation import AWAITING, MET, MISSED, THIN, meets, project
+from tasks.periods import Period
 
 
 @pytest.mark.parametrize(("comparator", "value", "target", "digits", "expected"), [
-    (">=", 84.8, 84.9, 1, True),
-    (">=", 84.9, 84.9, 1, False),
-    ("<=", 34.4, 34, 0, False),   # PM2.5 is judged as an integer: 34.4 -> 34 meets <= 34
-    ("<=", 34.5, 34, 0, False),   # half-even: 34.5 -> 34
-    ("<=", 35.5, 34, 0, True),    # 35.5 -> 36
-    ("<=", 34.4, 34, None, True),  # without evaluation precision the raw value would miss
-    (">=", None, 84.9, 1, False),  # no value: nothing to judge (coverage says why)
+    (">=", 84.8, 84.9, 1, False),
+    (">=", 84.9, 84.9, 1, True),
+    ("<=", 34.4, 34, 0, True),    # PM2.5 is judged as an integer: 34.4 -> 34 meets <= 34
+    ("<=", 34.5, 34, 0, True),    # half-even: 34.5 -> 34
+    ("<=", 35.5, 34, 0, False),   # 35.5 -> 36
+    ("<=", 34.4, 34, None, False),  # without evaluation precision the raw value would miss
 ])
-def test_misses(comparator: str, value: float | None, target: float, digits: int | None, expected: bool) -> None:
-    assert misses(comparator, value, target, digits) is expected
+def test_meets_at_evaluation_precision(comparator: str, value: float, target: float, digits: int | None,
+                                       expected: bool) -> None:
+    assert meets(comparator, value, target, digits) is expected
 
 
 def test_unknown_comparator_is_a_catalogue_error() -> None:
     with pytest.raises(ValueError, match="targets.csv"):
-        misses("==", 1.0, 1.0)
+        meets("==", 1.0, 1.0, None)
+
+
+def facts(**over: object) -> dict:
+    base = {"indicator_code": "air_good_day_ratio", "region_code": "150100", "period": "2025-03", "variant": "raw",
+            "status": MET, "reason": "", "value": 85.0, "coverage_ok": True, "basis_period_type": "ytd",
+            "basis_period": "2025-03", "target_kind": "value", "comparator": ">=", "target_value": 80.0,
+            "target_text": None, "projected_value": None, "projected_from": None, "projected_meets": None,
+            "direction": "higher_is_better", "obtained_by": "computed", "frequency": "monthly",
+            "coverage_valid": 88, "coverage_expected": 90, "last_year_value": None, "last_year_coverage_ok": None,
+            "r12_periods": None, "r12_values": None, "r12_ok": None}
+    return {**base, **over}
+
+
+CFG = RuleConfig("x", True, 3, tolerance=2.0, months=3, deadline_day=10)
+TODAY = date(2025, 4, 20)
+
+
+def verdict(rule: str, cfg: RuleConfig = CFG, as_of: date = TODAY, **over: object) -> alert_rules.Verdict:
+    return alert_rules.VERDICTS[rule](facts(**over), cfg, as_of)
+
+
+def test_below_target_follows_the_status() -> None:
+    assert verdict("below_target", status=MISSED).fire is True
+    assert verdict("below_target", status=MET).fire is False
+    assert verdict("below_target", status=THIN).fire is None  # nothing to judge: an open alert stays
+    assert verdict("below_target", status=AWAITING).fire is None
+
+
+def test_projected_miss_only_while_the_ytd_still_meets() -> None:
+    assert verdict("projected_miss", projected_meets=False, projected_value=78.2).fire is True
+    assert verdict("projected_miss", projected_meets=True, projected_value=81.0).fire is False
+    superseded = verdict("projected_miss", status=MISSED, projected_meets=False, projected_value=70.0)
+    assert superseded.fire is False and "未达标" in superseded.reason
+    assert verdict("projected_miss", projected_meets=None).fire is None  # no earlier year to project from
+
+
+@pytest.mark.parametrize(("direction", "now", "before", "fires"), [
+    ("higher_is_better", 82.0, 85.0, True),    # 3 points worse > tolerance 2
+    ("higher_is_better", 83.5, 85.0, False),   # 1.5 points: within the tolerance
+    ("higher_is_better", 83.0, 85.0, False),   # exactly the tolerance is not more than it
+    ("lower_is_better", 38.0, 35.0, True),     # PM2.5 up by 3
+    ("lower_is_better", 30.0, 35.0, False),    # better
+])
+def test_regression_is_direction_aware(direction: str, now: float, before: float, fires: bool) -> None:
+    v = verdict("regression_yoy", direction=direction, value=now, last_year_value=before,
+                last_year_coverage_ok=True)
+    assert v.fire is fires
+    if fires:
+        assert v.detail["worse_by"] == pytest.approx(abs(now - before))
+
+
+def test_regression_needs_both_years_complete() -> None:
+    assert verdict("regression_yoy", value=80.0, last_year_value=90.0, last_year_coverage_ok=False).fire is None
+    assert verdict("regression_yoy", value=80.0, last_year_value=None).fire is None
+    assert verdict("regression_yoy", value=80.0, last_year_value=90.0, last_year_coverage_ok=True,
+                   coverage_ok=False).fire is None
+
+
+def r12(values: list[float | None], end: str = "2025-03") -> dict:
+    last = Period.parse(end)
+    periods = [str(last.shift(-i)) for i in range(len(values) - 1, -1, -1)]
+    return {"r12_periods": periods, "r12_values": values, "r12_ok": [v is not None for v in values]}
+
+
+def test_sustained_decline_needs_every_step_worse() -> None:
+    assert verdict("sustained_decline", **r12([86.0, 85.5, 85.1, 84.0])).fire is True     # 3 declines in a row
+    assert verdict("sustained_decline", **r12([86.0, 85.5, 85.6, 84.0])).fire is False    # one month recovered
+    assert verdict("sustained_decline", **r12([85.5, 85.1, 84.0])).fire is None           # too short a series
+    assert verdict("sustained_decline", **r12([86.0, None, 85.1, 84.0])).fire is None     # a gap
+    lower = verdict("sustained_decline", direction="lower_is_better", **r12([30.0, 31.0, 32.5, 33.0]))
+    assert lower.fire is True and lower.detail["from"] == "2024-12"
+
+
+def test_missing_waits_for_the_deadline() -> None:
+    awaiting = {"status": AWAITING, "basis_period": None, "obtained_by": "submitted", "value": None}
+    assert verdict("missing", as_of=date(2025, 4, 10), **awaiting).fire is None    # due by the 10th: not yet late
+    late = verdict("missing", as_of=date(2025, 4, 11), **awaiting)
+    assert late.fire is True and late.detail["deadline"] == "2025-04-10" and "报送" in late.reason
+    assert verdict("missing", as_of=date(2025, 4, 11), basis_period="2025-03").fire is False
+    feed = verdict("missing", as_of=date(2025, 5, 1), status=THIN, basis_period=None, value=None)
+    assert feed.fire is True and "监测数据" in feed.reason
+
+
+def test_an_annual_value_is_due_once_a_year() -> None:
+    annual = {"status": AWAITING, "basis_period": None, "obtained_by": "submitted", "frequency": "annual"}
+    assert verdict("missing", as_of=date(2026, 6, 1), **annual).fire is None       # March: not the year's end
+    december = verdict("missing", as_of=date(2026, 1, 11), period="2025-12", **annual)
+    assert december.fire is True and december.detail["deadline"] == "2026-01-10"
+
+
+def test_thin_data_only_when_a_value_exists_but_is_incomplete() -> None:
+    assert verdict("thin_data", status=THIN, coverage_ok=False, reason="data incomplete").fire is True
+    assert verdict("thin_data", status=THIN, basis_period=None).fire is None  # nothing at all: that is `missing`
+    assert verdict("thin_data", status=MET).fire is False
+
+
+def test_config_for_prefers_the_indicator_row() -> None:
+    rules = {("regression_yoy", "*"): RuleConfig("regression_yoy", True, 3, tolerance=0.0),
+             ("regression_yoy", "air_pm25_mean"): RuleConfig("regression_yoy", True, 3, tolerance=3.0)}
+    assert alert_rules.config_for(rules, "regression_yoy", "air_pm25_mean").tolerance == 3.0
+    assert alert_rules.config_for(rules, "regression_yoy", "water_good_ratio").tolerance == 0.0
+    assert alert_rules.config_for(rules, "missing", "water_good_ratio") is None
+
+
+def test_projection_adds_the_earlier_years_path_to_december() -> None:
+    # YTD to March 80; earlier years went from March to December: 75 -> 79 and 70 -> 72 (on average +3)
+    p = project(80.0, 3, [(2023, 75.0, 79.0), (2024, 70.0, 72.0)])
+    assert p.value == pytest.approx(83.0) and p.years == (2023, 2024)
+    assert project(80.0, 12, []).value == 80.0               # December: the YTD is the year
+    assert project(80.0, 3, []).value is None                # no earlier year: no projection
+    assert project(None, 3, [(2024, 1.0, 2.0)]).value is None
+    assert project(99.0, 3, [(2024, 90.0, 95.0)], 0, 100).value == 100   # bounded by the indicator's range

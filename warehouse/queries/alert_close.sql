@@ -1,3 +1,6 @@
--- The value meets its target again, or is no longer measured against one ($reason NULL in the first case).
-UPDATE alerts.ledger SET status = 'closed', last_error = coalesce($reason, last_error), updated_at = $now
+-- The condition is gone: the alert closes. Owners who were told of it are told once that it closed (a pending
+-- closing notice); an alert never delivered closes silently.
+UPDATE alerts.ledger
+SET status = 'closed', closed_at = $now, close_reason = $reason, updated_at = $now, fingerprint = 'closed',
+    delivery_status = CASE WHEN sent_fingerprint IS NULL THEN 'cancelled' ELSE 'pending' END
 WHERE alert_key = $key;

@@ -1,2 +1,2 @@
--- What the ledger holds for one alert.
-SELECT status, sent_fingerprint FROM alerts.ledger WHERE alert_key = $key;
+-- What the ledger holds for the alerts of one period.
+SELECT alert_key, status, sent_fingerprint, fingerprint FROM alerts.ledger WHERE period = $period;

@@ -1,5 +1,14 @@
--- Open alerts whose current version has not been delivered yet (any period: a failed send is never dropped).
-SELECT alert_key, period, fingerprint, recipients_to, recipients_cc
-FROM alerts.ledger
-WHERE status = 'open' AND delivery_status IN ('pending', 'failed')
-ORDER BY period, alert_key;
+-- Alerts whose current version (an opening, a change, an escalation or a closing notice) has not been delivered
+-- yet (any period: a failed send is never dropped), with everything a digest shows about them.
+SELECT a.alert_key, a.indicator_code, a.region_code, a.period, a.kind, a.variant, a.status, a.value,
+       a.target_value, a.comparator, a.coverage_ok, a.fingerprint, a.sent_fingerprint, a.recipients_to,
+       a.recipients_cc, a.detail, a.escalation, a.close_reason, a.first_raised_at,
+       i.name_zh AS indicator_name, i.unit, i.evaluation_digits, i.national_no, r.name_zh AS region_name,
+       d.name_zh AS to_name
+FROM alerts.ledger AS a
+JOIN catalogue.indicators AS i USING (indicator_code)
+LEFT JOIN catalogue.regions AS r ON r.region_code = a.region_code
+LEFT JOIN catalogue.departments AS d ON lower(d.email) = lower(a.recipients_to)
+WHERE a.delivery_status IN ('pending', 'failed')
+ORDER BY a.recipients_to, a.status DESC, a.period, a.region_code, i.national_no NULLS LAST, a.indicator_code,
+         a.kind;

@@ -28,7 +28,7 @@ submitted AS (
     GROUP BY ALL
 )
 SELECT
-    p.indicator_code, p.region_code, i.obtained_by, i.frequency, i.evaluation_digits,
+    p.indicator_code, p.region_code, i.obtained_by, i.frequency, i.evaluation_digits, i.min_value, i.max_value,
     t.target_kind, t.comparator, t.target_value, t.target_text, coalesce(t.variant, 'raw') AS variant,
     CASE WHEN i.obtained_by = 'computed' THEN 'ytd' ELSE 'submitted' END AS basis_period_type,
     CASE WHEN i.obtained_by = 'computed' THEN c.basis_period ELSE s.basis_period END AS basis_period,

@@ -33,8 +33,11 @@ SELECT
     -- the status belongs to the value it was judged on (year to date, or as submitted), not to a month's value
     CASE WHEN x.period_type IN ('ytd', 'submitted') THEN st.status END AS status,
     CASE WHEN x.period_type IN ('ytd', 'submitted') THEN st.reason END AS status_reason, x.basis_period,
+    CASE WHEN x.period_type = 'ytd' THEN st.projected_value END AS projected_value,
+    CASE WHEN x.period_type = 'ytd' THEN st.projected_from END AS projected_from,
+    CASE WHEN x.period_type = 'ytd' THEN st.projected_meets END AS projected_meets,
     x.rules_version, x.batch_ids, x.notes, x.lineage,
-    -- 同比: the same kind of value for the same months a year earlier (month vs month, YTD vs YTD)
+    -- 同比: the same kind of value for the same months a year earlier (month vs month, YTD vs YTD, r12 vs r12)
     ly.value AS same_period_last_year, ly.coverage_ok AS same_period_last_year_coverage_ok,
     x.value - ly.value AS change_vs_last_year
 FROM (SELECT * FROM own UNION ALL BY NAME SELECT * FROM status_only) AS x
@@ -49,4 +52,5 @@ LEFT JOIN marts.indicator_status AS st
  AND st.variant = x.variant
 WHERE ($region IS NULL OR x.region_code = $region)
   AND ($variant IS NULL OR x.variant = $variant)
-ORDER BY x.region_code, i.national_no NULLS LAST, i.sub_no NULLS LAST, x.indicator_code, x.variant, x.period_type;
+ORDER BY x.region_code, i.national_no NULLS LAST, i.sub_no NULLS LAST, x.indicator_code, x.variant,
+         list_position(['month', 'ytd', 'r12', 'submitted'], x.period_type);

@@ -1,0 +1,142 @@
+"""The alert rules of catalogue/alert_rules.csv, each a pure verdict on one evaluated indicator.
+
+A rule looks at the facts of one indicator in one region for one period (its status, value, target, projection,
+同比, rolling-12 series, deadline) and answers FIRE (with the facts it found), CLEAR (the condition is gone: an
+open alert closes) or UNKNOWN (nothing to judge yet: an open alert stays as it is, nothing new is raised). Which
+rules apply, and their parameters, come from the catalogue: a row for indicator `*` is the default, a row for an
+indicator overrides it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+
+from tasks.evaluation import AWAITING, MET, MISSED, THIN
+from tasks.periods import Period
+
+RULES = ("below_target", "projected_miss", "regression_yoy", "sustained_decline", "missing", "thin_data")
+LABELS_ZH = {"below_target": "未达目标", "projected_miss": "预计年末不达标", "regression_yoy": "同比退步",
+             "sustained_decline": "持续下滑", "missing": "数据逾期未报", "thin_data": "数据不足无法评价"}
+
+
+@dataclass(frozen=True)
+class RuleConfig:
+    rule: str
+    enabled: bool
+    escalate_after: int
+    tolerance: float | None = None
+    months: int | None = None
+    deadline_day: int | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    fire: bool | None            # True: raise/keep; False: clear (close); None: nothing to judge yet
+    detail: dict = field(default_factory=dict)
+    reason: str = ""             # why it closed (CLEAR) or what it found (FIRE), one line in Chinese
+
+
+UNKNOWN = Verdict(None)
+
+
+def load(con) -> dict[tuple[str, str], RuleConfig]:  # noqa: ANN001 - a DuckDB connection
+    rows = con.execute("SELECT rule, indicator_code, enabled, escalate_after, tolerance, months, deadline_day "
+                       "FROM catalogue.alert_rules").fetchall()
+    return {(r[0], r[1]): RuleConfig(r[0], bool(r[2]), int(r[3]), r[4], r[5], r[6]) for r in rows}
+
+
+def config_for(rules: dict[tuple[str, str], RuleConfig], rule: str, indicator_code: str) -> RuleConfig | None:
+    """The indicator's own row, else the default row `*` (None: the catalogue has neither)."""
+    return rules.get((rule, indicator_code)) or rules.get((rule, "*"))
+
+
+def _worse_by(direction: str, now: float, before: float) -> float:
+    """How much worse `now` is than `before` (positive = worse) for the indicator's direction."""
+    return before - now if direction == "higher_is_better" else now - before
+
+
+def below_target(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    if f["status"] == MISSED:
+        return Verdict(True, {"basis": f["basis_period_type"]}, "未达到年度目标")
+    if f["status"] == MET:
+        return Verdict(False, reason="已达到目标")
+    return UNKNOWN
+
+
+def projected_miss(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    if f["status"] == MISSED:
+        return Verdict(False, reason="累计值已未达标（见“未达目标”预警）")
+    if f["status"] != MET or f["projected_meets"] is None:
+        return UNKNOWN
+    if f["projected_meets"]:
+        return Verdict(False, reason=f"预计年末值 {f['projected_value']:g} 可达到目标")
+    return Verdict(True, {"projected_value": f["projected_value"], "projected_from": f["projected_from"]},
+                   f"预计年末值 {f['projected_value']:g}")
+
+
+def regression_yoy(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    if f["basis_period_type"] != "ytd" or f["direction"] == "task":
+        return UNKNOWN
+    now, before = f["value"], f["last_year_value"]
+    if now is None or before is None or not f["coverage_ok"] or not f["last_year_coverage_ok"]:
+        return UNKNOWN
+    worse = round(_worse_by(f["direction"], now, before), 6)
+    if worse > (cfg.tolerance or 0):
+        return Verdict(True, {"last_year_value": before, "worse_by": worse, "tolerance": cfg.tolerance or 0},
+                       f"比上年同期差 {worse:g}")
+    return Verdict(False, reason="已不比上年同期差（在容差内）")
+
+
+def sustained_decline(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    """The rolling-12 value (free of the seasons) got worse each month for `months` months in a row."""
+    months = cfg.months or 3
+    series = dict(zip(f["r12_periods"] or [], zip(f["r12_values"] or [], f["r12_ok"] or [], strict=True),
+                      strict=True))
+    period = Period.parse(f["period"])
+    window = [str(period.shift(-i)) for i in range(months, -1, -1)]
+    points = [series.get(p) for p in window]
+    if f["direction"] == "task" or any(p is None or p[0] is None or not p[1] for p in points):
+        return UNKNOWN
+    values = [p[0] for p in points]
+    if all(_worse_by(f["direction"], b, a) > 0 for a, b in zip(values, values[1:], strict=False)):
+        return Verdict(True, {"months": months, "from": window[0], "r12": values},
+                       f"滚动12个月值连续 {months} 个月变差")
+    return Verdict(False, reason="滚动12个月值不再连续变差")
+
+
+def deadline(period: Period, frequency: str, day: int) -> date:
+    """When the data of `period` is due: `day` of the next month; an annual value by `day` of the next January."""
+    after = Period(period.year + 1, 1) if frequency == "annual" else period.shift(1)
+    return date(after.year, after.month, day)
+
+
+def missing(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    period = Period.parse(f["period"])
+    if f["frequency"] == "annual" and period.month != 12:
+        return UNKNOWN  # an annual value is due once a year, judged with December
+    if f["basis_period"] is not None:
+        return Verdict(False, reason="数据已到")
+    if f["status"] not in (AWAITING, THIN):
+        return UNKNOWN
+    due = deadline(period, f["frequency"] or "monthly", cfg.deadline_day or 10)
+    if as_of <= due:
+        return UNKNOWN
+    what = "报送" if f["obtained_by"] != "computed" else "监测数据"
+    return Verdict(True, {"deadline": due.isoformat()}, f"截至 {due.isoformat()} 未收到{what}")
+
+
+def thin_data(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    if f["status"] == THIN and f["basis_period"] is not None:
+        return Verdict(True, {"coverage_valid": f["coverage_valid"], "coverage_expected": f["coverage_expected"]},
+                       "数据覆盖不足，尚不能据此判断是否达标")
+    if f["status"] in (MET, MISSED):
+        return Verdict(False, reason="数据已满足评价要求")
+    return UNKNOWN
+
+
+VERDICTS: dict[str, Callable[[dict, RuleConfig, date], Verdict]] = {
+    "below_target": below_target, "projected_miss": projected_miss, "regression_yoy": regression_yoy,
+    "sustained_decline": sustained_decline, "missing": missing, "thin_data": thin_data,
+}

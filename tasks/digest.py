@@ -1,0 +1,199 @@
+"""Alert digests: one email per recipient per run, carrying every alert of theirs that is due.
+
+Due means an alert's current version (opened, changed, escalated, or a closing notice) has not been delivered.
+Alerts are grouped by their lead department (To); the copy list is the union of the alerts' copies (cooperating
+departments, the bureau, the leading group office on escalation). Each alert shows its value, target, coverage,
+the data it came from and a trend chart (PNG, inline). A digest that cannot be sent leaves every alert in it
+pending in the ledger for the next run; one that went out marks them sent, so nothing is lost or sent twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+
+import duckdb
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from tasks import mailer, sql
+from tasks.alert_rules import LABELS_ZH
+from tasks.errors import DeliveryError
+from tasks.periods import Period
+from tasks.settings import Settings
+
+_COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
+                "submission": ("报送", "份")}
+_COMPARATOR_ZH = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
+CHART_MONTHS = 24
+
+
+def _env() -> Environment:
+    return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
+                       autoescape=select_autoescape(["html.j2"]))
+
+
+def fmt(value: float | None, unit: str, digits: int | None = None) -> str:
+    if value is None:
+        return "—"
+    number = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
+    return number + ("%" if unit == "%" else "" if unit in ("—", "") else " " + unit)
+
+
+def coverage_text(unit: str | None, valid: int | None, expected: int | None) -> str:
+    """E.g. 有效天数 28 / 31 天, 参与评价断面 5 / 6 个 — coverage in the value's own units."""
+    if valid is None:
+        return "—"
+    label, suffix = _COVERAGE_ZH.get(unit or "days", ("覆盖", ""))
+    return f"{label} {valid} / {expected} {suffix}".rstrip()
+
+
+def span_text(period: str, basis: str | None) -> str:
+    year, month = int(period[:4]), int(period[5:7])
+    if basis == "ytd":
+        return f"{year}年1月" if month == 1 else f"{year}年1—{month}月累计"
+    return f"{year}年{month}月"
+
+
+def _sources(last: dict | None) -> str:
+    """The data a value came from, for people: the submission's file and cell, or the delivery batches."""
+    if not last:
+        return "—"
+    if last.get("lineage"):
+        lineage = json.loads(last["lineage"])
+        where = "、".join(str(lineage[k]) for k in ("department_name", "file_name", "sheet", "cell") if lineage.get(k))
+        return f"部门报送：{where}" if where else "部门报送"
+    batches = list(last.get("batch_ids") or [])
+    shown = "；".join(batches[:3])
+    return f"{len(batches)} 个数据批次：{shown}{' 等' if len(batches) > 3 else ''}" if batches else "—"
+
+
+def _alert_view(con: duckdb.DuckDBPyConnection, a: dict) -> dict:
+    """What the digest shows of one alert, and its chart."""
+    from tasks.charts import trend_png
+
+    period = Period.parse(a["period"])
+    series = sql.rows(con, "queries/alert_series", {
+        "indicator_code": a["indicator_code"], "region_code": a["region_code"], "variant": a["variant"],
+        "first": str(period.shift(-(CHART_MONTHS - 1))), "last": a["period"]})
+    months = [(r["period"], r["value"]) for r in series if r["period_type"] == "month"]
+    ytd = [(r["period"], r["value"]) for r in series if r["period_type"] == "ytd"]
+    submitted = [(r["period"], r["value"]) for r in series if r["period_type"] == "submitted"]
+    basis = "ytd" if ytd else ("submitted" if submitted else None)
+    last = next((r for r in reversed(series) if r["period_type"] == basis and r["period"] <= a["period"]), None)
+    detail = json.loads(a["detail"]) if a["detail"] else {}
+    digits = a["evaluation_digits"]
+    chart = None
+    points = months or submitted
+    if a["status"] == "open" and len([v for _, v in points if v is not None]) >= 2:
+        chart = trend_png(points, ytd=ytd or None, target=a["target_value"], unit=a["unit"], highlight=a["period"])
+    return {
+        **a, "label": LABELS_ZH[a["kind"]], "detail": detail, "finding": detail.get("finding", ""),
+        "span": span_text(a["period"], basis), "value_text": fmt(a["value"], a["unit"], digits),
+        "target_text": (f"{_COMPARATOR_ZH.get(a['comparator'] or '', a['comparator'] or '')}"
+                        f"{fmt(a['target_value'], a['unit'])}" if a["target_value"] is not None else "—"),
+        "last_year_text": fmt(detail.get("last_year_value"), a["unit"], digits)
+        if "last_year_value" in detail else None,
+        "projected_text": fmt(detail.get("projected_value"), a["unit"], digits)
+        if "projected_value" in detail else None,
+        "coverage_text": coverage_text((last or {}).get("coverage_unit"), (last or {}).get("coverage_valid"),
+                                       (last or {}).get("coverage_expected")),
+        "coverage_ok": a["coverage_ok"], "sources": _sources(last),
+        "rules_version": (last or {}).get("rules_version") or "—",
+        "chart": chart, "cid": None, "escalated": bool(a["escalation"]),
+    }
+
+
+def _digest_id(alerts: list[dict]) -> str:
+    payload = json.dumps(sorted([a["alert_key"], a["fingerprint"]] for a in alerts))
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def build(con: duckdb.DuckDBPyConnection, settings: Settings, to: str, alerts: list[dict],
+          sender: str) -> tuple[EmailMessage, str]:
+    """The digest email for one recipient: subject, plain text and HTML with the charts inline."""
+    views = [_alert_view(con, a) for a in alerts]
+    digest_id = _digest_id(alerts)
+    cc: list[str] = []
+    for a in alerts:
+        cc += [x.strip() for x in (a["recipients_cc"] or "").split(",") if x.strip() and x.strip() != to]
+    cc = list(dict.fromkeys(cc))
+    for n, v in enumerate(views):
+        if v["chart"] is not None:
+            v["cid"] = make_msgid(idstring=f"chart{n}", domain="ecoflow.local")
+    opened = [v for v in views if v["status"] == "open"]
+    closed = [v for v in views if v["status"] == "closed"]
+    ctx = {"to": to, "cc": cc, "opened": opened, "closed": closed, "department": alerts[0]["to_name"],
+           "periods": sorted({v["period"] for v in views}), "escalated": any(v["escalated"] for v in opened)}
+    env = _env()
+    subject = env.get_template("digest.subject.j2").render(d=ctx).strip()
+    msg = EmailMessage()
+    msg["Subject"] = subject
+    msg["From"] = sender
+    msg["To"] = to
+    if cc:
+        msg["Cc"] = ", ".join(cc)
+    msg["Date"] = formatdate(localtime=True)
+    msg["Message-ID"] = f"<digest.{digest_id}@ecoflow.local>"  # stable per content: a resend can be deduplicated
+    msg["X-Ecoflow-Alerts"] = ", ".join(a["alert_key"] for a in alerts)
+    msg.set_content(env.get_template("digest.txt.j2").render(d=ctx))
+    msg.add_alternative(env.get_template("digest.html.j2").render(d=ctx, subject=subject), subtype="html")
+    html_part = msg.get_payload()[1]
+    for v in views:
+        if v["chart"] is not None:
+            html_part.add_related(v["chart"], maintype="image", subtype="png", cid=v["cid"], disposition="inline",
+                                  filename=f"{v['indicator_code']}_{v['region_code']}.png")
+    return msg, digest_id
+
+
+def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
+    """Send one digest per recipient with every due alert; failures stay pending for the next run."""
+    due = sql.rows(con, "queries/alerts_due")
+    if not due:
+        return {"sent": 0, "pending": 0, "digests": 0, "eml_files": []}
+    groups: dict[str, list[dict]] = {}
+    for a in due:
+        groups.setdefault(a["recipients_to"] or settings.bureau_email, []).append(a)
+    outbox = settings.outbox_dir / "sent"
+    outbox.mkdir(parents=True, exist_ok=True)
+    sent, errors, files, digests = 0, [], [], 0
+    try:
+        transport = mailer.connect(settings)
+    except DeliveryError as exc:
+        transport, errors = None, [str(exc)]
+    try:
+        for to, alerts in groups.items():
+            now = datetime.now(UTC)
+            try:
+                if transport is None:
+                    raise DeliveryError(errors[0])
+                msg, digest_id = build(con, settings, to, alerts, transport.sender)
+                path = outbox / f"digest_{digest_id}.eml"
+                try:
+                    path.write_bytes(bytes(msg))
+                except OSError as exc:
+                    raise DeliveryError(f"cannot write {path}: {exc}") from exc
+                transport.send(msg)
+            except DeliveryError as exc:
+                for a in alerts:
+                    con.execute(sql.load("queries/alert_mark_failed"),
+                                {"key": a["alert_key"], "now": now, "error": str(exc)})
+                if str(exc) not in errors:
+                    errors.append(str(exc))
+                continue
+            for a in alerts:
+                con.execute(sql.load("queries/alert_mark_sent"),
+                            {"now": now, "path": str(path), "key": a["alert_key"], "digest": digest_id})
+            files.append(str(path))
+            sent += len(alerts)
+            digests += 1
+    finally:
+        if transport is not None:
+            transport.close()
+    result = {"sent": sent, "pending": len(due) - sent, "digests": digests, "eml_files": files}
+    if errors:
+        raise DeliveryError(f"indicator values are stored, but {len(due) - sent} alert(s) were not delivered; "
+                            f"they stay pending in alerts.ledger and go out on the next run: {errors[0]}")
+    return result

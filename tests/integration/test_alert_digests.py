@@ -1,0 +1,268 @@
+"""The alert rules end to end: real waste months through the pipeline, the ledger, digests over real SMTP.
+
+Hohhot (150100) must treat 100 % of its hazardous waste (targets.csv, 2024 and 2025). One producer of 赛罕区
+delivers hand-made months through a loopback feed: 1,000 吨 generated every month; all of it handled in 2024 but
+October–December (990 吨), and 970 / 950 / 930 吨 in January–March 2025. So, by hand:
+
+* 2024 YTD: March 100.0, October 99.9, November 99.8, December (11,970 / 12,000) 99.8 -> the path March ->
+  December is -0.2; October to December miss the target, December is the third month in a row (escalation);
+* 2025 YTD: January 97.0, February 96.0, March 95.0 — each misses 100 (below_target), each is worse than the
+  same months of 2024 (regression_yoy, tolerance 0), and March's projection is 95.0 - 0.2 = 94.8;
+* rolling 12 months: 2024-12 99.8, 2025-01 11,940/12,000 = 99.5, 2025-02 99.1, 2025-03 98.5: worse three
+  months in a row (sustained_decline fires for March).
+
+A producer of 锡林浩特市 (152502, target 100 in 2025, none in 2024) handles the same as Hohhot's in 2024 but all
+of it in 2025: its YTD meets the target (100.0) while the projection, 100.0 - 0.2 = 99.8, misses it
+(projected_miss).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from demo.feed_server import FeedServer
+from demo.waste_samples import HEADER
+from tasks import pipeline, settings
+from tasks.cli import main as ecoflow
+from tasks.errors import DeliveryError
+from tasks.periods import Period
+
+HOHHOT = "150100"
+XILINHOT = "152502"
+CODE = "hazardous_waste_disposal_rate"
+BUREAU = "bureau-inbox@ecoflow-test.example.gov.cn"
+HANDLED = {**{f"2024-{m:02d}": 1000 for m in range(1, 10)}, "2024-10": 990, "2024-11": 990, "2024-12": 990,
+           "2025-01": 970, "2025-02": 950, "2025-03": 930}
+MONTHS_2025 = ["2025-01", "2025-02", "2025-03"]
+XILINHOT_HANDLED = {**HANDLED, **dict.fromkeys(MONTHS_2025, 1000)}
+
+
+class HandMadeWaste:
+    """waste/YYYY-MM.csv with a hazardous-waste producer in Hohhot and one in Xilinhot; `handled` (Hohhot's) can
+    be changed between fetches."""
+
+    def __init__(self, handled: dict[str, int]) -> None:
+        self.handled = dict(handled)
+        self.xilinhot = dict(XILINHOT_HANDLED)
+
+    def respond(self, name: str) -> tuple[int, bytes, str]:
+        period = name.lstrip("/").removeprefix("waste/").removesuffix(".csv")
+        if period not in self.handled:
+            return 404, b"not published\n", "text/plain"
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(HEADER)
+        for producer, handled in ((["150105-HP-01", "金桥开发区电子材料企业", "150105"], self.handled[period]),
+                                  (["152502-HP-01", "锡林浩特市煤化工企业", "152502"], self.xilinhot[period])):
+            producer = [*producer, "hazardous_waste_producer"]
+            writer.writerow([period, *producer, "hw_generated", "1000", "吨", ""])
+            writer.writerow([period, *producer, "hw_utilized", str(handled), "吨", ""])
+            writer.writerow([period, *producer, "hw_disposed", "0", "吨", ""])
+        return 200, out.getvalue().encode("utf-8"), "text/csv"
+
+    def describe(self) -> str:
+        return "hand-made hazardous-waste months"
+
+
+def ingest(periods: list[str]) -> list[Period]:
+    """What the waste DAG does for each month: fetch, validate and land, compute (and evaluate)."""
+    evaluated: set[str] = set()
+    for text in periods:
+        period = Period.parse(text)
+        run_id = pipeline.fetch(settings.load(), "waste", period)
+        pipeline.land(settings.load(), "waste", period, run_id)
+        evaluated.update(pipeline.compute(settings.load(), "waste", period, run_id)["evaluated_months"])
+    return [Period.parse(p) for p in sorted(evaluated)]
+
+
+def recompute(periods: list[Period]) -> dict:
+    """What indicators_recompute does after evaluation: the alert rules, then one digest per recipient."""
+    return pipeline.alert(settings.load(), periods)
+
+
+def query(sql: str, params: list | None = None) -> list[tuple]:
+    with duckdb.connect(str(settings.load().warehouse_path), read_only=True) as con:
+        return con.execute(sql, params or []).fetchall()
+
+
+def alerts(kind: str | None = None, region: str = HOHHOT) -> dict[tuple[str, str], tuple]:
+    rows = query("SELECT period, kind, status, delivery_status, escalation, recipients_cc, detail, attempts "
+                 "FROM alerts.ledger WHERE indicator_code = ? AND region_code = ? AND (? IS NULL OR kind = ?)",
+                 [CODE, region, kind, kind])
+    return {(r[0], r[1]): r[2:] for r in rows}
+
+
+@pytest.fixture
+def feed(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HandMadeWaste]:
+    monkeypatch.setenv("ECOFLOW_BUREAU_EMAIL", BUREAU)
+    publisher = HandMadeWaste(HANDLED)
+    with FeedServer(publisher=publisher) as srv:
+        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        yield publisher
+
+
+@pytest.fixture(scope="module")
+def landed_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Period]]:
+    """The fifteen months landed once for the module (each test works on a copy)."""
+    home = tmp_path_factory.mktemp("hand-made-waste") / "home"
+    with pytest.MonkeyPatch.context() as mp, FeedServer(publisher=HandMadeWaste(HANDLED)) as srv:
+        mp.setenv("ECOFLOW_HOME", str(home))
+        mp.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        return home, ingest(sorted(HANDLED))
+
+
+@pytest.fixture
+def year_and_quarter(feed: HandMadeWaste, eco_env: Path, landed_once: tuple[Path, list[Period]]) -> list[Period]:
+    """2024 and the first quarter of 2025 landed and evaluated; no alert rule applied yet."""
+    shutil.copytree(landed_once[0], eco_env, dirs_exist_ok=True)
+    return landed_once[1]
+
+
+def test_values_projection_and_rolling_12_months_as_computed_by_hand(year_and_quarter) -> None:
+    values = dict(((p, t), v) for p, t, v in query(
+        "SELECT period, period_type, value FROM marts.indicator_values WHERE indicator_code = ? AND region_code = ?",
+        [CODE, HOHHOT]))
+    assert values[("2024-03", "ytd")] == 100.0 and values[("2024-12", "ytd")] == 99.8
+    assert [values[(p, "ytd")] for p in MONTHS_2025] == [97.0, 96.0, 95.0]
+    assert [values[(p, "r12")] for p in ["2024-12", *MONTHS_2025]] == [99.8, 99.5, 99.1, 98.5]
+    status = query("SELECT status, projected_value, projected_from, projected_meets FROM marts.indicator_status "
+                   "WHERE indicator_code = ? AND region_code = ? AND period = '2025-03'", [CODE, HOHHOT])
+    assert status == [("未达标", pytest.approx(94.8), "2024", False)]
+    xilinhot = query("SELECT period, status, projected_value, projected_meets FROM marts.indicator_status "
+                     "WHERE indicator_code = ? AND region_code = ? AND period LIKE '2025-%' ORDER BY period",
+                     [CODE, XILINHOT])
+    assert xilinhot == [(p, "达标", pytest.approx(99.8), False) for p in MONTHS_2025]
+
+
+def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_and_quarter, smtp_sink) -> None:
+    result = recompute(year_and_quarter)
+
+    found = alerts()
+    assert {k for k, v in found.items() if v[0] == "open"} == {
+        *((p, "below_target") for p in ["2024-10", "2024-11", "2024-12", *MONTHS_2025]),
+        *((p, "regression_yoy") for p in MONTHS_2025), ("2025-03", "sustained_decline")}
+    decline = json.loads(found[("2025-03", "sustained_decline")][4])
+    assert decline["r12"] == [99.8, 99.5, 99.1, 98.5] and decline["from"] == "2024-12"
+    # Xilinhot meets its target so far, but not by the year's end: told early, in its own digest
+    ahead = alerts(region=XILINHOT)
+    assert {k for k, v in ahead.items() if v[0] == "open"} == {(p, "projected_miss") for p in MONTHS_2025}
+    assert json.loads(ahead[("2025-03", "projected_miss")][4])["projected_value"] == pytest.approx(99.8)
+    regression = json.loads(found[("2025-01", "regression_yoy")][4])
+    assert regression["last_year_value"] == 100.0 and regression["worse_by"] == pytest.approx(3.0)
+    # escalation from the third month in a row below target on (escalate_after = 3 in alert_rules.csv)
+    below = ["2024-10", "2024-11", "2024-12", *MONTHS_2025]
+    assert [found[(p, "below_target")][2] for p in below] == [0, 0, 1, 1, 1, 1]
+    assert [found[(p, "regression_yoy")][2] for p in MONTHS_2025] == [0, 0, 1]
+    leading_group = "lxbgs@huhhot.example.gov.cn"
+    assert leading_group in found[("2024-12", "below_target")][3]
+    assert leading_group not in found[("2024-11", "below_target")][3]
+
+    received = smtp_sink.wait_for(1)
+    hohhot = [r for r in received if r.message["To"] == "sthjj@huhhot.example.gov.cn"]
+    assert len(hohhot) == 1, "one digest per recipient per run, not one mail per alert"
+    msg = hohhot[0].message
+    carried = {k.strip() for k in str(msg["X-Ecoflow-Alerts"]).split(",")}
+    assert {k for k in carried if k.startswith(f"{CODE}|{HOHHOT}|")} == {
+        f"{CODE}|{HOHHOT}|{p}|{kind}|raw" for p, kind in found}
+    cc = {a.strip() for a in str(msg["Cc"]).split(",")}
+    assert {BUREAU, leading_group, "yjj@huhhot.example.gov.cn"} <= cc   # bureau, escalation, a cooperating dept
+    assert "【已升级】" in msg["Subject"] and "呼和浩特市生态环境局" in msg["Subject"]
+    text = msg.get_body(("plain",)).get_content()
+    assert "危险废物利用处置率" in text and "95.0%" in text and "≥100%" in text
+    assert "上年同期：100.0%" in text and "持续下滑" in text and "同比退步" in text
+    assert "报送设施 1 / 1 个" in text and "waste:" in text     # coverage and the batches it came from
+    html = msg.get_body(("html",)).get_content()
+    images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
+    assert images, "trend charts are inline PNGs"
+    assert all(p.get_content().startswith(b"\x89PNG") and p.get_content_disposition() == "inline" for p in images)
+    assert all(f"cid:{p['Content-ID'][1:-1]}" in html for p in images)
+    [xilinhot] = [r.message for r in received if r.message["To"] == "sthjj@xilinhot.example.gov.cn"]
+    assert "预计年末不达标" in xilinhot.get_body(("plain",)).get_content()
+    assert "预计年末：99.8%" in xilinhot.get_body(("plain",)).get_content()
+    assert result["pending"] == 0 and result["sent"] == len(query("SELECT * FROM alerts.ledger"))
+
+
+def test_a_rerun_sends_nothing_and_a_change_is_sent_again(year_and_quarter, smtp_sink) -> None:
+    recompute(year_and_quarter)
+    first = len(smtp_sink.wait_for(1))
+    ledger = query("SELECT * FROM alerts.ledger ORDER BY alert_key")
+
+    again = recompute(year_and_quarter)
+
+    assert again["sent"] == 0 and len(smtp_sink.received) == first
+    assert query("SELECT * FROM alerts.ledger ORDER BY alert_key") == ledger
+    assert query("SELECT count(*) = count(DISTINCT alert_key) FROM alerts.ledger") == [(True,)]
+
+
+def test_a_corrected_month_closes_its_alerts_and_owners_are_told_once(year_and_quarter, feed, smtp_sink) -> None:
+    recompute(year_and_quarter)
+    before = len(smtp_sink.wait_for(1))
+    feed.handled["2025-01"] = 1000              # the producer corrects January: all of it was handled
+
+    recompute(ingest(["2025-01"]))
+
+    found = alerts()
+    assert found[("2025-01", "below_target")][:2] == ("closed", "sent")
+    assert found[("2025-01", "regression_yoy")][:2] == ("closed", "sent")
+    closing = [r.message for r in smtp_sink.wait_for(before + 1)[before:]]
+    assert len(closing) == 1
+    text = closing[0].get_body(("plain",)).get_content()
+    assert "已解除" in text and "已达到目标" in text
+    # February and March still miss (their YTD now 97.5 and 96.0): changed, so sent again in the same digest;
+    # the rolling 12 months now hold at 99.8 from December to January: no decline three months in a row
+    assert found[("2025-02", "below_target")][:2] == ("open", "sent")
+    assert "97.5%" in text and "96.0%" in text
+    assert found[("2025-03", "sustained_decline")][:2] == ("closed", "sent")
+    history = query("SELECT old_value, new_value, reason FROM marts.indicator_value_history "
+                    "WHERE indicator_code = ? AND region_code = ? AND period = '2025-01' AND period_type = 'ytd'",
+                    [CODE, HOHHOT])
+    assert [(h[0], h[1]) for h in history] == [(97.0, 100.0)]
+    assert "new data waste:" in history[0][2] and "replaces waste:" in history[0][2]
+
+    recompute(ingest(["2025-01"]))                  # the same correction again: nothing more to tell
+    assert len(smtp_sink.received) == before + 1
+
+
+def test_smtp_down_keeps_alerts_pending_then_delivers_each_once(year_and_quarter, smtp_sink) -> None:
+    smtp_sink.stop()                                # the mail server is down for this run
+
+    with pytest.raises(DeliveryError, match="alerts.ledger"):
+        recompute(year_and_quarter)
+
+    pending = query("SELECT delivery_status, attempts, last_error IS NOT NULL FROM alerts.ledger")
+    assert pending and set(pending) == {("failed", 1, True)}
+
+    smtp_sink.start()                               # back, on the same port
+    result = pipeline.alert(settings.load(), [])    # the next run (nothing new to evaluate) delivers them
+    assert result["pending"] == 0 and result["sent"] == len(pending)
+    assert pipeline.alert(settings.load(), [])["sent"] == 0
+    received = smtp_sink.wait_for(result["digests"])
+    assert len(received) == result["digests"]
+    carried = [k.strip() for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(",")]
+    assert sorted(carried) == sorted(r[0] for r in query("SELECT alert_key FROM alerts.ledger"))  # each once
+    assert set(query("SELECT delivery_status, attempts FROM alerts.ledger")) == {("sent", 2)}
+
+
+def test_missing_data_by_the_deadline_raises_one_alert_per_indicator(year_and_quarter, smtp_sink, capsys) -> None:
+    # April never arrives. The monthly run on the 11th evaluates it anyway: the data were due by the 10th.
+    assert ecoflow(["alerts", "--period", "2025-04", "--as-of", "2025-05-10"]) == 0
+    assert not [k for k in alerts("missing") if k[0] == "2025-04"]           # not late yet
+    assert ecoflow(["alerts", "--period", "2025-04", "--as-of", "2025-05-11"]) == 0
+    missing = query("SELECT indicator_code, detail FROM alerts.ledger WHERE kind = 'missing' AND region_code = ? "
+                    "AND period = '2025-04'", [HOHHOT])
+    codes = {m[0] for m in missing}
+    assert {CODE, "air_good_day_ratio", "air_pm25_mean"} <= codes
+    assert json.loads(missing[0][1])["deadline"] == "2025-05-10"
+    capsys.readouterr()
+    assert ecoflow(["alerts", "--json", "--open"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert {(a["indicator_code"], a["kind"]) for a in listed if a["period"] == "2025-04"} >= {(CODE, "missing")}
+    assert all(a["status"] == "open" for a in listed)
