@@ -8,10 +8,16 @@ each indicator's evaluation precision (`evaluation_digits`, RULES.md §1.12) —
 Sections and their queries (warehouse/queries/):
   1. header                       bulletin_meta (region name, data as of, whether the months were evaluated)
   2. counts per status            from the rows of bulletin_indicators
-  3. every indicator by domain    bulletin_indicators + bulletin_series (sparklines: 12 months)
-  4. changes since last month     bulletin_changes (marts.indicator_status, this month against the previous)
+  3. every indicator by domain    bulletin_indicators (value, target, status, coverage; under the value the
+                                  projected year-end value 预计年末, flagged 预计不达标 when it misses the target,
+                                  and the rolling-12 value 滚动12个月 where stored) + bulletin_series (sparklines:
+                                  12 months)
+  4. changes since last month     bulletin_changes (marts.indicator_status, this month against the previous) and
+                                  bulletin_revisions (marts.indicator_value_history: the judged values of this month
+                                  and the earlier months of its year revised since, 原值 → 现值 and why; capped)
   5. regions side by side         from the rows of bulletin_indicators (regions with a target; all-regions only)
-  6. alerts of the month          bulletin_alerts (alerts.ledger)
+  6. alerts of the month          bulletin_alerts (alerts.ledger: rule label from alert_rules.LABELS_ZH, 已升级,
+                                  what the rule found, closed when and why, delivery)
   7. data coverage and problems   status_batches + status_issues (as `ecoflow status`), bulletin_files,
                                   bulletin_inbox (meta.inbox_files)
 """
@@ -29,6 +35,7 @@ import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tasks import sql
+from tasks.alert_rules import LABELS_ZH
 from tasks.errors import UsageError
 from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
 from tasks.periods import TZ, Period
@@ -38,13 +45,15 @@ from tasks.standards.rounding import round_half_even
 ALL_REGIONS_TITLE = "内蒙古自治区及各盟市"
 DOMAINS = ("生态制度", "生态安全", "生态空间", "生态经济", "生态生活", "生态文化")
 SPARK_MONTHS = 12
+REVISIONS_SHOWN = 10  # section 4 lists this many revisions and says how many more there are
 STATUS_CLASS = {MET: "met", MISSED: "missed", THIN: "thin", AWAITING: "awaiting"}
 _COMPARATOR_ZH = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
 _COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送"}
 _RUN_STATUS = {"computed": "已计算", "landed": "已入库", "failed": "失败", "running": "运行中"}
 _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed": "失败", "rejected": "退回",
                 "fetched": "已获取", "validated": "已校验"}
-_DELIVERY = {"sent": "已发送", "pending": "待发送", "failed": "发送失败", "none": "无需回复"}
+_DELIVERY = {"sent": "已发送", "pending": "待发送", "failed": "发送失败", "none": "无需回复",
+             "cancelled": "未发送即关闭"}
 _SOURCE_ZH = {"air": "环境空气", "water": "地表水", "waste": "固废与污水", "submissions": "部门报送"}
 _REASONS = (  # evaluation.judge's reasons, for readers of Chinese
     ("no target for this region and year", "本地区本年度未设目标"),
@@ -59,6 +68,17 @@ _NOTES = (  # notes the computations write (waste S3/S5/S8, water W10)
     (re.compile(r"denominator incomplete in month\(s\) ([\d\-, ]+)"), r"分母不完整的月份未计入：\1"),
     (re.compile(r"no ([\w /]+) reported \(quarantined or not delivered\)"), r"未收到 \1（被隔离或未报送）"),
     (re.compile(r"not evaluated: "), "未参评断面："),
+    (re.compile(r"quarantined: "), "被隔离的数据行："),
+)
+_REVISION_REASONS = (  # indicator_store.revision_reason's parts, for readers of Chinese
+    (re.compile(r"^no longer computed: its inputs are gone$"), "输入数据已不存在，不再计算"),
+    (re.compile(r"^new data (.+)$"), r"新数据 \1"),
+    (re.compile(r"^replaces (.+)$"), r"替换 \1"),
+    (re.compile(r"^rules (.+) → (.+)$"), r"计算规则 \1 → \2"),
+    (re.compile(r"^submission corrected: (.+) → (.+)$"), r"报送更正：\1 → \2"),
+    (re.compile(r"^lineage changed$"), "数据来源变更"),
+    (re.compile(r"^recomputed from the same inputs \(a rule or catalogue change\)$"),
+     "输入未变，因规则或目录调整重新计算"),
 )
 
 
@@ -267,12 +287,25 @@ def _lineage(lineage: str | None) -> str | None:
     return " ".join(str(x) for x in (found.get("department_name"), found.get("file_name"), where) if x)
 
 
+def _projection(r: dict[str, Any]) -> dict[str, Any]:
+    """The projected year-end value of a year-to-date value (none in December, where it is the YTD itself, nor
+    without an earlier year to project from), and whether it misses the numeric target (projected_meets false)."""
+    if r["projected_value"] is None or not r["projected_from"] or r["obtained_by"] == "task":
+        return {"projected_text": None, "projected_miss": False, "projected_from_text": None}
+    return {"projected_text": number(r["projected_value"], r["evaluation_digits"]),
+            "projected_miss": r["projected_meets"] is False,
+            "projected_from_text": "、".join(f"{y.strip()}年" for y in str(r["projected_from"]).split(","))}
+
+
 def _item(r: dict[str, Any], period: Period, months: list[str], points: list[tuple[str, float]]) -> dict[str, Any]:
     """One indicator row of section 3, with its texts and sparkline."""
     target, wording = _target(r)
     numeric_target = r["target_value"] if r["target_kind"] in ("value", "assigned") else None
     return {
         **r, "no": _no(r), "value_text": _value_text(r), "basis_text": _basis_text(r, period),
+        **_projection(r),
+        "r12_text": number(r["r12_value"], r["evaluation_digits"]) if r["r12_value"] is not None else None,
+        "r12_incomplete": r["r12_coverage_ok"] is False,
         "carried": r["value"] is not None and r["basis_period"] not in (None, str(period)),
         "target_short": target, "target_wording": wording,
         "coverage_text": _coverage(r), "coverage_incomplete": r["coverage_ok"] is False,
@@ -329,7 +362,37 @@ def _changes(con: duckdb.DuckDBPyConnection, period: Period, previous: Period, r
         elif before != after:
             moved.append(entry)
     return {"previous_evaluated": previous_evaluated, "status_changed": status_changed, "moved": moved,
-            "year_start": period.month == 1}
+            "year_start": period.month == 1, **_revisions(con, period, region)}
+
+
+def revision_reason_zh(reason: str | None) -> str:
+    """indicator_store.revision_reason in Chinese, part by part ('; '); a part not known is kept as it is."""
+    parts = []
+    for part in (reason or "").split("; "):
+        for pattern, zh in _REVISION_REASONS:
+            if pattern.match(part):
+                part = pattern.sub(zh, part)
+                break
+        parts.append(part)
+    return "；".join(p for p in parts if p)
+
+
+def _revisions(con: duckdb.DuckDBPyConnection, period: Period, region: str | None) -> dict[str, Any]:
+    """Revisions of the judged values of this month and the earlier months of its year (newest first) whose value
+    moved at evaluation precision: the first REVISIONS_SHOWN, and how many more."""
+    found = []
+    for r in _rows(con, "queries/bulletin_revisions", {"period": str(period), "region": region,
+                                                        "year_start": f"{period.year:04d}-01"}):
+        before = _value_text({**r, "value": r["old_value"]})
+        after = _value_text({**r, "value": r["new_value"]})
+        if before == after:
+            continue
+        basis = Period.parse(r["period"])
+        found.append({**r, "no": _no(r), "before": before, "after": after,
+                      "basis_text": f"{span_zh(basis)}累计" if r["period_type"] == "ytd" else f"{r['period']} 报送值",
+                      "reason_zh": revision_reason_zh(r["reason"]), "revised_text": _time(r["revised_at"]),
+                      "incomplete": r["new_coverage_ok"] is False and r["new_value"] is not None})
+    return {"revisions": found[:REVISIONS_SHOWN], "more_revisions": max(len(found) - REVISIONS_SHOWN, 0)}
 
 
 def _delta(r: dict[str, Any]) -> dict[str, Any]:
@@ -380,11 +443,30 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period, region: str | None) 
         r["value_text"] = number(r["value"], r["evaluation_digits"])
         r["target_text"] = (f"{_COMPARATOR_ZH.get(r['comparator'], r['comparator'] or '')}{r['target_value']:g}"
                             if r["target_value"] is not None else "—")
+        r["kind_zh"] = LABELS_ZH.get(r["kind"], r["kind"])
+        r["escalated"] = bool(r["escalation"])
+        r["finding"] = _finding(r["detail"])
         r["raised_at"] = _time(r["first_raised_at"])
         r["closed_text"] = _time(r["closed_at"]) if r["closed_at"] else None
         r["delivery_zh"] = _DELIVERY.get(r["delivery_status"], r["delivery_status"])
+    kinds = Counter(r["kind"] for r in rows)
     return {"rows": rows, "raised": len(rows), "open": sum(r["status"] == "open" for r in rows),
-            "closed": sum(r["status"] == "closed" for r in rows)}
+            "closed": sum(r["status"] == "closed" for r in rows), "escalated": sum(r["escalated"] for r in rows),
+            "kinds": [(LABELS_ZH.get(k, k), kinds[k]) for k in (*LABELS_ZH, *sorted(set(kinds) - set(LABELS_ZH)))
+                      if kinds[k]]}
+
+
+def _finding(detail: str | None) -> str | None:
+    """What the rule found (detail's "finding", in Chinese); None when the ledger holds no readable detail."""
+    if not detail:
+        return None
+    try:
+        found = json.loads(detail)
+    except ValueError:
+        return None
+    if not isinstance(found, dict):
+        return None
+    return found.get("finding") or None
 
 
 # -- section 7: data coverage and validation problems --------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The monthly bulletin (月度通报) from a real warehouse: two waste months through the loopback feed server (the
 second with a wrong unit quarantined), 林草局's submission through the inbox with a 备注 a browser would run, and
 the HTML read back — values, badges, carried basis, sparklines, changes, regions, alerts, coverage, escaping.
+A second warehouse holds January and December 2024 and a January 2025 delivered with a wrong unit then corrected:
+projections from 2024, rolling 12 months, the revisions the correction recorded, and alerts of several rules.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import duckdb
 import pytest
 
 from tasks import bulletin, settings
+from tasks.alert_rules import LABELS_ZH
 from tasks.errors import UsageError
 from tasks.periods import Period
 from tasks.warehouse import connect
@@ -27,6 +30,17 @@ def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     land_waste_months(monkeypatch, [JAN, FEB], faults={FEB: {"wrong_unit"}})
     submit_forest_coverage(eco_env, JAN, 36.4, NOTE)
     return eco_env
+
+
+@pytest.fixture
+def corrected(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float | None]:
+    """2024-01 and 2024-12 (a year to project from), 2025-01 with Hohhot's collected household waste in a wrong unit
+    (quarantined), then 2025-01 re-delivered correct. Returns the household waste YTD per region before the fix."""
+    land_waste_months(monkeypatch, ["2024-01", "2024-12", JAN], faults={JAN: {"wrong_unit"}})
+    before = dict(warehouse("SELECT region_code, value FROM marts.indicator_values WHERE indicator_code = "
+                            "'household_waste_safe_treatment_rate' AND period = ? AND period_type = 'ytd'", [JAN]))
+    land_waste_months(monkeypatch, [JAN])
+    return before
 
 
 def warehouse(query: str, params: list | None = None) -> list[tuple]:
@@ -192,3 +206,78 @@ def test_an_unknown_region_is_a_one_line_usage_error(eco_env: Path) -> None:
     html = bulletin.write(settings.load(), Period.parse(FEB), HOHHOT).read_text(encoding="utf-8")
     assert "尚未完成达标评价" in html and "没有评价记录" in html and "<svg" not in html
     assert_self_contained(html)
+
+
+def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
+    html = bulletin.write(settings.load(), Period.parse(JAN), None).read_text(encoding="utf-8")
+    assert_self_contained(html)
+    assert ">None<" not in html and "None" not in re.sub(r"<[^>]+>", "", html)
+
+    # 3. the projected year-end value under the YTD, flagged when it misses the target; the rolling 12 months
+    status = {(i, r): (v, p, m) for i, r, v, p, m in warehouse(
+        "SELECT indicator_code, region_code, value, projected_value, projected_meets FROM marts.indicator_status "
+        "WHERE period = ? AND projected_from = '2024' AND status IS NOT NULL", [JAN])}
+    r12 = {(i, r): v for i, r, v in warehouse("SELECT indicator_code, region_code, value FROM marts.indicator_values "
+                                              "WHERE period = ? AND period_type = 'r12'", [JAN])}
+    household, hazardous = "household_waste_safe_treatment_rate", "hazardous_waste_disposal_rate"
+    value, projected, meets = status[(household, XILINHOT)]            # 达标 so far, but not by the year's end
+    assert meets is False and value >= 100 > round(projected, 1)
+    xilinhot = row(section(html, "s2"), household, XILINHOT)
+    assert '<span class="badge st-met">达标</span>' in xilinhot
+    assert f'data-projected="{projected:.1f}"' in xilinhot and f"预计年末 {projected:.1f}" in xilinhot
+    assert "预计不达标" in xilinhot and f"滚动12个月 {r12[(household, XILINHOT)]:.1f}" in xilinhot
+    value, projected, meets = status[(household, HOHHOT)]
+    hohhot = row(section(html, "s2"), household, HOHHOT)
+    assert meets is True and f"预计年末 {projected:.1f}" in hohhot and "预计不达标" not in hohhot
+    value, projected, meets = status[(hazardous, HOHHOT)]               # already 未达标, and will stay so
+    assert meets is False and "预计不达标" in row(section(html, "s2"), hazardous, HOHHOT)
+    (r12_ok,), = warehouse("SELECT coverage_ok FROM marts.indicator_values WHERE indicator_code = ? AND "
+                           "region_code = ? AND period = ? AND period_type = 'r12'", [hazardous, HOHHOT, JAN])
+    assert r12_ok is False and "（不完整）" in row(section(html, "s2"), hazardous, HOHHOT)   # 2024-02 … 11 absent
+    december = bulletin.write(settings.load(), Period.parse("2024-12"), HOHHOT).read_text(encoding="utf-8")
+    assert "预计年末" not in section(december, "s2") and "滚动12个月" in section(december, "s2")  # December: the YTD
+
+    # 4. the correction of January, 原值 → 现值 with why, as marts.indicator_value_history recorded it
+    history = warehouse("SELECT region_code, old_value, new_value, reason FROM marts.indicator_value_history "
+                        "WHERE indicator_code = ? AND period = ? AND period_type = 'ytd' ORDER BY region_code",
+                        [household, JAN])
+    after = dict(warehouse("SELECT region_code, value FROM marts.indicator_values WHERE indicator_code = ? "
+                           "AND period = ? AND period_type = 'ytd'", [household, JAN]))
+    assert HOHHOT in {r for r, *_ in history}                          # — (nothing computable) → the fixed value
+    changes = section(html, "s3")
+    for region, old, new, reason in history:
+        assert (old, new) == (corrected[region], after[region])
+        shown = re.search(rf'<tr data-revision="{household}\|{region}\|{JAN}\|raw">.*?</tr>', changes, re.S)
+        assert shown, region
+        old_text = "—" if old is None else f"{old:.1f}"
+        assert f"{old_text} → {new:.1f}" in shown.group(0) and "1月累计" in shown.group(0)
+        assert "new data waste:" in reason and "replaces waste:" in reason
+        assert "新数据 waste:" in shown.group(0) and "；替换 waste:" in shown.group(0)
+    assert f"数值修订（1月，{changes.count('<tr data-revision=')} 项）" in changes
+    one = bulletin.write(settings.load(), Period.parse(JAN), HOHHOT).read_text(encoding="utf-8")
+    assert f"{household}|{HOHHOT}|{JAN}" in section(one, "s3") and "|150000|" not in section(one, "s3")
+
+    # 6. alerts of the month: the rule, escalation, what it found, closed when and why; no value shown as —
+    alerts = section(html, "s5")
+    assert ("预警按 alert_rules.csv 中的规则判定（未达目标、预计年末不达标、同比退步、持续下滑、数据逾期未报、"
+            "数据不足），同一预警仅在变化、升级或解除时再次通知") in alerts
+    ledger = warehouse("SELECT alert_key, kind, status, value, escalation, json_extract_string(detail, '$.finding'), "
+                       "close_reason, closed_at FROM alerts.ledger WHERE period = ?", [JAN])
+    assert {"below_target", "projected_miss", "regression_yoy", "missing", "thin_data"} <= {a[1] for a in ledger}
+    assert alerts.count("<tr data-alert=") == len(ledger)
+    for key, kind, state, value, escalation, finding, close_reason, closed_at in ledger:
+        shown = re.search(rf'<tr data-alert="{re.escape(key)}" data-kind="{kind}">.*?</tr>', alerts, re.S).group(0)
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", shown, re.S)
+        assert cells[3].startswith(LABELS_ZH[kind]) and finding and f'<div class="sub">{finding}</div>' in cells[3]
+        assert ("已升级" in cells[3]) == bool(escalation)
+        assert cells[4] == ("—" if value is None else f"{value:.1f}")
+        if state == "closed":
+            assert "已关闭" in cells[6] and close_reason and close_reason in cells[8]
+            assert closed_at.astimezone(bulletin.TZ).strftime("%Y-%m-%d %H:%M") in cells[8]
+        else:
+            assert "未关闭" in cells[6] and cells[8] == "—"
+    projected_miss = next(a for a in ledger if a[1] == "projected_miss")
+    assert projected_miss[0] == f"{household}|{XILINHOT}|{JAN}|projected_miss|raw"
+    assert f"预计年末值 {status[(household, XILINHOT)][1]:g}" == projected_miss[5]
+    assert any(a[1] == "missing" and a[3] is None and a[4] == 1 for a in ledger)   # 2 months overdue: escalated
+    assert any(a[2] == "closed" for a in ledger)                      # Hohhot's thin data, closed by the correction

@@ -4,6 +4,8 @@
 -- was not evaluated, the period's own year-to-date / submitted value. A region with a target (and the region
 -- asked for) also lists every national indicator, judged or not, so a gap shows as a gap. The value row of the
 -- basis gives coverage, notes and lineage; a submitted value also brings the department's 备注 from its file.
+-- The evaluation brings the projected year-end value (and whether it meets the target); the period's rolling
+-- 12-month value (period_type 'r12', computed indicators) comes with its coverage.
 WITH judged AS (
     SELECT * FROM marts.indicator_status WHERE period = $period
 ),
@@ -37,7 +39,8 @@ basis AS (
            CASE WHEN s.indicator_code IS NOT NULL THEN s.basis_period_type ELSE o.period_type END AS basis_period_type,
            CASE WHEN s.indicator_code IS NOT NULL THEN s.basis_period ELSE o.period END AS basis_period,
            CASE WHEN s.indicator_code IS NOT NULL THEN s.value ELSE o.value END AS value,
-           s.target_kind, s.comparator, s.target_value, s.target_text, s.status, s.reason
+           s.target_kind, s.comparator, s.target_value, s.target_text, s.status, s.reason,
+           s.projected_value, s.projected_from, s.projected_meets
     FROM pairs AS p
     LEFT JOIN judged AS s ON s.indicator_code = p.indicator_code AND s.region_code = p.region_code
     LEFT JOIN own AS o ON o.indicator_code = p.indicator_code AND o.region_code = p.region_code
@@ -47,6 +50,8 @@ SELECT
     coalesce(subs.n, 0) AS sub_count, i.name_zh, i.domain, i.unit, i.direction, i.obtained_by, i.frequency,
     i.evaluation_digits, b.evaluated, b.variant, b.basis_period_type, b.basis_period, b.value,
     b.target_kind, b.comparator, b.target_value, b.target_text, b.status, b.reason,
+    b.projected_value, b.projected_from, b.projected_meets,
+    r12.value AS r12_value, r12.coverage_ok AS r12_coverage_ok,
     v.coverage_ok, v.coverage_unit, v.coverage_valid, v.coverage_expected, v.notes, v.lineage, v.batch_ids,
     (SELECT string_agg(DISTINCT sv.note, '；')
      FROM raw.submission_values AS sv
@@ -59,5 +64,8 @@ LEFT JOIN subs ON subs.national_no = i.national_no
 LEFT JOIN marts.indicator_values AS v
   ON v.indicator_code = b.indicator_code AND v.region_code = b.region_code AND v.period = b.basis_period
  AND v.period_type = b.basis_period_type AND v.variant = b.variant
+LEFT JOIN marts.indicator_values AS r12
+  ON r12.indicator_code = b.indicator_code AND r12.region_code = b.region_code AND r12.period = $period
+ AND r12.period_type = 'r12' AND r12.variant = b.variant
 WHERE ($region IS NULL OR b.region_code = $region)
 ORDER BY b.region_code, i.national_no NULLS LAST, i.sub_no NULLS LAST, b.indicator_code;
