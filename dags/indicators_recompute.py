@@ -65,7 +65,7 @@ def indicators_recompute() -> None:
 
         return alert_step(evaluated["evaluated"])
 
-    @task
+    @task(**WRITE, trigger_rule="all_done")  # a mail server that is down must not cost the month its bulletin
     def bulletin(evaluated: dict) -> list[str]:
         from tasks.dag_support import bulletin_step
 

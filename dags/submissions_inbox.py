@@ -9,6 +9,8 @@ time, and replies by email with a receipt or the exact cells to fix. Files move 
 earlier values stay in history.
 
 * Files still being written (modified in the last few seconds) wait for the next run.
+* `publish` updates the submissions Asset only when a file changed a month's values (it is skipped otherwise), so
+  `indicators_recompute` runs for new values, not every 10 minutes.
 * The write runs in the one-slot `warehouse` pool (DuckDB has one writer).
 """
 
@@ -31,15 +33,19 @@ from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
     tags=["ecoflow", "submissions"],
 )
 def submissions_inbox() -> None:
-    @task(**WRITE, outlets=[indicators_asset("submissions")])
+    @task(**WRITE)
     def ingest_inbox() -> dict:
-        from tasks.dag_support import inbox_step, publish_periods
+        from tasks.dag_support import inbox_step
 
-        result = inbox_step()
-        publish_periods(get_current_context(), indicators_asset("submissions"), result["periods"])
-        return result
+        return inbox_step()
 
-    ingest_inbox()
+    @task(outlets=[indicators_asset("submissions")])
+    def publish(result: dict) -> list[str]:
+        from tasks.dag_support import publish_or_skip
+
+        return publish_or_skip(get_current_context(), indicators_asset("submissions"), result["periods"])
+
+    publish(ingest_inbox())
 
 
 submissions_inbox()

@@ -10,13 +10,19 @@ indicator overrides it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
-from tasks.evaluation import AWAITING, MET, MISSED, THIN
+import duckdb
+
+from tasks import sql
+from tasks.evaluation import MET, MISSED, THIN
 from tasks.periods import Period
 
 RULES = ("below_target", "projected_miss", "regression_yoy", "sustained_decline", "missing", "thin_data")
+#: Rules about where an indicator stands now: when one clears, the same rule's open alerts of earlier months
+#: (of the year; any for the rolling series) are resolved too. `missing` and `thin_data` are about one month's data.
+RUNNING = {"below_target": "year", "projected_miss": "year", "regression_yoy": "year", "sustained_decline": "any"}
 LABELS_ZH = {"below_target": "未达目标", "projected_miss": "预计年末不达标", "regression_yoy": "同比退步",
              "sustained_decline": "持续下滑", "missing": "数据逾期未报", "thin_data": "数据不足无法评价"}
 
@@ -41,15 +47,20 @@ class Verdict:
 UNKNOWN = Verdict(None)
 
 
-def load(con) -> dict[tuple[str, str], RuleConfig]:  # noqa: ANN001 - a DuckDB connection
-    rows = con.execute("SELECT rule, indicator_code, enabled, escalate_after, tolerance, months, deadline_day "
-                       "FROM catalogue.alert_rules").fetchall()
-    return {(r[0], r[1]): RuleConfig(r[0], bool(r[2]), int(r[3]), r[4], r[5], r[6]) for r in rows}
+def load(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], RuleConfig]:
+    return {(r["rule"], r["indicator_code"]): RuleConfig(r["rule"], bool(r["enabled"]), int(r["escalate_after"]),
+                                                         r["tolerance"], r["months"], r["deadline_day"])
+            for r in sql.rows(con, "queries/alert_rules")}
 
 
 def config_for(rules: dict[tuple[str, str], RuleConfig], rule: str, indicator_code: str) -> RuleConfig | None:
-    """The indicator's own row, else the default row `*` (None: the catalogue has neither)."""
-    return rules.get((rule, indicator_code)) or rules.get((rule, "*"))
+    """The indicator's own row over the default row `*` (a parameter it leaves empty is the default's); None: the
+    catalogue has neither."""
+    default, own = rules.get((rule, "*")), rules.get((rule, indicator_code))
+    if own is None or default is None:
+        return own or default
+    return replace(own, tolerance=own.tolerance if own.tolerance is not None else default.tolerance,
+                   months=own.months or default.months, deadline_day=own.deadline_day or default.deadline_day)
 
 
 def _worse_by(direction: str, now: float, before: float) -> float:
@@ -57,7 +68,14 @@ def _worse_by(direction: str, now: float, before: float) -> float:
     return before - now if direction == "higher_is_better" else now - before
 
 
+def _carried(f: dict) -> bool:
+    """An annual value judged in a month after the one it was submitted in: it was judged then already."""
+    return f["frequency"] == "annual" and f["basis_period"] is not None and f["basis_period"] != f["period"]
+
+
 def below_target(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    if _carried(f):
+        return UNKNOWN
     if f["status"] == MISSED:
         return Verdict(True, {"basis": f["basis_period_type"]}, "未达到年度目标")
     if f["status"] == MET:
@@ -66,6 +84,8 @@ def below_target(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
 
 
 def projected_miss(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
+    if _carried(f):
+        return UNKNOWN
     if f["status"] == MISSED:
         return Verdict(False, reason="累计值已未达标（见“未达目标”预警）")
     if f["status"] != MET or f["projected_meets"] is None:
@@ -112,14 +132,24 @@ def deadline(period: Period, frequency: str, day: int) -> date:
     return date(after.year, after.month, day)
 
 
+def arrived(f: dict) -> bool:
+    """Whether the data of the period came: a computed indicator's month has data (its YTD may stand on earlier
+    months alone); a monthly submission is for the month; an annual one was submitted this year."""
+    if f["obtained_by"] == "computed":
+        return bool(f["month_coverage_valid"])
+    if f["basis_period"] is None:
+        return False
+    if f["frequency"] == "annual":
+        return f["basis_period"][:4] == f["period"][:4]
+    return f["basis_period"] == f["period"]
+
+
 def missing(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
     period = Period.parse(f["period"])
     if f["frequency"] == "annual" and period.month != 12:
         return UNKNOWN  # an annual value is due once a year, judged with December
-    if f["basis_period"] is not None:
+    if arrived(f):
         return Verdict(False, reason="数据已到")
-    if f["status"] not in (AWAITING, THIN):
-        return UNKNOWN
     due = deadline(period, f["frequency"] or "monthly", cfg.deadline_day or 10)
     if as_of <= due:
         return UNKNOWN
@@ -128,7 +158,12 @@ def missing(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
 
 
 def thin_data(f: dict, cfg: RuleConfig, as_of: date) -> Verdict:
-    if f["status"] == THIN and f["basis_period"] is not None:
+    """Only data that came but cannot be judged (an unconfigured assigned target is the bureau's to fix in
+    catalogue/assigned_targets.csv, not the department's: `ecoflow catalogue check` and the bulletin show it)."""
+    if _carried(f):
+        return UNKNOWN
+    incomplete = f["value"] is None or f["coverage_ok"] is False
+    if f["status"] == THIN and f["basis_period"] is not None and incomplete:
         return Verdict(True, {"coverage_valid": f["coverage_valid"], "coverage_expected": f["coverage_expected"]},
                        "数据覆盖不足，尚不能据此判断是否达标")
     if f["status"] in (MET, MISSED):

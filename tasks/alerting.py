@@ -25,8 +25,9 @@ def alert_key(indicator_code: str, region_code: str, period: str, kind: str, var
 
 
 def fingerprint(value: float | None, target: float | None, comparator: str | None, coverage_ok: bool | None,
-                detail: dict, escalation: int) -> str:
-    payload = json.dumps([value, target, comparator, bool(coverage_ok), detail, escalation], sort_keys=True,
+                detail: dict, escalation: int, cycle: int = 0) -> str:
+    """The version of an alert its owners are told: its facts, escalation, and how often it came back."""
+    payload = json.dumps([value, target, comparator, bool(coverage_ok), detail, escalation, cycle], sort_keys=True,
                          default=str)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
@@ -57,11 +58,19 @@ def routing(con: duckdb.DuckDBPyConnection, settings: Settings, indicator_code: 
     return to, [a for i, a in enumerate(cc) if a != to and a not in cc[:i]]
 
 
+def _close(con: duckdb.DuckDBPyConnection, key: str, fingerprint_before: str, reason: str, now: datetime) -> None:
+    """Close an alert; its closing notice is a version of its own (a second closing is told again)."""
+    version = "closed:" + hashlib.sha256(f"{fingerprint_before}|{now.isoformat()}".encode()).hexdigest()[:12]
+    con.execute(sql.load("queries/alert_close"), {"key": key, "now": now, "reason": reason, "fingerprint": version})
+
+
 def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
              as_of: date | None = None) -> list[str]:
     """Apply every enabled rule to the period's evaluation; upsert the ledger; return the keys now due.
 
-    `as_of` is the day deadlines are judged against (today in Asia/Shanghai by default).
+    A rule about where an indicator stands (alert_rules.RUNNING) that clears also resolves the same rule's open
+    alerts of earlier months; an open alert of the period whose indicator is no longer judged there (its target
+    was removed) closes. `as_of` is the day deadlines are judged against (today in Asia/Shanghai by default).
     """
     as_of = as_of or datetime.now(TZ).date()
     rules = alert_rules.load(con)
@@ -81,20 +90,24 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
             status = state["status"] if state else None
             verdict = alert_rules.VERDICTS[kind](facts, cfg, as_of) if cfg.enabled else alert_rules.Verdict(
                 False, reason="规则已停用")
-            if not verdict.fire:
-                if verdict.fire is False and status == "open":
-                    con.execute(sql.load("queries/alert_close"), {"key": key, "now": now, "reason": verdict.reason})
+            if verdict.fire is False:
+                if status == "open":
+                    _close(con, key, state["fingerprint"], verdict.reason, now)
                     due.append(key)
+                due += _resolve_earlier(con, facts, kind, period, verdict.reason, now)
+            if not verdict.fire:
                 continue
             escalation = int(streak(con, facts, kind) >= cfg.escalate_after)
             to, cc = routing(con, settings, facts["indicator_code"], facts["region_code"], bool(escalation))
             detail = {**verdict.detail, "finding": verdict.reason}
+            cycle = (state["cycle"] + (status == "closed")) if state else 0
             fp = fingerprint(facts["value"], facts["target_value"], facts["comparator"], facts["coverage_ok"],
-                             detail, escalation)
+                             detail, escalation, cycle)
             params = {"key": key, "value": facts["value"], "target_value": facts["target_value"],
                       "comparator": facts["comparator"], "coverage_ok": facts["coverage_ok"], "fingerprint": fp,
                       "to": to, "cc": ", ".join(cc) or None, "now": now,
-                      "detail": json.dumps(detail, ensure_ascii=False, default=str), "escalation": escalation}
+                      "detail": json.dumps(detail, ensure_ascii=False, default=str), "escalation": escalation,
+                      "cycle": cycle}
             if status is None:
                 con.execute(sql.load("queries/alert_raise"), {
                     **params, "indicator_code": facts["indicator_code"], "region_code": facts["region_code"],
@@ -104,7 +117,29 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
             else:
                 continue
             due.append(key)
+    judged = {(f["indicator_code"], f["region_code"], f["variant"]) for f in facts_rows}
+    for alert in sql.rows(con, "queries/alert_open_of_period", {"period": str(period)}):
+        if (alert["indicator_code"], alert["region_code"], alert["variant"]) not in judged:
+            _close(con, alert["alert_key"], alert["fingerprint"], "本期不再考核该指标（目标已从目录中移除）", now)
+            due.append(alert["alert_key"])
     return due
+
+
+def _resolve_earlier(con: duckdb.DuckDBPyConnection, facts: dict, kind: str, period: Period, reason: str,
+                     now: datetime) -> list[str]:
+    """The same rule's open alerts of earlier months, resolved by this month (of its year; any month for a rule on
+    the rolling series); returns their keys."""
+    scope = alert_rules.RUNNING.get(kind)
+    if scope is None:
+        return []
+    since = f"{period.year:04d}-01" if scope == "year" else "0000-00"
+    keys = []
+    for alert in sql.rows(con, "queries/alert_open_of", {
+            "indicator_code": facts["indicator_code"], "region_code": facts["region_code"], "kind": kind,
+            "variant": facts["variant"], "period": str(period), "since": since}):
+        _close(con, alert["alert_key"], alert["fingerprint"], f"{period} {reason}", now)
+        keys.append(alert["alert_key"])
+    return keys
 
 
 def evaluate_months(con: duckdb.DuckDBPyConnection, settings: Settings, periods: list[Period],

@@ -41,13 +41,13 @@ from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
 from tasks.periods import TZ, Period
 from tasks.settings import Settings
 from tasks.standards.rounding import round_half_even
+from tasks.wording import COMPARATOR_ZH, number
 
 ALL_REGIONS_TITLE = "内蒙古自治区及各盟市"
 DOMAINS = ("生态制度", "生态安全", "生态空间", "生态经济", "生态生活", "生态文化")
 SPARK_MONTHS = 12
 REVISIONS_SHOWN = 10  # section 4 lists this many revisions and says how many more there are
 STATUS_CLASS = {MET: "met", MISSED: "missed", THIN: "thin", AWAITING: "awaiting"}
-_COMPARATOR_ZH = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
 _COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送"}
 _RUN_STATUS = {"computed": "已计算", "landed": "已入库", "failed": "失败", "running": "运行中"}
 _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed": "失败", "rejected": "退回",
@@ -167,15 +167,6 @@ def span_zh(period: Period) -> str:
     return "1月" if period.month == 1 else f"1—{period.month}月"
 
 
-def number(value: float | None, digits: int | None) -> str:
-    """A value at evaluation precision (half even on the decimal, GB/T 8170); '—' when there is none."""
-    if value is None:
-        return "—"
-    if digits is None:
-        return f"{value:g}"
-    return str(round_half_even(value, digits))
-
-
 def _time(moment: datetime) -> str:
     if moment.tzinfo is None:
         return moment.strftime("%Y-%m-%d %H:%M")
@@ -236,7 +227,7 @@ def _target(r: dict[str, Any]) -> tuple[str, str | None]:
     if r["target_value"] is None:
         return "上级下达（未配置）", text
     value = f"{r['target_value']:g}"
-    short = f"{_COMPARATOR_ZH.get(r['comparator'], r['comparator'])}{value}{'%' if r['unit'] == '%' else ''}"
+    short = f"{COMPARATOR_ZH.get(r['comparator'], r['comparator'])}{value}{'%' if r['unit'] == '%' else ''}"
     plain = (text or "").replace(" ", "").rstrip("%")
     wording = None if plain in ("", value, short.rstrip("%"), short) else text
     return short, wording
@@ -441,7 +432,7 @@ def _alerts(con: duckdb.DuckDBPyConnection, period: Period, region: str | None) 
     for r in rows:
         r["no"] = _no(r)
         r["value_text"] = number(r["value"], r["evaluation_digits"])
-        r["target_text"] = (f"{_COMPARATOR_ZH.get(r['comparator'], r['comparator'] or '')}{r['target_value']:g}"
+        r["target_text"] = (f"{COMPARATOR_ZH.get(r['comparator'], r['comparator'] or '')}{r['target_value']:g}"
                             if r["target_value"] is not None else "—")
         r["kind_zh"] = LABELS_ZH.get(r["kind"], r["kind"])
         r["escalated"] = bool(r["escalation"])

@@ -334,6 +334,8 @@ def cmd_recompute(args: argparse.Namespace) -> int:
         print(_table(revised, [("period", "period"), ("period_type", "type"), ("region_code", "region"),
                                ("indicator_code", "indicator"), ("variant", "variant"), ("old_value", "was"),
                                ("new_value", "now"), ("reason", "why")]))
+    sent = pipeline.alert(st, [Period.parse(m) for m in months])  # a DeliveryError: exit 2, alerts stay pending
+    print(f"alerts sent: {sent['sent']} in {sent['digests']} digest(s); pending: {sent['pending']}")
     return 0
 
 

@@ -96,6 +96,17 @@ def publish_periods(context: Any, asset: Any, periods: list[str]) -> None:
     context["outlet_events"][asset].extra = {"periods": sorted(set(periods))}
 
 
+def publish_or_skip(context: Any, asset: Any, periods: list[str]) -> list[str]:
+    """Publish the months that changed; with none, skip the task so the Asset gets no event (its consumer would
+    have nothing to do)."""
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    if not periods:
+        raise AirflowSkipException("no month changed: the Asset is not updated")
+    publish_periods(context, asset, periods)
+    return sorted(set(periods))
+
+
 def periods_to_refresh(context: Any) -> list[str]:
     """The months the triggering Asset events name, the `period` param of a manual run, or — for a run of the
     monthly timetable — the month before it."""

@@ -23,23 +23,16 @@ from tasks.alert_rules import LABELS_ZH
 from tasks.errors import DeliveryError
 from tasks.periods import Period
 from tasks.settings import Settings
+from tasks.wording import COMPARATOR_ZH, with_unit
 
 _COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
                 "submission": ("报送", "份")}
-_COMPARATOR_ZH = {">=": "≥", "<=": "≤", ">": "＞", "<": "＜", "=": "="}
 CHART_MONTHS = 24
 
 
 def _env() -> Environment:
     return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
                        autoescape=select_autoescape(["html.j2"]))
-
-
-def fmt(value: float | None, unit: str, digits: int | None = None) -> str:
-    if value is None:
-        return "—"
-    number = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
-    return number + ("%" if unit == "%" else "" if unit in ("—", "") else " " + unit)
 
 
 def coverage_text(unit: str | None, valid: int | None, expected: int | None) -> str:
@@ -91,12 +84,12 @@ def _alert_view(con: duckdb.DuckDBPyConnection, a: dict) -> dict:
         chart = trend_png(points, ytd=ytd or None, target=a["target_value"], unit=a["unit"], highlight=a["period"])
     return {
         **a, "label": LABELS_ZH[a["kind"]], "detail": detail, "finding": detail.get("finding", ""),
-        "span": span_text(a["period"], basis), "value_text": fmt(a["value"], a["unit"], digits),
-        "target_text": (f"{_COMPARATOR_ZH.get(a['comparator'] or '', a['comparator'] or '')}"
-                        f"{fmt(a['target_value'], a['unit'])}" if a["target_value"] is not None else "—"),
-        "last_year_text": fmt(detail.get("last_year_value"), a["unit"], digits)
+        "span": span_text(a["period"], basis), "value_text": with_unit(a["value"], a["unit"], digits),
+        "target_text": (f"{COMPARATOR_ZH.get(a['comparator'] or '', a['comparator'] or '')}"
+                        f"{with_unit(a['target_value'], a['unit'])}" if a["target_value"] is not None else "—"),
+        "last_year_text": with_unit(detail.get("last_year_value"), a["unit"], digits)
         if "last_year_value" in detail else None,
-        "projected_text": fmt(detail.get("projected_value"), a["unit"], digits)
+        "projected_text": with_unit(detail.get("projected_value"), a["unit"], digits)
         if "projected_value" in detail else None,
         "coverage_text": coverage_text((last or {}).get("coverage_unit"), (last or {}).get("coverage_valid"),
                                        (last or {}).get("coverage_expected")),
@@ -106,35 +99,38 @@ def _alert_view(con: duckdb.DuckDBPyConnection, a: dict) -> dict:
     }
 
 
-def _digest_id(alerts: list[dict]) -> str:
-    payload = json.dumps(sorted([a["alert_key"], a["fingerprint"]] for a in alerts))
+def _digest_id(recipient: str, alerts: list[dict]) -> str:
+    payload = json.dumps([recipient, sorted([a["alert_key"], a["fingerprint"]] for a in alerts)])
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def build(con: duckdb.DuckDBPyConnection, settings: Settings, to: str, alerts: list[dict],
+def recipients(alert: dict, bureau: str) -> list[tuple[str, str]]:
+    """(address, role) of everyone who hears of an alert: the lead department, then everyone in copy."""
+    lead = alert["recipients_to"] or bureau
+    copies = [x.strip() for x in (alert["recipients_cc"] or "").split(",") if x.strip()]
+    return [(lead, "lead"), *((c, "copy") for c in dict.fromkeys(copies) if c != lead)]
+
+
+def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, items: list[tuple[dict, str]],
           sender: str) -> tuple[EmailMessage, str]:
-    """The digest email for one recipient: subject, plain text and HTML with the charts inline."""
-    views = [_alert_view(con, a) for a in alerts]
-    digest_id = _digest_id(alerts)
-    cc: list[str] = []
-    for a in alerts:
-        cc += [x.strip() for x in (a["recipients_cc"] or "").split(",") if x.strip() and x.strip() != to]
-    cc = list(dict.fromkeys(cc))
+    """The digest for one recipient: the alerts it leads, then those it is copied on; text, HTML, charts."""
+    alerts = [a for a, _ in items]
+    views = [{**_alert_view(con, a), "role": role} for a, role in items]
+    digest_id = _digest_id(recipient, alerts)
     for n, v in enumerate(views):
         if v["chart"] is not None:
             v["cid"] = make_msgid(idstring=f"chart{n}", domain="ecoflow.local")
     opened = [v for v in views if v["status"] == "open"]
     closed = [v for v in views if v["status"] == "closed"]
-    ctx = {"to": to, "cc": cc, "opened": opened, "closed": closed, "department": alerts[0]["to_name"],
+    ctx = {"to": recipient, "department": name, "opened": opened, "closed": closed,
+           "leads": sum(v["role"] == "lead" for v in opened),
            "periods": sorted({v["period"] for v in views}), "escalated": any(v["escalated"] for v in opened)}
     env = _env()
     subject = env.get_template("digest.subject.j2").render(d=ctx).strip()
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["From"] = sender
-    msg["To"] = to
-    if cc:
-        msg["Cc"] = ", ".join(cc)
+    msg["To"] = recipient
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = f"<digest.{digest_id}@ecoflow.local>"  # stable per content: a resend can be deduplicated
     msg["X-Ecoflow-Alerts"] = ", ".join(a["alert_key"] for a in alerts)
@@ -149,51 +145,65 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, to: str, alerts: l
 
 
 def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
-    """Send one digest per recipient with every due alert; failures stay pending for the next run."""
+    """One digest per recipient with every due alert it leads or is copied on. Each recipient's delivery of each
+    alert version is recorded (alerts.deliveries): a recipient that already has a version never gets it again, a
+    failed one is retried alone; an alert is `sent` once all its recipients have it."""
     due = sql.rows(con, "queries/alerts_due")
     if not due:
         return {"sent": 0, "pending": 0, "digests": 0, "eml_files": []}
-    groups: dict[str, list[dict]] = {}
+    have = {(r["alert_key"], r["version"], r["recipient"]) for r in sql.rows(
+        con, "queries/alert_delivered_to", {"keys": [a["alert_key"] for a in due]})}
+    groups: dict[str, list[tuple[dict, str]]] = {}
     for a in due:
-        groups.setdefault(a["recipients_to"] or settings.bureau_email, []).append(a)
+        for address, role in recipients(a, settings.bureau_email):
+            if (a["alert_key"], a["fingerprint"], address) not in have:
+                groups.setdefault(address, []).append((a, role))
+    names = {r["email"].lower(): r["name_zh"] for r in sql.rows(con, "queries/department_names")}
     outbox = settings.outbox_dir / "sent"
     outbox.mkdir(parents=True, exist_ok=True)
-    sent, errors, files, digests = 0, [], [], 0
+    errors: dict[str, str] = {}
+    files = []
     try:
         transport = mailer.connect(settings)
     except DeliveryError as exc:
-        transport, errors = None, [str(exc)]
+        transport, failure = None, str(exc)
     try:
-        for to, alerts in groups.items():
+        for address, items in groups.items():
             now = datetime.now(UTC)
+            digest_id, path, error = None, None, None
             try:
                 if transport is None:
-                    raise DeliveryError(errors[0])
-                msg, digest_id = build(con, settings, to, alerts, transport.sender)
+                    raise DeliveryError(failure)
+                msg, digest_id = build(con, address, names.get(address.lower()), items, transport.sender)
                 path = outbox / f"digest_{digest_id}.eml"
                 try:
                     path.write_bytes(bytes(msg))
                 except OSError as exc:
                     raise DeliveryError(f"cannot write {path}: {exc}") from exc
                 transport.send(msg)
+                files.append(str(path))
             except DeliveryError as exc:
-                for a in alerts:
-                    con.execute(sql.load("queries/alert_mark_failed"),
-                                {"key": a["alert_key"], "now": now, "error": str(exc)})
-                if str(exc) not in errors:
-                    errors.append(str(exc))
-                continue
-            for a in alerts:
-                con.execute(sql.load("queries/alert_mark_sent"),
-                            {"now": now, "path": str(path), "key": a["alert_key"], "digest": digest_id})
-            files.append(str(path))
-            sent += len(alerts)
-            digests += 1
+                error = errors[address] = str(exc)
+            for a, role in items:
+                con.execute(sql.load("queries/alert_delivery_record"), {
+                    "key": a["alert_key"], "version": a["fingerprint"], "recipient": address, "role": role,
+                    "status": "failed" if error else "sent", "error": error, "digest": digest_id,
+                    "path": None if error else str(path), "now": now})
     finally:
         if transport is not None:
             transport.close()
-    result = {"sent": sent, "pending": len(due) - sent, "digests": digests, "eml_files": files}
+    sent = 0
+    now = datetime.now(UTC)
+    for a in due:
+        failed = [errors[address] for address, _ in recipients(a, settings.bureau_email) if address in errors]
+        if failed:
+            con.execute(sql.load("queries/alert_mark_failed"), {"key": a["alert_key"], "now": now, "error": failed[0]})
+        else:
+            con.execute(sql.load("queries/alert_mark_sent"), {"now": now, "key": a["alert_key"]})
+            sent += 1
+    result = {"sent": sent, "pending": len(due) - sent, "digests": len(files), "eml_files": files}
     if errors:
-        raise DeliveryError(f"indicator values are stored, but {len(due) - sent} alert(s) were not delivered; "
-                            f"they stay pending in alerts.ledger and go out on the next run: {errors[0]}")
+        first = next(iter(errors.values()))
+        raise DeliveryError(f"indicator values are stored, but {len(due) - sent} alert(s) did not reach every "
+                            f"recipient; they stay pending in alerts.ledger and go out on the next run: {first}")
     return result

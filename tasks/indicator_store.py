@@ -46,7 +46,6 @@ def replace(con: duckdb.DuckDBPyConnection, period: str, codes: Iterable[str], r
 
 
 _KEY = ("indicator_code", "region_code", "period", "period_type", "variant")
-_TRACKED = ("value", "coverage_ok", "rules_version", "batch_ids", "lineage")
 
 
 def _stored(con: duckdb.DuckDBPyConnection, period: str, codes: list[str], period_types: list[str]) -> dict:

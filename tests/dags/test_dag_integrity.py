@@ -36,9 +36,9 @@ SPECS = {
     "waste_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 10 * *", True, "compute"),
     "water_realtime_capture": Spec(("capture",), ("capture",), "5 */4 * * *", False, "capture"),
     "water_quality_monthly": Spec(("resolve_period", "evaluate"), ("evaluate",), "0 11 3 * *", True, "evaluate"),
-    "submissions_inbox": Spec(("ingest_inbox",), ("ingest_inbox",), "*/10 * * * *", False, "ingest_inbox"),
-    "indicators_recompute": Spec(("changed_periods", "evaluate", "alert", "bulletin"), ("evaluate", "alert"),
-                                 "0 12 11 * *", True, "evaluate"),
+    "submissions_inbox": Spec(("ingest_inbox", "publish"), ("ingest_inbox",), "*/10 * * * *", False, "publish"),
+    "indicators_recompute": Spec(("changed_periods", "evaluate", "alert", "bulletin"),
+                                 ("evaluate", "alert", "bulletin"), "0 12 11 * *", True, "evaluate"),
 }
 
 
@@ -114,6 +114,10 @@ def test_the_publishing_task_declares_an_asset_outlet(dagbag, dag_id: str) -> No
 
     outlets = dagbag.dags[dag_id].get_task(SPECS[dag_id].publishes).outlets
     assert outlets and all(isinstance(o, Asset) for o in outlets)
+
+
+def test_a_failed_delivery_does_not_cost_the_month_its_bulletin(dagbag) -> None:
+    assert dagbag.dags["indicators_recompute"].get_task("bulletin").trigger_rule == "all_done"
 
 
 def test_assets_are_distinct_per_dag(dagbag) -> None:

@@ -34,9 +34,9 @@ def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def corrected(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float | None]:
-    """2024-01 and 2024-12 (a year to project from), 2025-01 with Hohhot's collected household waste in a wrong unit
+    """All of 2024 (a complete year to project from), 2025-01 with Hohhot's collected household waste in a wrong unit
     (quarantined), then 2025-01 re-delivered correct. Returns the household waste YTD per region before the fix."""
-    land_waste_months(monkeypatch, ["2024-01", "2024-12", JAN], faults={JAN: {"wrong_unit"}})
+    land_waste_months(monkeypatch, [f"2024-{m:02d}" for m in range(1, 13)] + [JAN], faults={JAN: {"wrong_unit"}})
     before = dict(warehouse("SELECT region_code, value FROM marts.indicator_values WHERE indicator_code = "
                             "'household_waste_safe_treatment_rate' AND period = ? AND period_type = 'ytd'", [JAN]))
     land_waste_months(monkeypatch, [JAN])
@@ -233,7 +233,9 @@ def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
     assert meets is False and "预计不达标" in row(section(html, "s2"), hazardous, HOHHOT)
     (r12_ok,), = warehouse("SELECT coverage_ok FROM marts.indicator_values WHERE indicator_code = ? AND "
                            "region_code = ? AND period = ? AND period_type = 'r12'", [hazardous, HOHHOT, JAN])
-    assert r12_ok is False and "（不完整）" in row(section(html, "s2"), hazardous, HOHHOT)   # 2024-02 … 11 absent
+    hazardous_row = row(section(html, "s2"), hazardous, HOHHOT)                  # 2024-02 … 2025-01 all delivered
+    assert r12_ok is True and "（不完整）" not in hazardous_row
+    assert f"滚动12个月 {r12[(hazardous, HOHHOT)]:.1f}" in hazardous_row
     december = bulletin.write(settings.load(), Period.parse("2024-12"), HOHHOT).read_text(encoding="utf-8")
     assert "预计年末" not in section(december, "s2") and "滚动12个月" in section(december, "s2")  # December: the YTD
 

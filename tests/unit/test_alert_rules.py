@@ -36,7 +36,8 @@ def facts(**over: object) -> dict:
             "basis_period": "2025-03", "target_kind": "value", "comparator": ">=", "target_value": 80.0,
             "target_text": None, "projected_value": None, "projected_from": None, "projected_meets": None,
             "direction": "higher_is_better", "obtained_by": "computed", "frequency": "monthly",
-            "coverage_valid": 88, "coverage_expected": 90, "last_year_value": None, "last_year_coverage_ok": None,
+            "coverage_valid": 88, "coverage_expected": 90, "month_coverage_valid": 28,
+            "last_year_value": None, "last_year_coverage_ok": None,
             "r12_periods": None, "r12_values": None, "r12_ok": None}
     return {**base, **over}
 
@@ -107,8 +108,12 @@ def test_missing_waits_for_the_deadline() -> None:
     late = verdict("missing", as_of=date(2025, 4, 11), **awaiting)
     assert late.fire is True and late.detail["deadline"] == "2025-04-10" and "报送" in late.reason
     assert verdict("missing", as_of=date(2025, 4, 11), basis_period="2025-03").fire is False
-    feed = verdict("missing", as_of=date(2025, 5, 1), status=THIN, basis_period=None, value=None)
+    feed = verdict("missing", as_of=date(2025, 5, 1), status=THIN, basis_period=None, value=None,
+                   month_coverage_valid=None)
     assert feed.fire is True and "监测数据" in feed.reason
+    # a month without data whose YTD still stands on the earlier months (e.g. no water captured in March)
+    assert verdict("missing", as_of=date(2025, 5, 1), month_coverage_valid=0).fire is True
+    assert verdict("missing", as_of=date(2025, 5, 1)).fire is False
 
 
 def test_an_annual_value_is_due_once_a_year() -> None:
@@ -116,10 +121,25 @@ def test_an_annual_value_is_due_once_a_year() -> None:
     assert verdict("missing", as_of=date(2026, 6, 1), **annual).fire is None       # March: not the year's end
     december = verdict("missing", as_of=date(2026, 1, 11), period="2025-12", **annual)
     assert december.fire is True and december.detail["deadline"] == "2026-01-10"
+    # last year's value carried into this December is not this year's submission
+    carried = {**annual, "status": MET, "basis_period": "2024-06"}
+    assert verdict("missing", as_of=date(2026, 1, 11), period="2025-12", **carried).fire is True
+    assert verdict("missing", as_of=date(2026, 1, 11), period="2025-12", **{**carried, "basis_period": "2025-06"}
+                   ).fire is False
+
+
+def test_an_annual_value_is_judged_in_the_month_it_was_submitted_not_again_every_month() -> None:
+    annual = {"obtained_by": "submitted", "frequency": "annual", "basis_period_type": "submitted",
+              "status": MISSED, "basis_period": "2025-03"}
+    assert verdict("below_target", period="2025-03", **annual).fire is True
+    assert verdict("below_target", period="2025-07", **annual).fire is None  # carried: March's alert stands
 
 
 def test_thin_data_only_when_a_value_exists_but_is_incomplete() -> None:
     assert verdict("thin_data", status=THIN, coverage_ok=False, reason="data incomplete").fire is True
+    # complete data and an assigned target nobody configured: the bureau's catalogue to fix, not the department's
+    assert verdict("thin_data", status=THIN, coverage_ok=True, target_kind="assigned", target_value=None).fire \
+        is None
     assert verdict("thin_data", status=THIN, basis_period=None).fire is None  # nothing at all: that is `missing`
     assert verdict("thin_data", status=MET).fire is False
 
@@ -130,6 +150,13 @@ def test_config_for_prefers_the_indicator_row() -> None:
     assert alert_rules.config_for(rules, "regression_yoy", "air_pm25_mean").tolerance == 3.0
     assert alert_rules.config_for(rules, "regression_yoy", "water_good_ratio").tolerance == 0.0
     assert alert_rules.config_for(rules, "missing", "water_good_ratio") is None
+
+
+def test_an_override_row_takes_the_default_rows_parameters_it_leaves_empty() -> None:
+    rules = {("missing", "*"): RuleConfig("missing", True, 2, deadline_day=15),
+             ("missing", "forest_grass_coverage"): RuleConfig("missing", True, 4)}
+    cfg = alert_rules.config_for(rules, "missing", "forest_grass_coverage")
+    assert (cfg.deadline_day, cfg.escalate_after) == (15, 4)
 
 
 def test_projection_adds_the_earlier_years_path_to_december() -> None:

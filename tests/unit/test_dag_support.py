@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from tasks.dag_support import periods_to_refresh, publish_periods
+from tasks.dag_support import periods_to_refresh, publish_or_skip, publish_periods
 from tasks.errors import UsageError
 
 
@@ -38,3 +38,23 @@ def test_publishing_writes_the_sorted_months_into_the_outlet_event() -> None:
     accessor = SimpleNamespace(extra={})
     publish_periods({"outlet_events": {"asset": accessor}}, "asset", ["2025-02", "2025-01", "2025-02"])
     assert accessor.extra == {"periods": ["2025-01", "2025-02"]}
+
+
+def test_nothing_changed_skips_the_publisher_so_no_asset_event_is_sent() -> None:
+    from airflow.sdk.exceptions import AirflowSkipException
+
+    accessor = SimpleNamespace(extra={})
+    with pytest.raises(AirflowSkipException):
+        publish_or_skip({"outlet_events": {"asset": accessor}}, "asset", [])
+    assert accessor.extra == {}
+    assert publish_or_skip({"outlet_events": {"asset": accessor}}, "asset", ["2025-01"]) == ["2025-01"]
+    assert accessor.extra == {"periods": ["2025-01"]}
+
+
+def test_a_run_of_the_monthly_timetable_takes_the_month_before() -> None:
+    from datetime import datetime
+
+    from tasks.periods import TZ
+
+    context = {"params": {"period": None}, "data_interval_start": datetime(2025, 3, 11, 12, tzinfo=TZ)}
+    assert periods_to_refresh(context) == ["2025-02"]

@@ -1,5 +1,9 @@
--- Record a delivery: the version sent is the current fingerprint, carried by digest $digest.
+-- Every recipient has the alert's current version: record it as the version delivered.
 UPDATE alerts.ledger
 SET delivery_status = 'sent', attempts = attempts + 1, last_error = NULL, sent_fingerprint = fingerprint,
-    sent_at = $now, updated_at = $now, eml_path = $path, digest_id = $digest
+    sent_at = $now, updated_at = $now,
+    digest_id = (SELECT max(digest_id) FROM alerts.deliveries AS d
+                 WHERE d.alert_key = $key AND d.version = ledger.fingerprint AND d.role = 'lead'),
+    eml_path = (SELECT max(eml_path) FROM alerts.deliveries AS d
+                WHERE d.alert_key = $key AND d.version = ledger.fingerprint AND d.role = 'lead')
 WHERE alert_key = $key;

@@ -1,0 +1,2 @@
+-- The alert rules of the catalogue (catalogue/alert_rules.csv): a row for '*' and optional rows per indicator.
+SELECT rule, indicator_code, enabled, escalate_after, tolerance, months, deadline_day FROM catalogue.alert_rules;
