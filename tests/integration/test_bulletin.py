@@ -182,6 +182,7 @@ def test_the_bulletin_of_one_region(month, tmp_path: Path) -> None:
     assert numbers == {str(n) for n in range(1, 37)}
     hazardous = row(html, "hazardous_waste_disposal_rate", HOHHOT)
     assert '<span class="badge st-missed">未达标</span>' in hazardous and svg_points(hazardous) == 2
+    assert "滚动12个月" in hazardous and "（不完整）" in hazardous      # two months of the twelve
     forest = row(html, "forest_grass_coverage", HOHHOT)
     assert "36.4" in forest and "达标" in forest and f'data-basis="{JAN}"' in forest
     assert "&lt;script&gt;" in forest
