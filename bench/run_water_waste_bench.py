@@ -93,7 +93,7 @@ def _capture_sql(query: str) -> str | None:
 
 def _wrap_pipeline(steps: st.Steps, adapter: Any) -> None:
     """Time the steps of fetch/capture + land (+ compute and alerts) for ``adapter``; GX is imported here."""
-    from tasks import alerting, fetching, landing, ledger, mailer, pipeline, validation
+    from tasks import alerting, digest, fetching, landing, ledger, mailer, pipeline, validation
 
     st._wrap_common(steps)
     st._time_sql(pipeline, steps, _capture_sql)
@@ -109,7 +109,8 @@ def _wrap_pipeline(steps: st.Steps, adapter: Any) -> None:
     steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
     steps.wrap(pipeline, "compute", "compute (marts + indicator values)")
     steps.wrap(pipeline, "alert", "alerts (evaluate + deliver)")
-    steps.wrap(alerting, "deliver", "deliver pending alerts", parent="alerts (evaluate + deliver)")
+    steps.wrap(alerting, "evaluate_months", "alert rules and ledger", parent="alerts (evaluate + deliver)")
+    steps.wrap(digest, "deliver", "deliver digests (charts, SMTP)", parent="alerts (evaluate + deliver)")
     steps.wrap(mailer, "connect", SMTP, parent="alerts (evaluate + deliver)")
 
 

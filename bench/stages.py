@@ -283,7 +283,8 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
     started = _mark_start(out)
     counts = pipeline.compute(settings, "air", period, args.run_id)
     out["stage_seconds"] = time.perf_counter() - started
-    out["counts"] = {k: int(v) for k, v in counts.items()}
+    out["counts"] = {k: int(v) for k, v in counts.items() if isinstance(v, int)}  # (also: the months evaluated)
+    out["evaluated_months"] = counts.get("evaluated_months", [])
     out["warehouse_bytes"] = settings.warehouse_path.stat().st_size
 
 
