@@ -159,6 +159,7 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
             if (a["alert_key"], a["fingerprint"], address) not in have:
                 groups.setdefault(address, []).append((a, role))
     names = {r["email"].lower(): r["name_zh"] for r in sql.rows(con, "queries/department_names")}
+    names.setdefault(settings.bureau_email.lower(), "生态环境主管部门")
     outbox = settings.outbox_dir / "sent"
     outbox.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
