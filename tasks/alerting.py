@@ -32,13 +32,17 @@ def fingerprint(value: float | None, target: float | None, comparator: str | Non
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+def open_before(con: duckdb.DuckDBPyConnection, facts: dict, kind: str, since: str = "0000-00") -> list[dict]:
+    """The same rule's open alerts for this indicator, region and variant in earlier months, latest first."""
+    return sql.rows(con, "queries/alert_open_before", {
+        "indicator_code": facts["indicator_code"], "region_code": facts["region_code"], "kind": kind,
+        "variant": facts["variant"], "period": facts["period"], "since": since})
+
+
 def streak(con: duckdb.DuckDBPyConnection, facts: dict, kind: str) -> int:
     """Months in a row, ending with this one, in which this alert is open (this month counts as one)."""
-    earlier = [r[0] for r in con.execute(sql.load("queries/alert_open_periods"), {
-        "indicator_code": facts["indicator_code"], "region_code": facts["region_code"], "kind": kind,
-        "variant": facts["variant"], "period": facts["period"]}).fetchall()]
     count, expected = 1, Period.parse(facts["period"]).shift(-1)
-    for text in earlier:
+    for text in (a["period"] for a in open_before(con, facts, kind)):
         if text != str(expected):
             break
         count, expected = count + 1, expected.shift(-1)
@@ -46,11 +50,15 @@ def streak(con: duckdb.DuckDBPyConnection, facts: dict, kind: str) -> int:
 
 
 def routing(con: duckdb.DuckDBPyConnection, settings: Settings, indicator_code: str, region_code: str,
-            escalated: bool) -> tuple[str, list[str]]:
+            escalated: bool, known: dict[tuple[str, str], dict] | None = None) -> tuple[str, list[str]]:
     """To: the lead department (the bureau if the region has none); Cc: cooperating departments, the bureau and,
-    once escalated, the leading group office."""
-    found = sql.rows(con, "queries/alert_routing", {"indicator_code": indicator_code, "region_code": region_code})
-    r = found[0] if found else {}
+    once escalated, the leading group office. `known` keeps the departments looked up during one evaluation (the
+    rules of one indicator and region share them)."""
+    known = {} if known is None else known
+    if (indicator_code, region_code) not in known:
+        found = sql.rows(con, "queries/alert_routing", {"indicator_code": indicator_code, "region_code": region_code})
+        known[(indicator_code, region_code)] = found[0] if found else {}
+    r = known[(indicator_code, region_code)]
     to = r.get("lead_email") or settings.bureau_email
     cc = [*sorted(r.get("cooperating_emails") or []), settings.bureau_email]
     if escalated and r.get("leading_group_email"):
@@ -78,6 +86,7 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
         "period": str(period), "r12_from": str(period.shift(-25)),
         "last_year_period": str(Period(period.year - 1, period.month))})
     ledger = {r["alert_key"]: r for r in sql.rows(con, "queries/alert_state", {"period": str(period)})}
+    departments: dict[tuple[str, str], dict] = {}
     now = datetime.now(UTC)
     due = []
     for facts in facts_rows:
@@ -98,7 +107,8 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
             if not verdict.fire:
                 continue
             escalation = int(streak(con, facts, kind) >= cfg.escalate_after)
-            to, cc = routing(con, settings, facts["indicator_code"], facts["region_code"], bool(escalation))
+            to, cc = routing(con, settings, facts["indicator_code"], facts["region_code"], bool(escalation),
+                             departments)
             detail = {**verdict.detail, "finding": verdict.reason}
             cycle = (state["cycle"] + (status == "closed")) if state else 0
             fp = fingerprint(facts["value"], facts["target_value"], facts["comparator"], facts["coverage_ok"],
@@ -132,11 +142,8 @@ def _resolve_earlier(con: duckdb.DuckDBPyConnection, facts: dict, kind: str, per
     scope = alert_rules.RUNNING.get(kind)
     if scope is None:
         return []
-    since = f"{period.year:04d}-01" if scope == "year" else "0000-00"
     keys = []
-    for alert in sql.rows(con, "queries/alert_open_of", {
-            "indicator_code": facts["indicator_code"], "region_code": facts["region_code"], "kind": kind,
-            "variant": facts["variant"], "period": str(period), "since": since}):
+    for alert in open_before(con, facts, kind, f"{period.year:04d}-01" if scope == "year" else "0000-00"):
         _close(con, alert["alert_key"], alert["fingerprint"], f"{period} {reason}", now)
         keys.append(alert["alert_key"])
     return keys

@@ -395,20 +395,19 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_alerts(args: argparse.Namespace) -> int:
-    from tasks import alerting, digest, evaluation, settings
+    from tasks import evaluation, pipeline, settings
     from tasks.periods import Period
     from tasks.warehouse import connect
 
     st = settings.load()
-    if args.period:
-        as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    periods = [Period.parse(args.period)] if args.period else []
+    if periods:
         with connect(st) as con:
-            evaluation.refresh(con, Period.parse(args.period))  # even a month nothing arrived for (deadlines)
-            due = alerting.evaluate(con, st, Period.parse(args.period), as_of)
-        print(f"alert rules applied to {args.period}: {len(due)} alert(s) new, changed or closed")
-    if args.send or args.period:
-        with connect(st) as con:
-            result = digest.deliver(con, st)
+            evaluation.refresh(con, periods[0])  # even a month nothing arrived for (deadlines)
+    if args.send or periods:
+        result = pipeline.alert(st, periods, date.fromisoformat(args.as_of) if args.as_of else None)
+        if periods:
+            print(f"alert rules applied to {args.period}: {result['changed']} alert(s) new, changed or closed")
         print(f"alerts sent: {result['sent']} in {result['digests']} digest(s); still pending: {result['pending']}")
     with connect(st, read_only=True) as con:
         rows = _rows(con, "queries/alerts_list", {"open_only": args.open})

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -152,13 +152,14 @@ def ingest_file(settings: Settings, source: str, period: Period, name: str, path
     return run_id, archived.batch_id, result
 
 
-def alert(settings: Settings, periods: list[Period]) -> dict:
-    """The alert rules over the months (already evaluated), then one digest per recipient."""
+def alert(settings: Settings, periods: list[Period], as_of: date | None = None) -> dict:
+    """The alert rules over the months (already evaluated; deadlines as of `as_of`), then one digest per
+    recipient."""
     from tasks import alerting, digest
 
     with connect(settings) as con:
-        alerting.evaluate_months(con, settings, periods)
-        return digest.deliver(con, settings)
+        changed = alerting.evaluate_months(con, settings, periods, as_of)
+        return {**digest.deliver(con, settings), "changed": len(changed)}
 
 
 def evaluate(settings: Settings, source: str, period: Period, trigger: str = "cli") -> dict:
