@@ -33,6 +33,7 @@ class CnemcAirAdapter:
     row_key = "row_id"
     column_key = "station_code"
     replace_key = "file_name"
+    natural_key = ("obs_date", "hour", "type", "station_code")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:
         return [RemoteFile(f"china_sites_{d:%Y%m%d}.csv", f"china_sites_{d:%Y%m%d}.csv") for d in period.days]
@@ -83,7 +84,7 @@ class CnemcAirAdapter:
         tidy = tidy[tidy["value_text"] != ""].reset_index(drop=True)
         tidy.insert(0, "file_name", name)
         tidy["hour_num"] = pd.to_numeric(tidy["hour"], errors="coerce")
-        tidy["value"] = pd.to_numeric(tidy["value_text"], errors="coerce")
+        tidy["value"] = pd.to_numeric(tidy["value_text"], errors="coerce").astype("float64")  # all-integer files too
         tidy["o3_24h"] = _o3_24h_beside_o3(tidy)
         tidy.insert(0, "row_id", range(len(tidy)))
         return Parsed(tidy, issues, lines)
