@@ -21,9 +21,9 @@ from tasks.warehouse import insert_frame
 
 COLUMNS = ["indicator_code", "region_code", "period", "period_type", "variant", "value", "numerator",
            "denominator", "valid_days", "calendar_days", "coverage_ok", "rules_version", "batch_ids",
-           "coverage_unit", "coverage_valid", "coverage_expected", "notes", "lineage"]
+           "coverage_unit", "coverage_valid", "coverage_expected", "notes", "lineage", "overridden_batch_ids"]
 _OPTIONAL = {"valid_days": None, "calendar_days": None, "notes": None, "lineage": None,
-             "numerator": None, "denominator": None}
+             "numerator": None, "denominator": None, "overridden_batch_ids": None}
 
 
 def replace(con: duckdb.DuckDBPyConnection, period: str, codes: Iterable[str], rows: list[dict],
@@ -34,6 +34,8 @@ def replace(con: duckdb.DuckDBPyConnection, period: str, codes: Iterable[str], r
     if missing:
         raise ValueError(f"indicator rows lack columns {sorted(set(missing))}")
     frame = pd.DataFrame([{c: row.get(c, _OPTIONAL.get(c)) for c in COLUMNS} for row in rows], columns=COLUMNS)
+    overridden = {r[0] for r in con.execute(sql.load("queries/overridden_batches")).fetchall()}
+    frame["overridden_batch_ids"] = [sorted(set(b or []) & overridden) or None for b in frame["batch_ids"]]
     before = _stored(con, period, codes, period_types)
     con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND list_contains(?, indicator_code) "
                 "AND list_contains(?, period_type)", [period, codes, period_types])

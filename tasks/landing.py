@@ -7,13 +7,14 @@ files' rows of the period are replaced in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from tasks import ledger, validation
+from tasks import ledger, sql, validation
 from tasks.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.settings import Settings
 from tasks.sources.base import Parsed, RowIssue, SourceAdapter
@@ -44,6 +45,7 @@ class LandingResult:
     rows_rejected: int
     rows_warned: int
     missing_files: list[str]
+    rows_overridden: int = 0       # landed although they fail an error rule (a steward's accept_all)
 
     @property
     def reports(self) -> list[str]:
@@ -111,50 +113,161 @@ def _bad_share_limit(adapter: SourceAdapter, settings: Settings) -> float:
     return settings.max_bad_share if own is None else own
 
 
-def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
-             period: str) -> LandingResult:
-    """Validate every archived batch of the run, then replace those files' rows (or stop, changing nothing).
+@dataclass
+class RunValidation:
+    """What validating an ingestion run found, before anything of it is landed (a steward may have to decide)."""
+    run_id: str
+    source: str
+    period: str
+    batches: list[BatchResult]
+    missing_files: list[str]
+    breaches: list[EcoflowError] = field(default_factory=list)
+    rows_overridable: int = 0      # failing rows that accept_all could land (the rest cannot even be read)
 
-    Files not published this time (404) keep what an earlier run landed for them: a late or partial feed never
-    erases data. Re-validating is safe, so a retried task simply does the whole step again.
+    @property
+    def rows_in(self) -> int:
+        return sum(b.rows_in for b in self.batches)
+
+    @property
+    def rows_bad(self) -> int:
+        return sum(b.rows_rejected for b in self.batches)
+
+    @property
+    def needs_review(self) -> bool:
+        """Error-severity findings (rows that would be quarantined) or a breach of the stop threshold."""
+        return bool(self.breaches) or any(b.rows_rejected for b in self.batches)
+
+
+def staged_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> str:
+    """review.staged_<raw table>: validated rows waiting for a decision, shaped as the raw table plus the run and
+    whether the row fails an error rule. Made again when the raw table's columns changed (no review is lost: a
+    table with rows in it is never replaced)."""
+    raw = table_name(con, adapter.raw_table)
+    name = "staged_" + adapter.raw_table.rpartition(".")[2]
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
+    have = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                      "'review' AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()]
+    if have != [*cols, "review_run", "failed"]:
+        if have and con.execute(f'SELECT count(*) FROM review."{name}"').fetchall()[0][0]:
+            raise ConfigError(f"review.{name} holds rows of pending reviews but {adapter.raw_table} changed its "
+                              "columns: decide those reviews (`ecoflow review list`) before migrating")
+        con.execute(f'CREATE OR REPLACE TABLE review."{name}" AS SELECT *, \'\'::TEXT AS review_run, '
+                    f"false AS failed FROM {raw} LIMIT 0")
+    return f"review.{name}"
+
+
+def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
+                 period: str) -> RunValidation:
+    """Validate every archived batch of the run and stage its rows (nothing lands yet).
+
+    Re-validating is safe: a retried task replaces what an earlier try staged and stored.
     """
-    raw_table = table_name(con, adapter.raw_table)
     attempts = ledger.attempts_of_run(con, run_id)
     missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
     archived = [a for a in attempts if a["archive_path"]]
     if not archived:
         raise NothingToLand(f"{adapter.name} {period}: no file arrived in run {run_id} "
                             f"({len(missing)} not published); the warehouse keeps what it had for {period}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE landing AS SELECT * FROM {raw_table} LIMIT 0")
+    staged = staged_table(con, adapter)
+    con.execute(f"DELETE FROM {table_name(con, staged)} WHERE review_run = ?", [run_id])
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
     for attempt in archived:
-        result, breach = _validate_batch(con, settings, adapter, period, attempt)
+        result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id)
         results.append(result)
         if breach:
             breaches.append(breach)
-    if breaches:
-        unparsable = {b.file for b in breaches if isinstance(b, ParseError)}
-        rejected = {b.file for b in breaches if isinstance(b, ValidationFailed)}
-        for result in (r for r in results if r.file_name not in unparsable):  # those stay "failed"
+    overridable = con.execute(f"SELECT count(*) FROM {table_name(con, staged)} WHERE review_run = ? AND failed",
+                              [run_id]).fetchall()[0][0]
+    return RunValidation(run_id, adapter.name, period, results, missing, breaches, overridable)
+
+
+def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
+             period: str) -> LandingResult:
+    """Validate and land without a steward: the good rows land, failing rows stay in quarantine, and a breach of
+    the stop threshold (or an unreadable file) stops the period, changing nothing (what a run with no one to ask
+    does — the inbox, a replayed capture)."""
+    checked = validate_run(con, settings, adapter, run_id, period)
+    if checked.breaches:
+        refuse(con, adapter, checked, "period not landed: " + str(checked.breaches[0]))
+        raise checked.breaches[0]
+    return apply_decision(con, adapter, run_id, period, "accept_clean")
+
+
+def refuse(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, checked: RunValidation, message: str) -> None:
+    """Land nothing of the run: its staged rows go, its files are marked (an unreadable file stays `failed`)."""
+    unparsable = {b.file for b in checked.breaches if isinstance(b, ParseError)}
+    rejected = {b.file for b in checked.breaches if isinstance(b, ValidationFailed)}
+    with transaction(con):
+        con.execute(f"DELETE FROM {table_name(con, staged_table(con, adapter))} WHERE review_run = ?",
+                    [checked.run_id])
+        for result in (r for r in checked.batches if r.file_name not in unparsable):
             ledger.update_attempt(con, result.attempt_id,
                                   status="rejected" if result.file_name in rejected else "validated",
-                                  message="period not landed: " + str(breaches[0]))
-        raise breaches[0]
+                                  message=message)
+
+
+OPTIONS = ("accept_clean", "accept_all", "reject")
+
+
+def apply_decision(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_id: str, period: str,
+                   option: str, message: str | None = None,
+                   log: Callable[[LandingResult], object] | None = None) -> LandingResult:
+    """Land the run's staged rows as decided, in one transaction: `accept_clean` the rows that pass, `accept_all`
+    every parsed row (failing ones included), `reject` none (the period keeps its previous state). Files that
+    could not be read land nothing either way and keep what an earlier delivery landed for them; files not
+    published this time (404) keep theirs too: a late or partial feed never erases data. `log` records the
+    decision inside the same transaction: a decision is landed and logged, or neither."""
+    if option not in OPTIONS:
+        raise ValueError(f"unknown decision {option!r}; one of {OPTIONS}")
+    raw_table, staged = table_name(con, adapter.raw_table), table_name(con, staged_table(con, adapter))
+    rows = sql.rows(con, "queries/review_batches_of_run", {"run_id": run_id})
+    missing = [r["file_name"] for r in rows if r["status"] == "missing"]
+    readable = [r for r in rows if r["archive_path"] and r["status"] != "failed"]
+    if readable and all(r["status"] in ("landed", "rejected") for r in readable):
+        return _applied(period, readable, missing)  # a retry after the decision was landed: nothing to redo
+    landed_counts = dict(con.execute(
+        f"SELECT file_name, count(*) FROM {staged} WHERE review_run = ? AND (NOT failed OR ?) GROUP BY file_name",
+        [run_id, option == "accept_all"]).fetchall()) if option != "reject" else {}
+    overridden = con.execute(f"SELECT count(*) FROM {staged} WHERE review_run = ? AND failed",
+                             [run_id]).fetchall()[0][0] if option == "accept_all" else 0
+    results = []
     with transaction(con):
-        key = _replace_key(adapter)
-        con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND list_contains(?, {key})",
-                    [period, [getattr(r, key) for r in results]])
-        con.execute(f"INSERT INTO {raw_table} SELECT * FROM landing")
-        for result in results:
-            ledger.update_attempt(con, result.attempt_id, status="landed")
-    con.execute("DROP TABLE landing")
-    return LandingResult(period, results, sum(r.rows_landed for r in results),
-                         sum(r.rows_rejected for r in results), sum(r.rows_warned for r in results), missing)
+        if option != "reject":
+            key = _replace_key(adapter)
+            con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND list_contains(?, {key})",
+                        [period, [r[key] for r in readable]])
+            con.execute(f"INSERT INTO {raw_table} SELECT * EXCLUDE (review_run, failed) FROM {staged} "
+                        "WHERE review_run = ? AND (NOT failed OR ?)", [run_id, option == "accept_all"])
+        con.execute(f"DELETE FROM {staged} WHERE review_run = ?", [run_id])
+        for r in readable:
+            landed = landed_counts.get(r["file_name"], 0)
+            ledger.update_attempt(con, r["attempt_id"], status="rejected" if option == "reject" else "landed",
+                                  rows_in=r["rows_in"], rows_landed=landed,
+                                  rows_rejected=r["rows_rejected"], rows_warned=r["rows_warned"],
+                                  report_path=r["report_path"], message=message)
+            results.append(BatchResult(r["attempt_id"], r["batch_id"], r["file_name"], r["rows_in"] or 0, landed,
+                                       r["rows_rejected"] or 0, r["rows_warned"] or 0,
+                                       Path(r["report_path"]) if r["report_path"] else None))
+        result = LandingResult(period, results, sum(b.rows_landed for b in results),
+                               sum(b.rows_rejected for b in results), sum(b.rows_warned for b in results), missing,
+                               overridden)
+        if log is not None:
+            log(result)
+    return result
+
+
+def _applied(period: str, readable: list[dict], missing: list[str]) -> LandingResult:
+    """What an earlier try of the same decision landed, as the ledger recorded it."""
+    results = [BatchResult(r["attempt_id"], r["batch_id"], r["file_name"], r["rows_in"] or 0, r["rows_landed"] or 0,
+                           r["rows_rejected"] or 0, r["rows_warned"] or 0,
+                           Path(r["report_path"]) if r["report_path"] else None) for r in readable]
+    return LandingResult(period, results, sum(b.rows_landed for b in results), sum(b.rows_rejected for b in results),
+                         sum(b.rows_warned for b in results), missing)
 
 
 def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
-                    attempt: dict) -> tuple[BatchResult, EcoflowError | None]:
+                    attempt: dict, staged: str, run_id: str) -> tuple[BatchResult, EcoflowError | None]:
     name, batch_id = attempt["file_name"], attempt["batch_id"]
     content = Path(attempt["archive_path"]).read_bytes()
     outcome = None
@@ -195,11 +308,58 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
     ledger.update_attempt(con, attempt["attempt_id"], status="validated", rows_in=total, rows_landed=len(good),
                           rows_rejected=bad, rows_warned=len(warned) + file_warnings,
                           report_path=str(report) if report else None)
+    _stage(con, adapter, staged, run_id, period, name, batch_id, good, failed=False)
+    _stage(con, adapter, staged, run_id, period, name, batch_id,
+           parsed.rows[parsed.rows[adapter.row_key].isin(errors)] if len(errors) else parsed.rows.iloc[0:0],
+           failed=True)
     limit = _bad_share_limit(adapter, settings)
     if table_errors or (total and bad / total > limit) or (total == 0 and bad_cells):
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
         return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
                                         top, str(report) if report else None)
-    if len(good):
-        insert_frame(con, "landing", adapter.landing_frame(good, batch_id=batch_id, period=period, file_name=name))
     return result, None
+
+
+def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, period: str,
+           name: str, batch_id: str, rows: pd.DataFrame, *, failed: bool) -> None:
+    """Stage rows as the raw table's columns. A failing row whose values cannot even be shaped (a date that is
+    no date) cannot be landed by any decision, so it is simply not staged."""
+    if not len(rows):
+        return
+    try:
+        frame = adapter.landing_frame(rows, batch_id=batch_id, period=period, file_name=name)
+    except (ValueError, TypeError, KeyError):
+        if not failed:
+            raise
+        return
+    frame = frame.assign(review_run=run_id, failed=failed)
+    insert_frame(con, staged, frame)
+
+
+def land_correction(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_id: str, period: str,
+                    log: Callable[[LandingResult, int], object]) -> LandingResult:
+    """Land a steward's corrected rows (validated, all of them passing): each replaces the landed row with the same
+    natural key, if any, and the other rows of the original file stay. `log(result, replaced)` records it in the
+    same transaction."""
+    key = getattr(adapter, "natural_key", None)
+    if not key:
+        raise ConfigError(f"{adapter.name}: corrections need the adapter's natural_key")
+    raw_table, staged = table_name(con, adapter.raw_table), table_name(con, staged_table(con, adapter))
+    match = " AND ".join(f"r.{c} = s.{c}" for c in key)
+    [r] = sql.rows(con, "queries/review_batches_of_run", {"run_id": run_id})
+    with transaction(con):
+        replaced = con.execute(f"SELECT count(*) FROM {raw_table} AS r WHERE r.period = ? AND EXISTS (SELECT 1 FROM "
+                               f"{staged} AS s WHERE s.review_run = ? AND {match})", [period, run_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {raw_table} AS r WHERE r.period = ? AND EXISTS (SELECT 1 FROM {staged} AS s "
+                    f"WHERE s.review_run = ? AND {match})", [period, run_id])
+        landed = con.execute(f"INSERT INTO {raw_table} SELECT * EXCLUDE (review_run, failed) FROM {staged} "
+                             "WHERE review_run = ?", [run_id]).fetchall()[0][0]
+        con.execute(f"DELETE FROM {staged} WHERE review_run = ?", [run_id])
+        ledger.update_attempt(con, r["attempt_id"], status="landed", rows_in=r["rows_in"], rows_landed=landed,
+                              rows_rejected=0, rows_warned=r["rows_warned"], report_path=r["report_path"],
+                              message=f"correction: {landed} rows landed, {replaced} landed rows replaced")
+        batch = BatchResult(r["attempt_id"], r["batch_id"], r["file_name"], r["rows_in"] or 0, landed, 0,
+                            r["rows_warned"] or 0, Path(r["report_path"]) if r["report_path"] else None)
+        result = LandingResult(period, [batch], landed, 0, batch.rows_warned, [])
+        log(result, replaced)
+    return result

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks import computations, fetching, landing, ledger, sources, sql
+from tasks import computations, fetching, landing, ledger, review, review_policy, sources, sql
 from tasks.errors import DeliveryError, EcoflowError, UsageError
 from tasks.filenames import safe_name
 from tasks.periods import TZ, Period
@@ -38,6 +38,8 @@ class RunSummary:
     alerts_sent: int = 0
     alerts_pending: int = 0
     eml_files: list[str] = field(default_factory=list)
+    review: str | None = None          # None: clean; else the decision taken, or "pending" (policy hold)
+    review_id: str | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -66,9 +68,71 @@ def _failing_marks(con: duckdb.DuckDBPyConnection, run_id: str) -> Iterator[None
 
 
 def land(settings: Settings, source: str, period: Period, run_id: str) -> landing.LandingResult:
+    """Validate and land with no one to ask (tasks.landing.land_run)."""
     adapter = sources.get(source)
     with connect(settings) as con, _failing_marks(con, run_id):
         return landing.land_run(con, settings, adapter, run_id, str(period))
+
+
+def validate(settings: Settings, source: str, period: Period, run_id: str, *, waits_in: str = "airflow",
+             dag: dict[str, str] | None = None) -> dict:
+    """Validate the run's files and stage their rows; a run with error findings (or over the stop threshold)
+    is registered as a review waiting in Airflow (`dag` names the task) or in the warehouse. Returns what the
+    review step needs to know."""
+    return _review_facts(_validated(settings, source, period, run_id, waits_in, dag))
+
+
+def _validated(settings: Settings, source: str, period: Period, run_id: str, waits_in: str,
+               dag: dict[str, str] | None) -> landing.RunValidation:
+    adapter = sources.get(source)
+    with connect(settings) as con, _failing_marks(con, run_id):
+        checked = landing.validate_run(con, settings, adapter, run_id, str(period))
+        if checked.needs_review:
+            review.register(con, checked, waits_in=waits_in, dag=dag)
+    return checked
+
+
+def _review_facts(checked: landing.RunValidation) -> dict:
+    run_id, source, period = checked.run_id, checked.source, checked.period
+    return {"review_id": run_id, "source": source, "period": str(period), "needs_review": checked.needs_review,
+            "breach": "; ".join(str(b) for b in checked.breaches) or None, "files": len(checked.batches),
+            "rows_in": checked.rows_in, "rows_bad": checked.rows_bad, "missing": checked.missing_files}
+
+
+def decide(settings: Settings, source: str, period: Period, run_id: str,
+           decision: review.Decision | None) -> landing.LandingResult:
+    """Land the run's staged rows: a clean run (`decision` None) as validated; a reviewed run as decided, the
+    decision logged in the same transaction. A rejection keeps the period as it was and tells the provider."""
+    adapter = sources.get(source)
+    with connect(settings) as con, _failing_marks(con, run_id):
+        if decision is None:
+            return landing.apply_decision(con, adapter, run_id, str(period), "accept_clean")
+        decision.check()
+        item = review.find(con, run_id)
+        if item["state"] != "pending":  # a retried landing after the decision was landed and logged
+            return landing.apply_decision(con, adapter, run_id, str(period), decision.option)
+        policy = review_policy.for_source(source)
+        info = review.details(con, item, settings, policy)
+        message = f"steward review: {decision.option} by {decision.decided_by}" + (
+            f" ({decision.reason})" if decision.reason else "")
+        result = landing.apply_decision(con, adapter, run_id, str(period), decision.option, message,
+                                        log=lambda landed: review.record(con, item, decision, landed))
+        if decision.option == "reject":
+            ledger.finish_run(con, run_id, "rejected", message)
+    if decision.option == "reject":
+        review.try_notify(review.notify_provider, settings, policy, info, decision)
+    return result
+
+
+def policy_decision(settings: Settings, source: str, checked: dict, policy: str, reason: str | None) -> \
+        review.Decision:
+    """What `ecoflow run --review POLICY` decides for a run that needs a review (with no one to ask)."""
+    if policy == "safe":
+        option = review_policy.for_source(source).timeout_option(bool(checked["breach"]))
+        reason = reason or (f"超过入库阈值：{checked['breach']}" if checked["breach"] else None)
+    else:
+        option = policy.replace("-", "_")
+    return review.Decision(option, decided_by=f"policy:{policy}", via="policy", reason=reason)
 
 
 def compute(settings: Settings, source: str, period: Period, run_id: str | None = None) -> dict:
@@ -105,31 +169,44 @@ def recompute(settings: Settings, period: Period, sources: list[str] | None = No
 
 def capture(settings: Settings, source: str, *, as_of: datetime | None = None, replay: Path | None = None,
             trigger: str = "cli") -> tuple[str, landing.LandingResult]:
-    """One poll of a feed that publishes only its latest readings (surface water): fetch or replay, archive, land.
+    """One poll of a feed that publishes only its latest readings (surface water): fetch or replay, archive, land
+    (with no one to ask: the rows that pass land; a breach stops the poll, which the next poll makes good).
 
     `as_of` is the fetch time (Asia/Shanghai); it names the archived file, sets the ledger period and gives
     the readings their year. Replaying an archived response needs it, since the bytes carry no year.
     """
-    adapter = sources.get(source)
-    if replay is not None and as_of is None:
-        raise UsageError("replaying a saved response needs --as-of: the fetch time gives the readings their year")
-    moment = (as_of.astimezone(TZ).replace(tzinfo=None) if as_of and as_of.tzinfo else as_of) \
-        or datetime.now(TZ).replace(tzinfo=None, microsecond=0)
-    period = Period(moment.year, moment.month)
-    remote = adapter.poll_file(moment)
     if replay is not None:
+        if as_of is None:
+            raise UsageError("replaying a saved response needs --as-of: the fetch time gives the readings their year")
+        moment = _moment(as_of)
         content = replay.read_bytes()
-        run_id, _, result = ingest_file(settings, source, period, replay_name(remote.name, replay, content), replay,
-                                        content, trigger)
+        name = replay_name(sources.get(source).poll_file(moment).name, replay, content)
+        run_id, _, result = ingest_file(settings, source, Period(moment.year, moment.month), name, replay, content,
+                                        trigger)
         return run_id, result
-    with connect(settings) as con:
-        run_id = ledger.new_run(con, adapter.name, str(period), trigger)
-        with _failing_marks(con, run_id):
-            fetching.fetch_files(con, settings, adapter, str(period), run_id,
-                                 fetching.endpoint(settings, adapter.name), [remote])
-            result = landing.land_run(con, settings, adapter, run_id, str(period))
+    run_id, period = poll(settings, source, as_of=as_of, trigger=trigger)
+    with connect(settings) as con, _failing_marks(con, run_id):
+        result = landing.land_run(con, settings, sources.get(source), run_id, period)
         ledger.finish_run(con, run_id, "landed")
     return run_id, result
+
+
+def _moment(as_of: datetime | None) -> datetime:
+    return (as_of.astimezone(TZ).replace(tzinfo=None) if as_of and as_of.tzinfo else as_of) \
+        or datetime.now(TZ).replace(tzinfo=None, microsecond=0)
+
+
+def poll(settings: Settings, source: str, *, as_of: datetime | None = None, trigger: str = "cli") -> tuple[str, str]:
+    """Fetch and archive one poll of a real-time feed (nothing validated yet); returns (run id, month of the poll)."""
+    adapter = sources.get(source)
+    moment = _moment(as_of)
+    period = str(Period(moment.year, moment.month))
+    with connect(settings) as con:
+        run_id = ledger.new_run(con, adapter.name, period, trigger)
+        with _failing_marks(con, run_id):
+            fetching.fetch_files(con, settings, adapter, period, run_id, fetching.endpoint(settings, adapter.name),
+                                 [adapter.poll_file(moment)])
+    return run_id, period
 
 
 def ingest_file(settings: Settings, source: str, period: Period, name: str, path: Path, content: bytes,
@@ -183,24 +260,52 @@ def replay_name(poll_name: str, replay: Path, content: bytes) -> str:
     return f"{poll_name.rsplit('.', 1)[0]}-{safe_name(replay.stem, 60)}-{digest}{replay.suffix.lower()}"
 
 
-def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -> RunSummary:
+REVIEW_POLICIES = ("safe", "accept-clean", "accept-all", "reject", "hold")
+
+
+def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *, review_policy_name: str = "safe",
+        reason: str | None = None) -> RunSummary:
     """The whole update for one source and month, without a scheduler (what `ecoflow run` does).
 
-    A captured source (surface water) has nothing to fetch for a past month: its run evaluates what the
+    A run whose validation needs a steward is decided by `review_policy_name`: `safe` does what a review's
+    timeout does (land the rows that pass; reject a batch over the stop threshold, raising its error), `hold`
+    leaves it pending for `ecoflow review decide`, the others decide as named (accept-all and reject need a
+    reason). A captured source (surface water) has nothing to fetch for a past month: its run evaluates what the
     polls captured.
     """
     adapter = sources.get(source)
+    if review_policy_name not in REVIEW_POLICIES:
+        raise UsageError(f"unknown review policy {review_policy_name!r}: one of {', '.join(REVIEW_POLICIES)}")
     if getattr(adapter, "captured", False):
         with connect(settings) as con:
             run_id = ledger.new_run(con, adapter.name, str(period), trigger)
         summary = RunSummary(run_id=run_id, source=source, period=str(period), fetched=_captures(settings, period))
     else:
         run_id = fetch(settings, source, period, trigger)
-        result = land(settings, source, period, run_id)
-        summary = RunSummary(
-            run_id=run_id, source=source, period=str(period),
-            fetched=len(result.batches), missing=result.missing_files, rows_landed=result.rows_landed,
-            rows_rejected=result.rows_rejected, rows_warned=result.rows_warned, reports=result.reports)
+        validated = _validated(settings, source, period, run_id, "warehouse", None)
+        checked = _review_facts(validated)
+        summary = RunSummary(run_id=run_id, source=source, period=str(period), fetched=checked["files"],
+                             missing=checked["missing"])
+        decision = None
+        if checked["needs_review"]:
+            summary.review_id = run_id
+            if review_policy_name == "hold":
+                summary.review = "pending"
+                return summary
+            decision = policy_decision(settings, source, checked, review_policy_name, reason)
+            summary.review = decision.option
+        result = decide(settings, source, period, run_id, decision)
+        summary.rows_landed, summary.rows_rejected = result.rows_landed, result.rows_rejected
+        summary.rows_warned, summary.reports = result.rows_warned, result.reports
+        if decision is not None and decision.option == "reject":
+            if review_policy_name == "safe" and validated.breaches:
+                raise validated.breaches[0]  # a run with no one to ask fails with the batch's own reason
+            return summary
+    return compute_and_alert(settings, source, period, run_id, summary)
+
+
+def compute_and_alert(settings: Settings, source: str, period: Period, run_id: str,
+                          summary: RunSummary) -> RunSummary:
     counts = compute(settings, source, period, run_id)
     summary.indicator_values = counts["indicator_values"]
     try:
@@ -210,3 +315,47 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli") -
         raise
     summary.alerts_sent, summary.alerts_pending, summary.eml_files = sent["sent"], sent["pending"], sent["eml_files"]
     return summary
+
+
+def correct(settings: Settings, batch_ref: str, path: Path, steward: str, reason: str | None = None) -> dict:
+    """A steward's corrected rows for a batch with quarantined rows: archived as a delivery of the same file,
+    validated by the same suite (every row must pass), landed over the rows they name, logged as a correction of
+    the original (which stays archived with its findings), then the month is recomputed and the alert rules run."""
+    content = path.read_bytes()
+    with connect(settings) as con:
+        original = sql.rows(con, "queries/review_batch", {"batch_id": batch_ref})
+        if not original:
+            raise UsageError(f"no batch {batch_ref!r}: `ecoflow review show REVIEW` and `ecoflow review log` name "
+                             "the batches")
+        original = original[0]
+        source, period, name = original["source"], original["period"], original["file_name"]
+        adapter = sources.get(source)
+        if not getattr(adapter, "natural_key", None):
+            raise UsageError(f"{source} has no corrections: a department sends its corrected form to the inbox")
+        if not original["quarantined"]:
+            raise UsageError(f"{batch_ref} has no quarantined rows to correct")
+        run_id = ledger.new_run(con, source, period, "correction")
+        with _failing_marks(con, run_id):
+            ledger.record_local_file(con, settings, run_id=run_id, source=source, period=period, name=name,
+                                     path=path, content=content)
+            checked = landing.validate_run(con, settings, adapter, run_id, period)
+            if checked.needs_review:
+                landing.refuse(con, adapter, checked, "correction refused: it fails validation itself")
+                raise review.CorrectionRefused(path, checked)
+
+            def log(result: landing.LandingResult, replaced: int) -> None:
+                review.record_correction(con, original, run_id, steward, reason, result, replaced)
+
+            result = landing.land_correction(con, adapter, run_id, period, log)
+        ledger.finish_run(con, run_id, "landed")
+    months = recompute(settings, Period.parse(period), [source])
+    alerted = alert(settings, [Period.parse(m) for m in months])
+    return {"run_id": run_id, "batch_id": result.batches[0].batch_id, "source": source, "period": period,
+            "corrects": original["batch_id"], "rows_landed": result.rows_landed, "months_recomputed": months,
+            "alerts_sent": alerted["sent"]}
+
+
+def finish(settings: Settings, run_id: str, status: str) -> None:
+    """Close a run whose last step was the landing (a poll: nothing to compute until the month is evaluated)."""
+    with connect(settings) as con:
+        ledger.finish_run(con, run_id, status)

@@ -66,6 +66,7 @@ class SourceAdapter(Protocol):
 
     # Optional: `prepare(con, rows) -> rows` adds catalogue facts the suite checks (e.g. the expected unit), and
     # `max_bad_share: float` overrides ECOFLOW_MAX_BAD_SHARE (0 = any error-severity finding stops the file).
+    # `natural_key: tuple[str, ...]` (raw table columns) lets a steward's correction replace the rows it names.
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
         """Rows that passed, shaped as the columns of raw_table."""

@@ -90,7 +90,8 @@ def _damaged_run_keeps_period(feed: Feed, damage: Callable[[Path], None]) -> Eco
         feed.run()
     assert period_state() == before
     (status,), = query("SELECT status FROM meta.runs ORDER BY started_at DESC LIMIT 1")
-    assert status == "failed"
+    assert status == "rejected"  # by the run's safe review policy: logged, the provider told
+    assert query("SELECT option, decided_by, via FROM review.decisions") == [("reject", "policy:safe", "policy")]
     assert query("SELECT rule FROM quarantine.row_issues WHERE file_name = ?", [D2]) == [("parse.file",)]
     return err.value
 

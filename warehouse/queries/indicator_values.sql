@@ -5,7 +5,7 @@
 WITH own AS (
     SELECT v.indicator_code, v.region_code, v.period, v.period_type, v.variant, v.value, v.numerator, v.denominator,
            v.valid_days, v.calendar_days, v.coverage_ok, v.coverage_unit, v.coverage_valid, v.coverage_expected,
-           v.rules_version, v.batch_ids, v.notes, v.lineage, v.period AS basis_period
+           v.rules_version, v.batch_ids, v.overridden_batch_ids, v.notes, v.lineage, v.period AS basis_period
     FROM marts.indicator_values AS v
     WHERE v.period = $period
 ),
@@ -15,7 +15,8 @@ status_only AS (
                AS period_type,
            s.variant, s.value, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::INTEGER AS valid_days,
            NULL::INTEGER AS calendar_days, s.coverage_ok, NULL AS coverage_unit, NULL::INTEGER AS coverage_valid,
-           NULL::INTEGER AS coverage_expected, NULL AS rules_version, []::TEXT[] AS batch_ids, NULL AS notes,
+           NULL::INTEGER AS coverage_expected, NULL AS rules_version, []::TEXT[] AS batch_ids,
+           NULL::TEXT[] AS overridden_batch_ids, NULL AS notes,
            NULL AS lineage, s.basis_period
     FROM marts.indicator_status AS s
     JOIN catalogue.indicators AS i USING (indicator_code)
@@ -36,7 +37,8 @@ SELECT
     CASE WHEN x.period_type = 'ytd' THEN st.projected_value END AS projected_value,
     CASE WHEN x.period_type = 'ytd' THEN st.projected_from END AS projected_from,
     CASE WHEN x.period_type = 'ytd' THEN st.projected_meets END AS projected_meets,
-    x.rules_version, x.batch_ids, x.notes, x.lineage,
+    -- overridden_batch_ids: batches a steward accepted although rows fail an error rule (the value rests on them)
+    x.rules_version, x.batch_ids, x.overridden_batch_ids, x.notes, x.lineage,
     -- 同比: the same kind of value for the same months a year earlier (month vs month, YTD vs YTD, r12 vs r12)
     ly.value AS same_period_last_year, ly.coverage_ok AS same_period_last_year_coverage_ok,
     x.value - ly.value AS change_vs_last_year
