@@ -5,7 +5,9 @@ The national platform publishes only the latest 4-hourly readings, so a month of
 captured as it goes. Every 4 hours this DAG polls the platform (`ECOFLOW_WATER_FEED_URL` or the HTTP
 connection `ecoflow_water_feed`), archives the response under a name that carries the fetch time, validates it
 with the `water_readings` suite and lands the readings. A reading captured by several polls is stored each time
-and counted once (section + time).
+and counted once (section + time). A poll with readings failing an error rule waits for a water steward
+(`review`); the next polls do not wait for it (up to three runs at a time), since the platform keeps only the
+latest readings.
 
 * A missed poll is not retried later with old data: the next poll simply captures what is published then.
 * The schedule is `ECOFLOW_WATER_POLL_CRON` (default `5 */4 * * *`, Asia/Shanghai). Sections publish with delays
@@ -21,7 +23,7 @@ import os
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
-from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE
+from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, review_chain
 
 WATER_READINGS = Asset(name="ecoflow_water_readings", uri="file:///ecoflow/warehouse/water_readings")
 
@@ -32,18 +34,19 @@ WATER_READINGS = Asset(name="ecoflow_water_readings", uri="file:///ecoflow/wareh
     schedule=CronTriggerTimetable(os.environ.get("ECOFLOW_WATER_POLL_CRON") or "5 */4 * * *", timezone=TZ),
     start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
     catchup=False,
-    max_active_runs=1,
+    max_active_runs=3,  # a poll waiting for its review must not hold back the next polls
     default_args={**DEFAULT_ARGS, "retries": 2, "retry_delay": pendulum.duration(minutes=10)},
     tags=["ecoflow", "water"],
 )
 def water_realtime_capture() -> None:
-    @task(**WRITE, outlets=[WATER_READINGS])
-    def capture() -> dict:
-        from tasks.dag_support import capture_step
+    @task(**WRITE)
+    def poll() -> dict:
+        from tasks.dag_support import poll_step
 
-        return capture_step("water")
+        return poll_step("water")
 
-    capture()
+    polled = poll()
+    review_chain("water", polled["period"], polled["run_id"], outlets=[WATER_READINGS], finish_run=True)
 
 
 water_realtime_capture()

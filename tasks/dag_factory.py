@@ -1,15 +1,19 @@
 """The shape of every monthly feed DAG, so air and waste (and any later feed) share one wiring.
 
-resolve_period -> fetch -> validate_and_land -> compute (publishes the source's Asset). The Asset event names the
+resolve_period -> fetch -> validate -> review -> land -> compute (publishes the source's Asset). `review` waits
+for a data steward only when validation found failing rows (tasks.review_operator); a clean run skips it and
+lands at once. The Asset event names the
 month; indicators_recompute, scheduled on it, evaluates it and alerts owners. Every writing task takes the
-one-slot `warehouse` pool; retries back off; failures a retry cannot mend fail at once
-(tasks.dag_support). Only Airflow and the standard library are imported here: the DAG processor parses it.
+one-slot `warehouse` pool (but the review, which may wait for days); retries back off; failures a retry cannot
+mend fail at once (tasks.dag_support).
 """
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task
+
+from tasks.review_operator import StewardReviewOperator
 
 TZ = "Asia/Shanghai"
 WRITE = {"pool": "warehouse"}
@@ -53,11 +57,6 @@ def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: 
 
             return fetch_step(source, period)
 
-        @task(**WRITE)
-        def validate_and_land(period: str, ingest_run: str) -> dict:
-            from tasks.dag_support import land_step
-
-            return land_step(source, period, ingest_run)
 
         @task(**WRITE, outlets=[indicators_asset(source)])
         def compute(period: str, ingest_run: str) -> dict:
@@ -69,6 +68,29 @@ def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: 
 
         period = resolve_period()
         ingest_run = fetch(period)
-        validate_and_land(period, ingest_run) >> compute(period, ingest_run)
+        review_chain(source, period, ingest_run) >> compute(period, ingest_run)
 
     return monthly_feed()
+
+
+def review_chain(source: str, period, ingest_run, *, outlets: list | None = None,  # noqa: ANN001 - XComArgs
+                 finish_run: bool = False):  # noqa: ANN201
+    """validate -> review -> land inside a DAG: the run's files are validated and staged; when rows fail an
+    error rule a steward of the source decides (tasks.review_operator), else `review` is skipped; `land` lands
+    as decided (a rejection skips it and what follows). Returns the `land` task."""
+
+    @task(**WRITE)
+    def validate(period: str, ingest_run: str) -> dict:
+        from tasks.dag_support import validate_step
+
+        return validate_step(get_current_context(), source, period, ingest_run)
+
+    @task(**WRITE, trigger_rule="none_failed", outlets=outlets or [])
+    def land(period: str, ingest_run: str) -> dict:
+        from tasks.dag_support import land_step
+
+        return land_step(get_current_context(), source, period, ingest_run, finish_run=finish_run)
+
+    landed = land(period, ingest_run)
+    validate(period, ingest_run) >> StewardReviewOperator(task_id="review", source=source) >> landed
+    return landed

@@ -6,12 +6,12 @@ import os
 from typing import Any
 
 from tasks import pipeline, settings
-from tasks.errors import ConfigError, NothingToLand, ParseError, ValidationFailed
+from tasks.errors import ConfigError, NothingToLand, ParseError, UsageError, ValidationFailed
 from tasks.periods import Period
 from tasks.settings import Settings
 
 #: Failures a retry cannot mend: the same bytes fail the same way; a person has to look.
-FINAL = (ValidationFailed, ParseError, NothingToLand)
+FINAL = (ValidationFailed, ParseError, NothingToLand, UsageError)
 
 
 def _settings() -> Settings:
@@ -36,16 +36,56 @@ def fetch_step(source: str, period: str) -> str:
     return pipeline.fetch(_settings(), source, Period.parse(period), trigger="airflow")
 
 
-def land_step(source: str, period: str, run_id: str) -> dict:
+def validate_step(context: Any, source: str, period: str, run_id: str, review_task_id: str = "review") -> dict:
+    """Validate and stage the run's files; a run that needs a steward is registered as waiting at the review
+    task of this DAG run."""
     from airflow.sdk.exceptions import AirflowFailException
 
+    ti = context["ti"]
+    dag = {"dag_id": ti.dag_id, "dag_run_id": ti.run_id, "task_id": review_task_id}
     try:
-        result = pipeline.land(_settings(), source, Period.parse(period), run_id)
+        return pipeline.validate(_settings(), source, Period.parse(period), run_id, waits_in="airflow", dag=dag)
+    except FINAL as exc:  # e.g. no file of the month arrived: a retry fetches nothing new
+        raise AirflowFailException(str(exc)) from exc
+
+
+def land_step(context: Any, source: str, period: str, run_id: str, review_task_id: str = "review", *,
+              finish_run: bool = False) -> dict:
+    """Land as the steward decided (a clean run: as validated). A rejection ends the run here: the computation is
+    skipped, since the period keeps its previous state."""
+    from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
+
+    answer = context["ti"].xcom_pull(task_ids=review_task_id)
+    try:
+        decision = review_decision(answer)
+        result = pipeline.decide(_settings(), source, Period.parse(period), run_id, decision)
     except FINAL as exc:
         raise AirflowFailException(str(exc)) from exc
+    if decision is not None and decision.option == "reject":
+        raise AirflowSkipException(f"rejected by {decision.decided_by}: {period} keeps its previous state")
+    if finish_run:
+        pipeline.finish(_settings(), run_id, "landed")
     return {"rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
-            "rows_warned": result.rows_warned, "missing": result.missing_files,
-            "reports": result.reports}
+            "rows_overridden": result.rows_overridden, "rows_warned": result.rows_warned,
+            "missing": result.missing_files, "reports": result.reports,
+            "decision": decision.option if decision else "clean"}
+
+
+def review_decision(answer: dict | None) -> Any:
+    """The review task's XCom as a decision (None: the task was skipped, the run was clean)."""
+    from datetime import datetime
+
+    from tasks.review import CODES, Decision
+
+    if not answer:
+        return None
+    [label] = answer["chosen_options"]
+    user = answer.get("responded_by_user") or {}
+    timedout = bool(answer.get("timedout"))
+    return Decision(CODES[label], decided_by="timeout" if timedout else (user.get("id") or "unknown"),
+                    via="timeout" if timedout else "airflow",
+                    reason=(answer.get("params_input") or {}).get("reason") or None,
+                    decided_at=datetime.fromisoformat(answer["responded_at"]) if answer.get("responded_at") else None)
 
 
 def compute_step(source: str, period: str, run_id: str) -> dict:
@@ -65,16 +105,10 @@ def bulletin_step(periods: list[str]) -> list[str]:
     return [str(bulletin.write(st, Period.parse(p))) for p in sorted(set(periods))]
 
 
-def capture_step(source: str) -> dict:
-    """One poll of a real-time feed; a delivery that cannot be used fails at once (the next poll comes anyway)."""
-    from airflow.sdk.exceptions import AirflowFailException
-
-    try:
-        run_id, result = pipeline.capture(_settings(), source, trigger="airflow")
-    except FINAL as exc:
-        raise AirflowFailException(str(exc)) from exc
-    return {"run_id": run_id, "period": result.period, "rows_landed": result.rows_landed,
-            "rows_rejected": result.rows_rejected, "rows_warned": result.rows_warned, "reports": result.reports}
+def poll_step(source: str) -> dict:
+    """Fetch and archive one poll of a real-time feed; its validation, review and landing follow."""
+    run_id, period = pipeline.poll(_settings(), source, trigger="airflow")
+    return {"run_id": run_id, "period": period}
 
 
 def evaluate_step(source: str, period: str) -> dict:

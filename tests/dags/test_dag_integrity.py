@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 FACTORY = ROOT / "tasks" / "dag_factory.py"
 HEAVY = ("pandas", "duckdb", "great_expectations")
-MONTHLY_FEED = ("resolve_period", "fetch", "validate_and_land", "compute")
+MONTHLY_FEED = ("resolve_period", "fetch", "validate", "review", "land", "compute")
+MONTHLY_WRITING = ("fetch", "validate", "land", "compute")  # not `review`: it may wait for days
 
 
 class Spec(NamedTuple):
@@ -32,9 +33,10 @@ class Spec(NamedTuple):
 
 
 SPECS = {
-    "air_quality_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 3 * *", True, "compute"),
-    "waste_monthly": Spec(MONTHLY_FEED, MONTHLY_FEED[1:], "0 10 10 * *", True, "compute"),
-    "water_realtime_capture": Spec(("capture",), ("capture",), "5 */4 * * *", False, "capture"),
+    "air_quality_monthly": Spec(MONTHLY_FEED, MONTHLY_WRITING, "0 10 3 * *", True, "compute"),
+    "waste_monthly": Spec(MONTHLY_FEED, MONTHLY_WRITING, "0 10 10 * *", True, "compute"),
+    "water_realtime_capture": Spec(("poll", "validate", "review", "land"), ("poll", "validate", "land"),
+                                   "5 */4 * * *", False, "land"),
     "water_quality_monthly": Spec(("resolve_period", "evaluate"), ("evaluate",), "0 11 3 * *", True, "evaluate"),
     "submissions_inbox": Spec(("ingest_inbox", "publish"), ("ingest_inbox",), "*/10 * * * *", False, "publish"),
     "indicators_recompute": Spec(("changed_periods", "evaluate", "alert", "bulletin"),
@@ -70,7 +72,8 @@ def test_each_dag_has_its_tasks(dagbag, dag_id: str) -> None:
 @pytest.mark.parametrize("dag_id", SPECS)
 def test_catchup_is_false_and_one_run_at_a_time(dagbag, dag_id: str) -> None:
     assert dagbag.dags[dag_id].catchup is False
-    assert dagbag.dags[dag_id].max_active_runs == 1
+    # a water poll waiting for its review must not hold back the next polls (the platform keeps only the latest)
+    assert dagbag.dags[dag_id].max_active_runs == (3 if dag_id == "water_realtime_capture" else 1)
 
 
 def test_catchup_is_set_explicitly_wherever_a_dag_is_declared() -> None:
@@ -116,6 +119,26 @@ def test_the_publishing_task_declares_an_asset_outlet(dagbag, dag_id: str) -> No
     assert outlets and all(isinstance(o, Asset) for o in outlets)
 
 
+@pytest.mark.parametrize(("dag_id", "source"), [("air_quality_monthly", "air"), ("waste_monthly", "waste"),
+                                                ("water_realtime_capture", "water")])
+def test_the_review_waits_for_the_sources_stewards_outside_the_pool(dagbag, dag_id: str, source: str) -> None:
+    from airflow.providers.standard.operators.hitl import HITLOperator
+
+    from tasks import review_policy
+
+    dag = dagbag.dags[dag_id]
+    review = dag.get_task("review")
+    assert isinstance(review, HITLOperator) and review.source == source
+    assert review.pool != "warehouse"
+    assert review.options == list(review_policy.LABELS.values())
+    assert review.defaults == [review_policy.LABELS["accept_clean"]]
+    assert set(review.params) == {"reason"}
+    assert dag.get_task("validate").downstream_task_ids == {"review"}
+    assert dag.get_task("review").downstream_task_ids == {"land"}
+    assert dag.get_task("land").trigger_rule == "none_failed"  # a skipped review (clean batch) still lands
+    assert review_policy.for_source(source).stewards  # stewards are configured for the source
+
+
 def test_a_failed_delivery_does_not_cost_the_month_its_bulletin(dagbag) -> None:
     assert dagbag.dags["indicators_recompute"].get_task("bulletin").trigger_rule == "all_done"
 
@@ -155,7 +178,8 @@ def test_dag_files_have_no_heavy_imports_at_module_level(path: Path) -> None:
             top += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             top.append(node.module or "")
-    roots = {name.split(".")[0] for name in top if name != "tasks.dag_factory"}  # the factory imports Airflow only
+    # the factory and the review operator import Airflow and the standard library only (checked below, by parsing)
+    roots = {name.split(".")[0] for name in top if name not in ("tasks.dag_factory", "tasks.review_operator")}
     assert not roots & {*HEAVY, "tasks"}, f"module-level imports: {sorted(top)}"
 
 
