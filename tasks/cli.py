@@ -76,6 +76,12 @@ def _print_summary(summary: Any, as_json: bool) -> None:
               + (f" ({', '.join(summary.missing)})" if summary.missing else ""))
     print(f"  values landed: {summary.rows_landed}; quarantined: {summary.rows_rejected}; "
           f"findings reported as warnings: {summary.rows_warned}")
+    if summary.review == "pending":
+        print(f"  WAITING FOR REVIEW: {summary.review_id} — nothing landed yet; "
+              f"`ecoflow review show {summary.review_id}`, then `ecoflow review decide {summary.review_id} …`")
+        return
+    if summary.review:
+        print(f"  steward review {summary.review_id}: decided by policy: {summary.review}")
     print(f"  indicator values written: {summary.indicator_values}")
     print(f"  alerts sent: {summary.alerts_sent}; pending: {summary.alerts_pending}")
     for path in summary.eml_files:
@@ -94,7 +100,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tasks.periods import Period
 
     try:
-        summary = pipeline.run(settings.load(), args.source, Period.parse(args.period), trigger="cli")
+        summary = pipeline.run(settings.load(), args.source, Period.parse(args.period), trigger="cli",
+                               review_policy_name=args.review, reason=args.reason)
     except DeliveryError as exc:
         if getattr(exc, "summary", None) is not None:
             _print_summary(exc.summary, args.json)
@@ -366,9 +373,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         runs = _rows(con, "queries/status_batches", params)
         issues = _rows(con, "queries/status_issues", params)
         reports = _rows(con, "queries/status_reports", params) if args.reports else []
+        decisions = _rows(con, "queries/review_decisions", {"period": args.period, "limit": 20})
+        waiting = _rows(con, "queries/review_pending", {})
     if args.json:
-        print(json.dumps({"runs": runs, "issues": issues, "reports": reports}, ensure_ascii=False, indent=2,
-                         default=_jsonable))
+        print(json.dumps({"runs": runs, "issues": issues, "reports": reports, "decisions": decisions,
+                          "reviews_waiting": waiting}, ensure_ascii=False, indent=2, default=_jsonable))
         return 0
     if not runs:
         print("no runs recorded" + (f" for {args.period}" if args.period else ""))
@@ -391,6 +400,14 @@ def cmd_status(args: argparse.Namespace) -> int:
                               ("reason", "reason")]))
     for r in reports:
         print(f"report {r['period']} {r['file_name']}: {r['report_path']}")
+    for r in waiting:
+        print(f"\nWAITING FOR REVIEW: {r['review_id']} {r['source']} {r['period']} ({r['rows_bad']} of {r['rows_in']} "
+              f"rows failing) — `ecoflow review show {r['review_id']}`")
+    if decisions:
+        from tasks.review_cli import print_log
+
+        print("\nsteward decisions (newest first):")
+        print_log(decisions)
     return 0
 
 
@@ -447,6 +464,11 @@ def parser() -> argparse.ArgumentParser:
                                  + (" evaluated from the captured readings" if name == "water" else ""))
         one.add_argument("--period", required=True, help="the month, YYYY-MM (Asia/Shanghai)")
         one.add_argument("--json", action="store_true")
+        one.add_argument("--review", default="safe", choices=pipeline_policies(),
+                         help="when validation finds failing rows, with no steward to ask: safe (default: what a "
+                              "review's timeout does), accept-clean, accept-all, reject (both need --reason), or "
+                              "hold (wait for `ecoflow review decide`)")
+        one.add_argument("--reason", help="the reason logged with --review accept-all / reject")
         one.set_defaults(func=cmd_run)
     cap = run_sub.add_parser("water-capture", help="one poll of the surface-water real-time feed (or a replay)")
     cap.add_argument("--as-of", help="fetch time, e.g. 2020-05-08T16:00 (Asia/Shanghai); required with --file")
@@ -519,7 +541,17 @@ def parser() -> argparse.ArgumentParser:
     al.add_argument("--as-of", help="judge deadlines as of this day (YYYY-MM-DD; default today)")
     al.add_argument("--json", action="store_true")
     al.set_defaults(func=cmd_alerts)
+
+    from tasks import review_cli
+
+    review_cli.add_parser(sub, _Parser)
     return p
+
+
+def pipeline_policies() -> tuple[str, ...]:
+    from tasks.pipeline import REVIEW_POLICIES
+
+    return REVIEW_POLICIES
 
 
 def main(argv: Sequence[str] | None = None) -> int:
