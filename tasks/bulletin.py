@@ -11,7 +11,8 @@ Sections and their queries (warehouse/queries/):
   3. every indicator by domain    bulletin_indicators (value, target, status, coverage; under the value the
                                   projected year-end value 预计年末, flagged 预计不达标 when it misses the target,
                                   and the rolling-12 value 滚动12个月 where stored) + bulletin_series (sparklines:
-                                  12 months)
+                                  12 months); a value computed from batches a steward accepted against error
+                                  rules (overridden_batch_ids) is tagged 审核放行 with a footnote
   4. changes since last month     bulletin_changes (marts.indicator_status, this month against the previous) and
                                   bulletin_revisions (marts.indicator_value_history: the judged values of this month
                                   and the earlier months of its year revised since, 原值 → 现值 and why; capped)
@@ -19,7 +20,8 @@ Sections and their queries (warehouse/queries/):
   6. alerts of the month          bulletin_alerts (alerts.ledger: rule label from alert_rules.LABELS_ZH, 已升级,
                                   what the rule found, closed when and why, delivery)
   7. data coverage and problems   status_batches + status_issues (as `ecoflow status`), bulletin_files,
-                                  bulletin_inbox (meta.inbox_files)
+                                  bulletin_inbox (meta.inbox_files), bulletin_reviews (review.decisions: the
+                                  month's steward decisions, 数据审核决定)
 """
 
 from __future__ import annotations
@@ -55,6 +57,8 @@ _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed"
 _DELIVERY = {"sent": "已发送", "pending": "待发送", "failed": "发送失败", "none": "无需回复",
              "cancelled": "未发送即关闭"}
 _SOURCE_ZH = {"air": "环境空气", "water": "地表水", "waste": "固废与污水", "submissions": "部门报送"}
+_DECISION_ZH = {"accept_clean": "接受（剔除不合格行）", "accept_all": "全部接受", "reject": "退回",
+                "correction": "更正"}  # review_policy.LABELS without the hints the steward's buttons carry
 _REASONS = (  # evaluation.judge's reasons, for readers of Chinese
     ("no target for this region and year", "本地区本年度未设目标"),
     ("the target assigned by the higher level is not configured", "上级下达的目标值尚未配置"),
@@ -143,6 +147,7 @@ def context(con: duckdb.DuckDBPyConnection, period: Period, region: str | None,
         "board": None if region else _board(items),
         "alerts": _alerts(con, period, region),
         "sources": _sources(con, period, region),
+        "reviews": _reviews(con, period),
     }
 
 
@@ -305,6 +310,7 @@ def _item(r: dict[str, Any], period: Period, months: list[str], points: list[tup
         "notes_zh": notes_zh(r["notes"]), "lineage_text": _lineage(r["lineage"]),
         "spark": sparkline(points, months, target=numeric_target, digits=r["evaluation_digits"]),
         "spark_kind": "月值" if r["obtained_by"] == "computed" else "报送值",
+        "overridden": bool(r["overridden_batch_ids"]),
     }
 
 
@@ -330,6 +336,7 @@ def _by_region(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
         reg["domains"] = [{"name": d, "rows": domains[d]} for d in sorted(domains, key=_domain_key)]
         reg["counts"] = _counts(reg["items"])
         reg["judged"] = sum(reg["counts"].values())
+        reg["overridden"] = any(i["overridden"] for i in reg["items"])
     return list(regions.values())
 
 
@@ -503,6 +510,26 @@ def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None)
             source["rejected"] = sum(f["outcome"] != "accepted" for f in inbox)
         out.append(source)
     return out
+
+
+def _reviews(con: duckdb.DuckDBPyConnection, period: Period) -> list[dict[str, Any]]:
+    """The month's steward decisions, oldest first: readers see which data was let in or turned away, and by whom."""
+    rows = _rows(con, "queries/bulletin_reviews", {"period": str(period)})
+    for r in rows:
+        r["decided_text"] = _time(r["decided_at"])
+        r["source_zh"] = _SOURCE_ZH.get(r["source"], r["source"])
+        r["option_zh"] = _DECISION_ZH.get(r["option"], r["option"])
+        r["by_zh"] = _decided_by_zh(r["decided_by"], r["via"])
+    return rows
+
+
+def _decided_by_zh(decided_by: str, via: str) -> str:
+    """Who decided: the steward's user id; a timeout or a run's policy is not a person and says so."""
+    if via == "timeout":
+        return "超时自动"
+    if via == "policy":
+        return f"按策略 {decided_by.removeprefix('policy:')}"
+    return decided_by
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------

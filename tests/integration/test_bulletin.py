@@ -161,6 +161,49 @@ def test_the_bulletin_of_every_region(month) -> None:
     assert "本月未运行" in re.search(r'<tr data-source="air">.*?</tr>', coverage, re.S).group(0)
 
 
+def test_steward_decisions_and_values_accepted_against_the_rules(month) -> None:
+    """The month's decisions (oldest first, in Chinese, a timeout not passed off as a person) and the one value
+    computed from a batch a steward accepted despite its errors, tagged and footnoted."""
+    hazardous = "hazardous_waste_disposal_rate"
+    reason = "单位标注有误，经与供数单位核实数值正确 <吨>"
+    accepted = "固废与污水 2025-02：入库 120 行，其中 3 行未通过校验仍予接受"
+    cleaned = "固废与污水 2025-02：入库 117 行，隔离 3 行"
+    with duckdb.connect(str(settings.load().warehouse_path)) as con:
+        con.execute("INSERT INTO review.decisions VALUES "
+                    "('d-all', 'r-2', 'waste', ?, 'accept_all', ?, 'wang.qiang', TIMESTAMPTZ '2025-03-04 02:05:00+00',"
+                    " 'airflow', ['b-2'], 120, 0, 3, ?, NULL),"
+                    "('d-timeout', 'r-1', 'waste', ?, 'accept_clean', NULL, 'timeout', "
+                    "TIMESTAMPTZ '2025-03-03 16:30:00+00', 'timeout', ['b-1'], 117, 3, 0, ?, NULL)",
+                    [FEB, reason, accepted, FEB, cleaned])
+        con.execute("UPDATE marts.indicator_values SET overridden_batch_ids = ['b-2'] WHERE indicator_code = ? "
+                    "AND region_code = ? AND period = ? AND period_type = 'ytd' AND variant = 'raw'",
+                    [hazardous, HOHHOT, FEB])
+    html = bulletin.write(settings.load(), Period.parse(FEB), None).read_text(encoding="utf-8")
+    assert_self_contained(html)
+
+    coverage = section(html, "s6")
+    assert '<h3 id="reviews">数据审核决定</h3>' in coverage and "本月无数据审核决定" not in coverage
+    logged = warehouse("SELECT decision_id, via FROM review.decisions WHERE period = ? ORDER BY decided_at", [FEB])
+    shown = re.findall(r'<tr data-decision="([^"]+)" data-option="[^"]+">(.*?)</tr>', coverage, re.S)
+    assert [d for d, _ in shown] == [d for d, _ in logged]                  # every one, oldest first
+    cells = {d: re.findall(r"<td>(.*?)</td>", r, re.S) for d, r in shown}
+    for decision, via in logged:                                            # the fixture's run decided by policy
+        assert (via == "policy") == cells[decision][3].startswith("按策略 ")
+    assert cells["d-timeout"] == ["2025-03-04 00:30", "固废与污水", "接受（剔除不合格行）", "超时自动", "—", cleaned]
+    assert cells["d-all"] == ["2025-03-04 10:05", "固废与污水", "全部接受", "wang.qiang",
+                              "单位标注有误，经与供数单位核实数值正确 &lt;吨&gt;", accepted]
+
+    # the mark on exactly the value computed from the overridden batch, and the footnote pointing to the decisions
+    values = section(html, "s2")
+    assert values.count('<span class="tag override"') == 1
+    assert '<span class="tag override" data-overridden="b-2">审核放行</span>' in row(values, hazardous, HOHHOT)
+    assert values.count('class="note override-note"') == 1
+    assert "经数据审核人员决定仍予接受的数据，见<a href=\"#reviews\">数据审核决定</a>" in values
+
+    january = bulletin.write(settings.load(), Period.parse(JAN), None).read_text(encoding="utf-8")
+    assert "本月无数据审核决定" in section(january, "s6") and "审核放行" not in january
+
+
 def test_the_bulletin_of_one_region(month, tmp_path: Path) -> None:
     default = bulletin.write(settings.load(), Period.parse(FEB), HOHHOT)
     assert default == settings.load().home / "reports" / "bulletin" / f"{FEB}-{HOHHOT}.html"

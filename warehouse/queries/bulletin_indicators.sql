@@ -5,7 +5,8 @@
 -- asked for) also lists every national indicator, judged or not, so a gap shows as a gap. The value row of the
 -- basis gives coverage, notes and lineage; a submitted value also brings the department's 备注 from its file.
 -- The evaluation brings the projected year-end value (and whether it meets the target); the period's rolling
--- 12-month value (period_type 'r12', computed indicators) comes with its coverage.
+-- 12-month value (period_type 'r12', computed indicators) comes with its coverage. overridden_batch_ids: the
+-- batches of the value a steward accepted although they fail error rules (review.decisions).
 WITH judged AS (
     SELECT * FROM marts.indicator_status WHERE period = $period
 ),
@@ -53,6 +54,7 @@ SELECT
     b.projected_value, b.projected_from, b.projected_meets,
     r12.value AS r12_value, r12.coverage_ok AS r12_coverage_ok,
     v.coverage_ok, v.coverage_unit, v.coverage_valid, v.coverage_expected, v.notes, v.lineage, v.batch_ids,
+    v.overridden_batch_ids,
     (SELECT string_agg(DISTINCT sv.note, '；')
      FROM raw.submission_values AS sv
      WHERE b.basis_period_type = 'submitted' AND list_contains(v.batch_ids, sv.batch_id)
