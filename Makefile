@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench screenshots clean
 
 setup: $(VENV)/.installed
 
@@ -16,12 +16,24 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/python -m demo.run_demo
 
+# The steward-review tests run a real Airflow (API server, scheduler, DAG processor) and mostly wait for it: they
+# run beside the rest of the suite, in their own pytest process and temporary folder, and both must pass.
 test: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q
+	@mkdir -p .ecoflow
+	$(BIN)/pytest -q -p no:cacheprovider --basetemp=/tmp/ecoflow-review-tests tests/review \
+		> .ecoflow/review-tests.log 2>&1 & review=$$!; \
+	$(BIN)/pytest -q --ignore=tests/review; main=$$?; \
+	wait $$review; reviewed=$$?; \
+	echo "--- tests/review (steward review in a real Airflow; log .ecoflow/review-tests.log)"; \
+	tail -n 40 .ecoflow/review-tests.log; \
+	exit $$(( main != 0 || reviewed != 0 ))
 
 lint: setup
 	$(BIN)/ruff check .
+
+screenshots: setup  # the steward guide's screenshots, taken by the browser test in a real Airflow
+	ECOFLOW_SCREENSHOTS=docs/images/review $(BIN)/pytest -q tests/review/test_review_in_browser.py
 
 bench: setup
 	$(BIN)/python -m bench.run_bench
