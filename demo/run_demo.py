@@ -16,6 +16,8 @@ Then it prints the indicators, the alerts, the status and every email the sink r
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
 import shutil
 import subprocess
@@ -24,6 +26,7 @@ import time
 from email import message_from_bytes, policy
 from pathlib import Path
 
+from demo.airflow_stack import USERS, AirflowStack
 from demo.feed_server import FeedServer
 from demo.smtp_sink import SmtpSink
 from demo.waste_publisher import WastePublisher
@@ -38,6 +41,7 @@ MONTHS = [
     ("2025-01", "generated data in the real format; one file cut off mid-line on purpose; Hohhot has 2025 targets"),
 ]
 TRUNCATED = "china_sites_20250117.csv"
+REVIEWED_AIR_MONTH = "2025-01"  # the cut-off line fails validation: the run waits for a steward
 WATER_CAPTURES = ROOT / "demo" / "data" / "cnemc_water" / "water_quality_by_name"
 WATER_MONTH = "2021-04"
 WASTE_MONTHS = ["2024-12", "2025-01"]
@@ -68,6 +72,37 @@ def dag_test(dag_id: str, env: dict[str, str], log: Path, period: str | None = N
 
 def ecoflow(*args: str, env: dict[str, str]) -> None:
     run([str(BIN / "ecoflow"), *args], env)
+
+
+def dag_test_with_review(dag_id: str, env: dict[str, str], log: Path, period: str, source: str, steward: str) -> None:
+    """A DAG run whose batch fails validation: it waits at its review; the steward looks at it and decides through
+    Airflow's REST API (`ecoflow review …`), and the run goes on."""
+    started = time.monotonic()
+    with log.open("ab") as out:
+        proc = subprocess.Popen([str(BIN / "airflow"), "dags", "test", dag_id, "-c", f'{{"period": "{period}"}}'],
+                                env=env, stdout=out, stderr=subprocess.STDOUT)
+    steward_env = {**env, "ECOFLOW_AIRFLOW_USER": steward, "ECOFLOW_AIRFLOW_PASSWORD": USERS[steward][1]}
+    review_id = None
+    while review_id is None:
+        if proc.poll() is not None:
+            raise SystemExit(f"`airflow dags test {dag_id}` ended (exit {proc.returncode}) without waiting for a "
+                             f"review; see {log}")
+        listed = subprocess.run([str(BIN / "ecoflow"), "review", "list", "--json"], env=steward_env,
+                                capture_output=True, text=True)
+        waiting = [r for r in json.loads(listed.stdout or "[]") if r["source"] == source and r["period"] == period
+                   and r.get("airflow") == "waiting"] if listed.returncode == 0 else []
+        review_id = waiting[0]["review_id"] if waiting else None
+        time.sleep(2)
+    print(f"the run waits for a data steward ({time.monotonic() - started:.0f} s); the stewards were emailed.")
+    print(f"$ ecoflow review list     (as {steward}, through Airflow's REST API)")
+    run([str(BIN / "ecoflow"), "review", "list"], steward_env)
+    print(f"$ ecoflow review show {review_id}")
+    run([str(BIN / "ecoflow"), "review", "show", review_id], steward_env)
+    print(f"$ ecoflow review decide {review_id} --accept-clean     (as {steward}; in the UI: the same button)")
+    run([str(BIN / "ecoflow"), "review", "decide", review_id, "--accept-clean"], steward_env)
+    if proc.wait(timeout=900):
+        raise SystemExit(f"`airflow dags test {dag_id}` failed (exit {proc.returncode}); see {log}")
+    print(f"DAG run succeeded in {time.monotonic() - started:.0f} s (Airflow log: {log})")
 
 
 def drop_submissions(env: dict[str, str]) -> None:
@@ -122,16 +157,21 @@ def main() -> int:
                                          "&from_email=ecoflow%40sthjt.nmg.example.gov.cn",
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         }
-        banner(f"Airflow home {env['AIRFLOW_HOME']} (SQLite metadata); feeds: air {air.url}, water {water.url}, "
-               f"waste {waste.url}; SMTP sink :{sink.port}")
         log = HOME / "logs" / "airflow.log"
-        run([str(BIN / "airflow"), "db", "migrate"], env, log)
-        run([str(BIN / "airflow"), "pools", "set", "warehouse", "1", "DuckDB has one writer"], env, log)
+        api = AirflowStack(HOME / "airflow", env, components=("api-server",)).__enter__()
+        atexit.register(api.__exit__, None, None, None)  # the API server stops with the demo, however it ends
+        env = {**api.env, "ECOFLOW_AIRFLOW_API_URL": api.url}
+        banner(f"Airflow home {env['AIRFLOW_HOME']} (SQLite metadata), API server and UI {api.url} (steward li.na, "
+               f"password {USERS['li.na'][1]}); feeds: air {air.url}, water {water.url}, waste {waste.url}; "
+               f"SMTP sink :{sink.port}")
         seen: set[Path] = set()
 
         for period, what in MONTHS:
             banner(f"AIR: airflow dags test air_quality_monthly, period {period}: {what}")
-            dag_test("air_quality_monthly", env, log, period)
+            if period == REVIEWED_AIR_MONTH:
+                dag_test_with_review("air_quality_monthly", env, log, period, "air", "li.na")
+            else:
+                dag_test("air_quality_monthly", env, log, period)
             if period == MONTHS[0][0]:  # the real month; January 2025 is shown with everything else at the end
                 ecoflow("indicators", "--period", period, "--region", "150100", env=env)
 
@@ -150,7 +190,10 @@ def main() -> int:
         for period in WASTE_MONTHS:
             fault = " (one row with a wrong unit)" if period == WASTE_MONTH else ""
             banner(f"WASTE: airflow dags test waste_monthly, period {period}{fault}")
-            dag_test("waste_monthly", env, log, period)
+            if period == WASTE_MONTH:
+                dag_test_with_review("waste_monthly", env, log, period, "waste", "wang.qiang")
+            else:
+                dag_test("waste_monthly", env, log, period)
 
         banner(f"SUBMISSIONS: templates for {SUBMISSION_MONTH}, two files in the inbox, "
                "airflow dags test submissions_inbox")
@@ -183,6 +226,7 @@ def main() -> int:
         print(f"validation reports (Great Expectations Data Docs, one site per source and month): {reports}")
         print(f"warehouse: {HOME / 'warehouse.duckdb'}   raw archive: {HOME / 'raw'}   inbox: {HOME / 'inbox'}")
         print(f"try: ECOFLOW_HOME={HOME} {BIN / 'ecoflow'} indicators --period 2025-01 --region 150100 --json")
+        api.__exit__(None, None, None)
     return 0
 
 

@@ -40,7 +40,14 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     mails = list((home / "smtp-sink").glob("*.eml"))
     assert f"emails received by the SMTP sink ({len(mails)})" in out
     digests = [line for line in out.splitlines() if "Subject: 【生态文明指标预警】" in line]
-    assert len(digests) == len(mails) - 2 and len(set(digests)) == len(digests)   # one per recipient
+    reviews = [line for line in out.splitlines() if "Subject: 【数据审核】" in line]
+    assert len(reviews) == 2   # the stewards of air and of waste were told a review was waiting
+    assert len(digests) == len(mails) - 4 and len(set(digests)) == len(digests)   # one per recipient
+    # the two runs with failing rows waited for a steward, who decided through Airflow's REST API
+    assert out.count("the run waits for a data steward") == 2
+    assert "接受（剔除不合格行）" in out and "parse.field_count" in out and "unit.wrong_dimension" in out
+    assert re.search(r"air 2025-01  accept_clean  by li\.na \(airflow\)", out)
+    assert re.search(r"waste 2025-01  accept_clean  by wang\.qiang \(airflow\)", out)
     assert "Subject: 【生态文明指标预警】呼和浩特市生态环境局：5 项预警（2025-01）" in out
     assert "Subject: 【月调度回执】呼和浩特市林业和草原局" in out
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
