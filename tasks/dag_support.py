@@ -55,10 +55,14 @@ def land_step(context: Any, source: str, period: str, run_id: str, review_task_i
     skipped, since the period keeps its previous state."""
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
+    from tasks.review import Superseded
+
     answer = context["ti"].xcom_pull(task_ids=review_task_id)
     try:
         decision = review_decision(answer)
         result = pipeline.decide(_settings(), source, Period.parse(period), run_id, decision)
+    except Superseded as exc:
+        raise AirflowSkipException(str(exc)) from exc
     except FINAL as exc:
         raise AirflowFailException(str(exc)) from exc
     if decision is not None and decision.option == "reject":

@@ -123,6 +123,8 @@ class RunValidation:
     missing_files: list[str]
     breaches: list[EcoflowError] = field(default_factory=list)
     rows_overridable: int = 0      # failing rows that accept_all could land (the rest cannot even be read)
+    subject: str | None = None     # what the steward is shown, when the run needs a review
+    body: str | None = None
 
     @property
     def rows_in(self) -> int:
@@ -179,7 +181,22 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
             breaches.append(breach)
     overridable = con.execute(f"SELECT count(*) FROM {table_name(con, staged)} WHERE review_run = ? AND failed",
                               [run_id]).fetchall()[0][0]
+    _supersede(con, staged, adapter.name, period, run_id, [a["file_name"] for a in archived])
     return RunValidation(run_id, adapter.name, period, results, missing, breaches, overridable)
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, staged: str, source: str, period: str, run_id: str,
+               files: list[str]) -> None:
+    """A newer delivery of the same files replaces older reviews still waiting: their staged rows go, and a
+    decision taken on them later lands nothing (tasks.pipeline.decide says so)."""
+    with transaction(con):
+        older = [r[0] for r in con.execute(sql.load("queries/review_supersede"), {
+            "source": source, "period": period, "review_id": run_id, "files": files,
+            "now": ledger.now()}).fetchall()]
+        for review_id in older:
+            con.execute(f"DELETE FROM {table_name(con, staged)} WHERE review_run = ?", [review_id])
+            ledger.finish_run(con, review_id, "superseded", f"a newer delivery ({run_id}) replaced it before a "
+                                                            "steward decided")
 
 
 def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
@@ -322,18 +339,37 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
 
 def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, period: str,
            name: str, batch_id: str, rows: pd.DataFrame, *, failed: bool) -> None:
-    """Stage rows as the raw table's columns. A failing row whose values cannot even be shaped (a date that is
-    no date) cannot be landed by any decision, so it is simply not staged."""
+    """Stage rows as the raw table's columns. A failing row whose values cannot even be shaped (a date that is no
+    date) or that lacks a value the raw table requires (a non-numeric value) cannot be landed by any decision, so
+    it is not staged; the other failing rows of the file are, one by one if need be."""
     if not len(rows):
         return
+    shape = adapter.landing_frame
     try:
-        frame = adapter.landing_frame(rows, batch_id=batch_id, period=period, file_name=name)
+        frame = shape(rows, batch_id=batch_id, period=period, file_name=name)
     except (ValueError, TypeError, KeyError):
         if not failed:
             raise
-        return
-    frame = frame.assign(review_run=run_id, failed=failed)
-    insert_frame(con, staged, frame)
+        frame = _shape_one_by_one(shape, rows, batch_id, period, name)
+    if failed and len(frame):
+        frame = frame.dropna(subset=_required_columns(con, adapter.raw_table))
+    if len(frame):
+        insert_frame(con, staged, frame.assign(review_run=run_id, failed=failed))
+
+
+def _shape_one_by_one(shape: Callable, rows: pd.DataFrame, batch_id: str, period: str, name: str) -> pd.DataFrame:
+    shaped = []
+    for i in range(len(rows)):
+        try:
+            shaped.append(shape(rows.iloc[i:i + 1], batch_id=batch_id, period=period, file_name=name))
+        except (ValueError, TypeError, KeyError):
+            continue
+    return pd.concat(shaped, ignore_index=True) if shaped else pd.DataFrame()
+
+
+def _required_columns(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[str]:
+    """The raw table's NOT NULL columns (a staged table made by CREATE TABLE AS does not carry them)."""
+    return [r[0] for r in con.execute(f"DESCRIBE {table_name(con, raw_table)}").fetchall() if r[2] == "NO"]
 
 
 def land_correction(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_id: str, period: str,

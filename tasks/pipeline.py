@@ -89,14 +89,26 @@ def _validated(settings: Settings, source: str, period: Period, run_id: str, wai
         checked = landing.validate_run(con, settings, adapter, run_id, str(period))
         if checked.needs_review:
             review.register(con, checked, waits_in=waits_in, dag=dag)
+            # what the steward is shown, written now while this step holds the warehouse: the review task that
+            # shows it waits outside the writers' pool and must not open the warehouse
+            info = review.details(con, review.find(con, run_id), settings, review_policy.for_source(source),
+                                  _airflow_base_url() if waits_in == "airflow" else "")
+            checked.subject, checked.body = review.render(info)
     return checked
+
+
+def _airflow_base_url() -> str:
+    from airflow.configuration import conf
+
+    return conf.get("api", "base_url", fallback="") or ""
 
 
 def _review_facts(checked: landing.RunValidation) -> dict:
     run_id, source, period = checked.run_id, checked.source, checked.period
     return {"review_id": run_id, "source": source, "period": str(period), "needs_review": checked.needs_review,
             "breach": "; ".join(str(b) for b in checked.breaches) or None, "files": len(checked.batches),
-            "rows_in": checked.rows_in, "rows_bad": checked.rows_bad, "missing": checked.missing_files}
+            "rows_in": checked.rows_in, "rows_bad": checked.rows_bad, "missing": checked.missing_files,
+            "subject": checked.subject, "body": checked.body}
 
 
 def decide(settings: Settings, source: str, period: Period, run_id: str,
@@ -109,9 +121,19 @@ def decide(settings: Settings, source: str, period: Period, run_id: str,
             return landing.apply_decision(con, adapter, run_id, str(period), "accept_clean")
         decision.check()
         item = review.find(con, run_id)
-        if item["state"] != "pending":  # a retried landing after the decision was landed and logged
+        if item["state"] == "superseded":
+            raise review.Superseded(f"review {run_id} was replaced by a newer delivery of {source} {period} before "
+                                    f"it was decided; nothing of it is landed ({decision.option} not applied)")
+        if item["state"] == "decided":  # a retried landing after the decision was landed and logged
+            logged = review.logged_option(con, run_id)
+            if logged != decision.option:
+                raise UsageError(f"review {run_id} was already decided as {logged}; {decision.option} is not "
+                                 "applied (`ecoflow review log`)")
             return landing.apply_decision(con, adapter, run_id, str(period), decision.option)
         policy = review_policy.for_source(source)
+        if decision.via == "cli" and decision.decided_by not in policy.stewards:
+            raise UsageError(f"{decision.decided_by} is not a steward of {source} (review_policy.csv: "
+                             f"{', '.join(policy.stewards)}); pass --steward with your steward id")
         info = review.details(con, item, settings, policy)
         message = f"steward review: {decision.option} by {decision.decided_by}" + (
             f" ({decision.reason})" if decision.reason else "")
@@ -334,6 +356,13 @@ def correct(settings: Settings, batch_ref: str, path: Path, steward: str, reason
             raise UsageError(f"{source} has no corrections: a department sends its corrected form to the inbox")
         if not original["quarantined"]:
             raise UsageError(f"{batch_ref} has no quarantined rows to correct")
+        if original["status"] != "landed":
+            raise UsageError(f"{batch_ref} is {original['status']}, not landed: decide its review first "
+                             "(`ecoflow review list`); a rejected batch is redelivered, not corrected")
+        stewards = review_policy.for_source(source).stewards
+        if steward not in stewards:
+            raise UsageError(f"{steward} is not a steward of {source} (review_policy.csv: {', '.join(stewards)}); "
+                             "pass --steward with your steward id")
         run_id = ledger.new_run(con, source, period, "correction")
         with _failing_marks(con, run_id):
             ledger.record_local_file(con, settings, run_id=run_id, source=source, period=period, name=name,

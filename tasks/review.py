@@ -119,11 +119,11 @@ def report_url(settings: Settings, report: Path, base_url: str = "") -> str:
     return f"{base_url.rstrip('/')}{REPORTS_PREFIX}/{relative.as_posix()}"
 
 
-def render(info: dict, review_link: str | None = None) -> tuple[str, str]:
+def render(info: dict) -> tuple[str, str]:
     """The review's subject and Markdown body, in Chinese (what the Airflow UI and the email show)."""
     env = _env()
     subject = env.get_template("review.subject.j2").render(r=info).strip()
-    body = env.get_template("review.body.md.j2").render(r=info, review_link=review_link)
+    body = env.get_template("review.body.md.j2").render(r=info)
     return subject, body
 
 
@@ -138,7 +138,9 @@ def record(con: duckdb.DuckDBPyConnection, review: dict, decision: Decision, res
         "period": review["period"], "option": decision.option, "reason": (decision.reason or "").strip() or None,
         "decided_by": decision.decided_by, "decided_at": decision.decided_at or datetime.now(UTC),
         "via": decision.via, "batch_ids": list(review["batch_ids"]), "rows_landed": result.rows_landed,
-        "rows_quarantined": result.rows_rejected if decision.option != "accept_all" else 0,
+        # left out by this decision: everything (reject), the rows no option can land (accept_all), the failing rows
+        "rows_quarantined": review["rows_in"] if decision.option == "reject" else
+        review["rows_bad"] - result.rows_overridden if decision.option == "accept_all" else result.rows_rejected,
         "rows_overridden": result.rows_overridden, "resulting_state": state, "correction_of": None}
     run_script(con, "queries/review_record", row)
     return row
@@ -158,6 +160,16 @@ def record_correction(con: duckdb.DuckDBPyConnection, original: dict, run_id: st
                            f"（替换已入库的 {replaced} 行），原批次及其隔离记录保留"}
     run_script(con, "queries/review_record", row)  # (no review row to close: a correction is not reviewed)
     return row
+
+
+class Superseded(UsageError):
+    """The review's run was replaced by a newer delivery of the same files before anyone decided it."""
+
+
+def logged_option(con: duckdb.DuckDBPyConnection, review_id: str) -> str | None:
+    found = con.execute("SELECT option FROM review.decisions WHERE review_id = ? ORDER BY decided_at DESC LIMIT 1",
+                        [review_id]).fetchall()
+    return found[0][0] if found else None
 
 
 class CorrectionRefused(UsageError):
@@ -217,10 +229,9 @@ def _send(settings: Settings, folder: str, name: str, to: list[str], subject: st
     return path
 
 
-def notify_stewards(settings: Settings, policy: ReviewPolicy, info: dict, review_link: str | None) -> Path:
+def notify_stewards(settings: Settings, policy: ReviewPolicy, review_id: str, subject: str, body: str) -> Path:
     """Tell the source's stewards a review is waiting (the Markdown body as plain text, with the link)."""
-    subject, body = render(info, review_link)
-    return _send(settings, "review", f"review.{info['review_id']}", list(policy.steward_emails), subject, body)
+    return _send(settings, "review", f"review.{review_id}", list(policy.steward_emails), subject, body)
 
 
 def notify_provider(settings: Settings, policy: ReviewPolicy, info: dict, decision: Decision) -> Path:

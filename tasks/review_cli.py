@@ -101,6 +101,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     st = _settings()
     with connect(st, read_only=True) as con:
         item = review.find(con, args.ref)
+    if item["state"] == "superseded":
+        raise UsageError(f"review {item['review_id']} was replaced by a newer delivery of {item['source']} "
+                         f"{item['period']} before it was decided: nothing to decide")
     if item["state"] != "pending":
         raise UsageError(f"review {item['review_id']} was already decided (`ecoflow review log` shows how)")
     if item["waits_in"] == "airflow":

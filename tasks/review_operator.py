@@ -25,16 +25,16 @@ class StewardsNotifier(BaseNotifier):
 
     template_fields = ()
 
-    def __init__(self, info: dict, link: str | None) -> None:
+    def __init__(self, source: str, review_id: str, subject: str, body: str) -> None:
         super().__init__()
-        self.info, self.link = info, link
+        self.source, self.review_id, self.subject, self.body = source, review_id, subject, body
 
     def notify(self, context: Any) -> None:
         from tasks import review, review_policy
         from tasks.dag_support import _settings
 
-        error = review.try_notify(review.notify_stewards, _settings(), review_policy.for_source(self.info["source"]),
-                                  self.info, self.link)
+        error = review.try_notify(review.notify_stewards, _settings(), review_policy.for_source(self.source),
+                                  self.review_id, self.subject, self.body)
         if error:
             self.log.warning("stewards not told by email: %s (the review waits in the UI)", error)
 
@@ -52,34 +52,33 @@ class StewardReviewOperator(HITLOperator):
     def execute(self, context: Any) -> Any:
         from airflow.sdk.execution_time.hitl import HITLUser
 
-        from tasks import review, review_policy
-        from tasks.dag_support import _settings
-        from tasks.warehouse import connect
+        from tasks import review_policy
 
         facts = context["ti"].xcom_pull(task_ids=self.validate_task_id)
         if not facts or not facts.get("needs_review"):
             raise AirflowSkipException("the batch passed validation: nothing for a steward to decide")
         policy = review_policy.for_source(self.source)
-        settings = _settings()
-        with connect(settings, read_only=True) as con:
-            info = review.details(con, review.find(con, facts["review_id"]), settings, policy, _base_url())
-        link = self.generate_link_to_ui_from_context(context=context)
-        self.subject, self.body = review.render(info, link)
+        try:
+            link = self.generate_link_to_ui_from_context(context=context)
+        except ValueError:  # [api] base_url is not set: the email goes without a link
+            link = None
+        self.subject = facts["subject"]
+        self.body = facts["body"] + (f"\n[在 Airflow 中处理此审核]({link})\n" if link else "")
         self.assigned_users = [HITLUser(id=user, name=user) for user in policy.stewards]
-        self.defaults = [LABELS[policy.timeout_option(bool(info["breach"]))]]
+        self.defaults = [LABELS[policy.timeout_option(bool(facts["breach"]))]]
         self.response_timeout = policy.response_timeout
-        self.notifiers = [StewardsNotifier(info, link)]
+        self.notifiers = [StewardsNotifier(self.source, facts["review_id"], self.subject, self.body)]
         return super().execute(context)
 
     def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        """The response, plus whether it was the timeout's default (the decision log says so)."""
+        """The response, plus whether it was the timeout's default (the decision log says so). An override or a
+        rejection without a reason is not taken: the task fails, and its retry asks again."""
         answer = dict(super().execute_complete(context, event))
         answer["timedout"] = bool(event.get("timedout"))
         answer["responded_at"] = answer["responded_at"].isoformat()
+        chosen = answer["chosen_options"][0]
+        reason = ((answer.get("params_input") or {}).get("reason") or "").strip()
+        if not answer["timedout"] and chosen != LABELS["accept_clean"] and not reason:
+            raise ValueError(f"“{chosen}” needs a reason (理由); nothing was landed — the retry of this task asks "
+                             "again")
         return answer
-
-
-def _base_url() -> str:
-    from airflow.configuration import conf
-
-    return conf.get("api", "base_url", fallback="") or ""

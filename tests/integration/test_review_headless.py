@@ -121,8 +121,10 @@ def test_corrected_rows_land_over_the_quarantined_ones_and_the_month_is_recomput
 
     still_bad = tmp_path / "still_bad.csv"
     still_bad.write_text("\r\n".join([header, originals[0].replace(",PM2.5,", ",PM2.5,-")]) + "\r\n")
-    code, _, err = ecoflow(capsys, "review", "fix", batch, "--file", str(still_bad))
+    code, _, err = ecoflow(capsys, "review", "fix", batch, "--file", str(still_bad), "--steward", "zhou.jie")
     assert code != 0 and "fails validation itself" in err and "air.value_non_negative" in err
+    code, _, err = ecoflow(capsys, "review", "fix", batch, "--file", str(still_bad), "--steward", "wang.qiang")
+    assert code != 0 and "wang.qiang is not a steward of air" in err
     assert query("SELECT count(*) FROM raw.cnemc_air_hourly")[0][0] == landed_before
 
     corrected = tmp_path / "corrected.csv"
@@ -142,3 +144,54 @@ def test_corrected_rows_land_over_the_quarantined_ones_and_the_month_is_recomput
                        "indicator_code = 'air_pm25_mean' AND period_type = 'month'", [JAN])
     assert pm25_after != pm25_before   # recomputed with the corrected hours
     assert query("SELECT count(*) > 0 FROM marts.indicator_value_history WHERE period = ?", [JAN]) == [(True,)]
+
+
+def test_only_a_steward_of_the_source_decides_a_held_review(bad_feed, capsys) -> None:
+    assert ecoflow(capsys, "run", "air", "--period", JAN, "--review", "hold")[0] == 0
+    [(review_id,)] = query("SELECT review_id FROM review.reviews WHERE state = 'pending'")
+    code, _, err = ecoflow(capsys, "review", "decide", review_id, "--accept-clean", "--steward", "wang.qiang")
+    assert code != 0 and "wang.qiang is not a steward of air" in err   # a waste steward
+    assert query("SELECT count(*) FROM raw.cnemc_air_hourly") == [(0,)]
+    assert query("SELECT state FROM review.reviews") == [("pending",)]
+
+
+def test_a_newer_delivery_supersedes_a_waiting_review(bad_feed, capsys, air_files: Path) -> None:
+    assert ecoflow(capsys, "run", "air", "--period", JAN, "--review", "hold")[0] == 0
+    [(old,)] = query("SELECT review_id FROM review.reviews WHERE state = 'pending'")
+    # the provider publishes the day again, fixed; the new run lands it without waiting
+    text = air_files.joinpath(D1).read_bytes().decode()
+    header, *originals = bad_feed
+    for line in originals:
+        parts = line.split(",")
+        text = text.replace(",".join(parts[:3] + [f"-{v}" if v else v for v in parts[3:]]), line)
+    air_files.joinpath(D1).write_bytes(text.encode())
+    code, out, err = ecoflow(capsys, "run", "air", "--period", JAN)
+    assert code == 0 and "WAITING" not in out, err
+    landed = query("SELECT * FROM raw.cnemc_air_hourly ORDER BY ALL")
+    assert query("SELECT state FROM review.reviews WHERE review_id = ?", [old]) == [("superseded",)]
+    assert query("SELECT status FROM meta.runs WHERE run_id = ?", [old]) == [("superseded",)]
+    code, _, err = ecoflow(capsys, "review", "decide", old, "--accept-all", "--reason", "late", "--steward", "li.na")
+    assert code != 0 and "replaced by a newer delivery" in err
+    assert query("SELECT * FROM raw.cnemc_air_hourly ORDER BY ALL") == landed   # the newer delivery stays
+
+
+def test_accept_all_lands_the_failing_rows_it_can_and_counts_the_rest(eco_env, air_files, monkeypatch,
+                                                                      capsys) -> None:
+    _negate_pm25(air_files / D1, BAD_HOURS)
+    lines = air_files.joinpath(D1).read_bytes().decode().split("\r\n")
+    k = next(i for i, line in enumerate(lines) if line.split(",")[2:3] == ["SO2"])
+    parts = lines[k].split(",")
+    parts[3] = "n/a"   # a value that is no number: it cannot be landed by any decision
+    lines[k] = ",".join(parts)
+    air_files.joinpath(D1).write_bytes("\r\n".join(lines).encode())
+    server = FeedServer(air_files, last_day=date(2019, 1, 2)).start()
+    monkeypatch.setenv("ECOFLOW_AIR_FEED_URL", server.url)
+    try:
+        code, _, err = ecoflow(capsys, "run", "air", "--period", JAN, "--review", "accept-all", "--reason", "核实")
+    finally:
+        server.stop()
+    assert code == 0, err
+    negatives = query("SELECT count(*) FROM raw.cnemc_air_hourly WHERE value < 0")[0][0]
+    assert negatives == _failing() > 0
+    assert query("SELECT count(*) FROM quarantine.row_issues WHERE rule = 'air.value_numeric'") == [(1,)]
+    assert query("SELECT rows_overridden, rows_quarantined FROM review.decisions") == [(negatives, 1)]

@@ -4,6 +4,7 @@ default; a clean month never waits."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -43,6 +44,14 @@ def test_a_steward_accepts_everything_with_a_reason_and_the_values_say_so(stack:
     assert "air.value_non_negative" in body and "china_sites_20190201.csv" in body
     assert all(label in body for label in LABELS.values())
     assert "/ecoflow/reports/air/2019-02/" in body
+    # the report is served by Airflow to a logged-in steward, sandboxed; nothing outside the reports is served
+    [report] = re.findall(r"\((https?://[^)]+/ecoflow/reports/air/2019-02/[^)]+\.html)\)", body)[:1]
+    steward = stack.airflow.session("li.na")
+    page = steward.get(report, timeout=30)
+    assert page.status_code == 200 and "air_hourly" in page.text
+    assert page.headers["Content-Security-Policy"].startswith("sandbox")
+    outside = steward.get(f"{stack.airflow.url}/ecoflow/reports/%2e%2e/%2e%2e/warehouse.duckdb", timeout=30)
+    assert outside.status_code == 404
     assert waiting["options"] == list(LABELS.values()) and waiting["defaults"] == [LABELS["accept_clean"]]
     assert {u["id"] for u in waiting["assigned_users"]} == {"li.na", "zhou.jie"}
 
@@ -118,7 +127,7 @@ def test_nobody_answers_and_the_timeout_applies_the_safe_default(stack: Stack) -
     started = time.monotonic()
     run_id = stack.airflow.trigger(WASTE_DAG, {"period": "2025-01"}, "review-timeout-waste")
     waiting = stack.pending_review(WASTE_DAG, run_id)
-    assert f"{WASTE_TIMEOUT_SECONDS / 3600:.2f}".rstrip("0") in waiting["body"] or "小时内未作决定" in waiting["body"]
+    assert f"{round(WASTE_TIMEOUT_SECONDS / 3600, 2)} 小时内未作决定" in waiting["body"]   # the steward is told
     assert stack.airflow.wait_for_run(WASTE_DAG, run_id, timeout=WASTE_TIMEOUT_SECONDS + 240) == "success"
     assert time.monotonic() - started >= WASTE_TIMEOUT_SECONDS
     [decision] = stack.query("SELECT option, decided_by, via, rows_quarantined, resulting_state FROM review.decisions "
