@@ -1,0 +1,43 @@
+"""The review task's answer as the DAG's landing step reads it: who, which option, why, and whether the timeout
+chose it; an override or a rejection without a reason is refused by the task itself (its retry asks again)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tasks.dag_support import review_decision
+from tasks.review_operator import StewardReviewOperator
+from tasks.review_policy import LABELS
+
+
+def _answer(option: str, reason: str | None, *, user: str | None = "li.na", timedout: bool = False) -> dict:
+    op = StewardReviewOperator(task_id="review", source="air")
+    event = {"chosen_options": [LABELS[option]], "params_input": {"reason": reason},
+             "responded_at": datetime(2025, 2, 4, 9, 30, tzinfo=UTC),
+             "responded_by_user": {"id": user, "name": user} if user else None, "timedout": timedout}
+    return op.execute_complete({}, event)
+
+
+def test_a_stewards_answer_becomes_the_decision_logged() -> None:
+    decision = review_decision(_answer("accept_all", "站点已确认"))
+    assert (decision.option, decision.decided_by, decision.via, decision.reason) == \
+        ("accept_all", "li.na", "airflow", "站点已确认")
+    assert decision.decided_at == datetime(2025, 2, 4, 9, 30, tzinfo=UTC)
+
+
+def test_the_timeouts_default_is_logged_as_the_timeout() -> None:
+    decision = review_decision(_answer("reject", None, user=None, timedout=True))
+    assert (decision.option, decision.decided_by, decision.via) == ("reject", "timeout", "timeout")
+
+
+@pytest.mark.parametrize("option", ["accept_all", "reject"])
+def test_an_override_or_a_rejection_without_a_reason_is_refused_by_the_task(option: str) -> None:
+    with pytest.raises(ValueError, match="needs a reason"):
+        _answer(option, "   ")
+
+
+def test_a_skipped_review_is_a_clean_batch() -> None:
+    assert review_decision(None) is None
+    assert review_decision(_answer("accept_clean", None)).option == "accept_clean"
