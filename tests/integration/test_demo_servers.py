@@ -466,4 +466,6 @@ def test_feed_server_cli_other_feeds(args: list[str], path: str,
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
-    assert f" {path} 500 " in lines[0] and f" {path} 200 " in lines[1]
+    # both requests are logged; the threaded server may log the second before the first when the machine is busy
+    assert sorted(" 500 " in line for line in lines) == [False, True], lines
+    assert all(f" {path} " in line for line in lines) and any(f" {path} 200 " in line for line in lines), lines
