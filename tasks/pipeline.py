@@ -359,6 +359,12 @@ def correct(settings: Settings, batch_ref: str, path: Path, steward: str, reason
         if original["status"] != "landed":
             raise UsageError(f"{batch_ref} is {original['status']}, not landed: decide its review first "
                              "(`ecoflow review list`); a rejected batch is redelivered, not corrected")
+        waiting = sql.rows(con, "queries/review_waiting_on_file",
+                           {"source": source, "period": period, "file_name": name})
+        if waiting:
+            raise UsageError(f"a newer delivery of {name} waits for review ({waiting[0]['review_id']}): decide it "
+                             "first "
+                             "(`ecoflow review show`), then correct what it leaves in quarantine")
         stewards = review_policy.for_source(source).stewards
         if steward not in stewards:
             raise UsageError(f"{steward} is not a steward of {source} (review_policy.csv: {', '.join(stewards)}); "

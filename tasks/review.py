@@ -167,9 +167,9 @@ class Superseded(UsageError):
 
 
 def logged_option(con: duckdb.DuckDBPyConnection, review_id: str) -> str | None:
-    found = con.execute("SELECT option FROM review.decisions WHERE review_id = ? ORDER BY decided_at DESC LIMIT 1",
-                        [review_id]).fetchall()
-    return found[0][0] if found else None
+    """The option a decided review was decided with (its latest entry in the log)."""
+    found = sql.rows(con, "queries/review_logged_option", {"review_id": review_id})
+    return found[0]["option"] if found else None
 
 
 class CorrectionRefused(UsageError):
