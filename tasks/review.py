@@ -104,10 +104,17 @@ def details(con: duckdb.DuckDBPyConnection, review: dict, settings: Settings, po
                               "review_id": review["review_id"]}).fetchall()[0][0]
     return {**review, "rules": rules, "sample": sample, "failing_batches": failing, "rows_landed_now": landed_now,
             "rows_good": review["rows_in"] - review["rows_bad"],
-            "report_links": [report_url(settings, Path(p), base_url) for p in review["reports"]],
+            "report_links": [report_url(settings, Path(p), base_url)
+                             for p in _failing_first(review["reports"], failing)],
             "labels": LABELS, "source_zh": SOURCE_ZH.get(review["source"], review["source"]),
             "provider": policy.provider, "timeout_hours": round(policy.response_timeout.total_seconds() / 3600, 2),
             "timeout_option": policy.timeout_option(bool(review["breach"]))}
+
+
+def _failing_first(reports: list[str], failing: list[dict]) -> list[str]:
+    """The reports of the files with failing rows first (a report's folder is named after its batch)."""
+    names = [b["batch_id"].replace(":", "_") for b in failing]
+    return sorted(reports, key=lambda path: not any(f"/{name}/" in path for name in names))
 
 
 def report_url(settings: Settings, report: Path, base_url: str = "") -> str:

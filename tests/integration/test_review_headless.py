@@ -195,3 +195,21 @@ def test_accept_all_lands_the_failing_rows_it_can_and_counts_the_rest(eco_env, a
     assert negatives == _failing() > 0
     assert query("SELECT count(*) FROM quarantine.row_issues WHERE rule = 'air.value_numeric'") == [(1,)]
     assert query("SELECT rows_overridden, rows_quarantined FROM review.decisions") == [(negatives, 1)]
+
+
+def test_the_review_links_the_failing_files_report_first(eco_env, air_files, monkeypatch, capsys) -> None:
+    import json
+
+    _negate_pm25(air_files / "china_sites_20190102.csv", BAD_HOURS)   # the second of the two files
+    server = FeedServer(air_files, last_day=date(2019, 1, 2)).start()
+    monkeypatch.setenv("ECOFLOW_AIR_FEED_URL", server.url)
+    try:
+        assert ecoflow(capsys, "run", "air", "--period", JAN, "--review", "hold")[0] == 0
+    finally:
+        server.stop()
+    [(review_id,)] = query("SELECT review_id FROM review.reviews")
+    code, out, _ = ecoflow(capsys, "review", "show", review_id, "--json")
+    shown = json.loads(out)
+    assert [b["batch_id"] for b in shown["failing_batches"]] == \
+        [b for b in shown["batch_ids"] if "20190102" in b]
+    assert len(shown["report_links"]) == 2 and "china_sites_20190102.csv" in shown["report_links"][0]
