@@ -92,5 +92,8 @@ def review_chain(source: str, period, ingest_run, *, outlets: list | None = None
         return land_step(get_current_context(), source, period, ingest_run, finish_run=finish_run)
 
     landed = land(period, ingest_run)
-    validate(period, ingest_run) >> StewardReviewOperator(task_id="review", source=source) >> landed
+    # an answer refused for want of a reason is asked again half a minute later, not after the feeds' backoff
+    review = StewardReviewOperator(task_id="review", source=source, retry_delay=pendulum.duration(seconds=30),
+                                   retry_exponential_backoff=False)
+    validate(period, ingest_run) >> review >> landed
     return landed

@@ -130,6 +130,7 @@ def test_the_review_waits_for_the_sources_stewards_outside_the_pool(dagbag, dag_
     review = dag.get_task("review")
     assert isinstance(review, HITLOperator) and review.source == source
     assert review.pool != "warehouse"
+    assert review.retry_delay.total_seconds() == 30 and not review.retry_exponential_backoff   # asked again soon
     assert review.options == list(review_policy.LABELS.values())
     assert review.defaults == [review_policy.LABELS["accept_clean"]]
     assert set(review.params) == {"reason"}
