@@ -47,6 +47,12 @@ class LandingResult:
     missing_files: list[str]
     rows_overridden: int = 0       # landed although they fail an error rule (a steward's accept_all)
 
+    @classmethod
+    def of(cls, period: str, batches: list[BatchResult], missing: list[str], overridden: int = 0) -> LandingResult:
+        """The result of these files, their counts summed."""
+        return cls(period, batches, sum(b.rows_landed for b in batches), sum(b.rows_rejected for b in batches),
+                   sum(b.rows_warned for b in batches), missing, overridden)
+
     @property
     def reports(self) -> list[str]:
         """The batches' validation report pages."""
@@ -133,6 +139,15 @@ class RunValidation:
     @property
     def rows_bad(self) -> int:
         return sum(b.rows_rejected for b in self.batches)
+
+    @property
+    def rule_counts(self) -> dict[str, int]:
+        """Findings by rule over every file of the run."""
+        counts: dict[str, int] = {}
+        for batch in self.batches:
+            for rule, n in batch.rule_counts.items():
+                counts[rule] = counts.get(rule, 0) + int(n)
+        return counts
 
     @property
     def needs_review(self) -> bool:
@@ -263,12 +278,8 @@ def apply_decision(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_i
                                   rows_in=r["rows_in"], rows_landed=landed,
                                   rows_rejected=r["rows_rejected"], rows_warned=r["rows_warned"],
                                   report_path=r["report_path"], message=message)
-            results.append(BatchResult(r["attempt_id"], r["batch_id"], r["file_name"], r["rows_in"] or 0, landed,
-                                       r["rows_rejected"] or 0, r["rows_warned"] or 0,
-                                       Path(r["report_path"]) if r["report_path"] else None))
-        result = LandingResult(period, results, sum(b.rows_landed for b in results),
-                               sum(b.rows_rejected for b in results), sum(b.rows_warned for b in results), missing,
-                               overridden)
+            results.append(_batch(r, landed))
+        result = LandingResult.of(period, results, missing, overridden)
         if log is not None:
             log(result)
     return result
@@ -276,11 +287,14 @@ def apply_decision(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_i
 
 def _applied(period: str, readable: list[dict], missing: list[str]) -> LandingResult:
     """What an earlier try of the same decision landed, as the ledger recorded it."""
-    results = [BatchResult(r["attempt_id"], r["batch_id"], r["file_name"], r["rows_in"] or 0, r["rows_landed"] or 0,
-                           r["rows_rejected"] or 0, r["rows_warned"] or 0,
-                           Path(r["report_path"]) if r["report_path"] else None) for r in readable]
-    return LandingResult(period, results, sum(b.rows_landed for b in results), sum(b.rows_rejected for b in results),
-                         sum(b.rows_warned for b in results), missing)
+    return LandingResult.of(period, [_batch(r, r["rows_landed"] or 0) for r in readable], missing)
+
+
+def _batch(row: dict, landed: int, rejected: int | None = None) -> BatchResult:
+    """A file of the run (its ledger row) with what was landed of it."""
+    return BatchResult(row["attempt_id"], row["batch_id"], row["file_name"], row["rows_in"] or 0, landed,
+                       row["rows_rejected"] or 0 if rejected is None else rejected, row["rows_warned"] or 0,
+                       Path(row["report_path"]) if row["report_path"] else None)
 
 
 def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
@@ -394,8 +408,6 @@ def land_correction(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_
         ledger.update_attempt(con, r["attempt_id"], status="landed", rows_in=r["rows_in"], rows_landed=landed,
                               rows_rejected=0, rows_warned=r["rows_warned"], report_path=r["report_path"],
                               message=f"correction: {landed} rows landed, {replaced} landed rows replaced")
-        batch = BatchResult(r["attempt_id"], r["batch_id"], r["file_name"], r["rows_in"] or 0, landed, 0,
-                            r["rows_warned"] or 0, Path(r["report_path"]) if r["report_path"] else None)
-        result = LandingResult(period, [batch], landed, 0, batch.rows_warned, [])
+        result = LandingResult.of(period, [_batch(r, landed, rejected=0)], [])
         log(result, replaced)
     return result

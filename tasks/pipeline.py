@@ -134,7 +134,8 @@ def decide(settings: Settings, source: str, period: Period, run_id: str,
         if decision.via == "cli" and decision.decided_by not in policy.stewards:
             raise UsageError(f"{decision.decided_by} is not a steward of {source} (review_policy.csv: "
                              f"{', '.join(policy.stewards)}); pass --steward with your steward id")
-        info = review.details(con, item, settings, policy)
+        # what the provider is told of a rejection, read before the rejection drops the staged rows
+        info = review.details(con, item, settings, policy) if decision.option == "reject" else None
         message = f"steward review: {decision.option} by {decision.decided_by}" + (
             f" ({decision.reason})" if decision.reason else "")
         result = landing.apply_decision(con, adapter, run_id, str(period), decision.option, message,
@@ -327,7 +328,9 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *
 
 
 def compute_and_alert(settings: Settings, source: str, period: Period, run_id: str,
-                          summary: RunSummary) -> RunSummary:
+                      summary: RunSummary) -> RunSummary:
+    """Compute the landed month, evaluate it and the months after it, apply the alert rules (what follows a
+    landing without a scheduler)."""
     counts = compute(settings, source, period, run_id)
     summary.indicator_values = counts["indicator_values"]
     try:

@@ -62,17 +62,13 @@ def _env() -> Environment:
 def register(con: duckdb.DuckDBPyConnection, checked: RunValidation, *, waits_in: str,
              dag: dict[str, str] | None = None) -> None:
     """Record that the run waits for a steward (a retried validation registers it again, unchanged)."""
-    counts: dict[str, int] = {}
-    for batch in checked.batches:
-        for rule, n in batch.rule_counts.items():
-            counts[rule] = counts.get(rule, 0) + int(n)
     con.execute(sql.load("queries/review_register"), {
         "review_id": checked.run_id, "source": checked.source, "period": checked.period,
         "batch_ids": [b.batch_id for b in checked.batches], "files": [b.file_name for b in checked.batches],
         "rows_in": checked.rows_in, "rows_bad": checked.rows_bad,
         "cells_lost": checked.rows_bad - checked.rows_overridable,
         "breach": "; ".join(str(b) for b in checked.breaches) or None,
-        "rule_counts": json.dumps(counts, ensure_ascii=False, sort_keys=True),
+        "rule_counts": json.dumps(checked.rule_counts, ensure_ascii=False, sort_keys=True),
         "reports": sorted({str(b.report_path) for b in checked.batches if b.report_path}),
         "waits_in": waits_in, "dag_id": (dag or {}).get("dag_id"), "dag_run_id": (dag or {}).get("dag_run_id"),
         "task_id": (dag or {}).get("task_id"), "now": datetime.now(UTC)})
@@ -183,10 +179,7 @@ class CorrectionRefused(UsageError):
     """A correction that fails validation itself lands nothing."""
 
     def __init__(self, path: Path, checked: RunValidation) -> None:
-        counts: dict[str, int] = {}
-        for batch in checked.batches:
-            for rule, n in batch.rule_counts.items():
-                counts[rule] = counts.get(rule, 0) + int(n)
+        counts = checked.rule_counts
         rules = ", ".join(f"{rule} ×{n}" for rule, n in sorted(counts.items(), key=lambda kv: -kv[1])[:5])
         reports = sorted({str(b.report_path) for b in checked.batches if b.report_path})
         super().__init__(f"{path}: the correction fails validation itself ({checked.rows_bad} of {checked.rows_in} "
