@@ -25,13 +25,14 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta, timezone
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import NamedTuple, Protocol
+from urllib.parse import parse_qs
 
 from demo import synth
 from demo.signals import wait_for_signal
@@ -282,8 +283,10 @@ class FeedServer:
             self._log.append(RequestRecord(path, status))
 
     # -- request logic ---------------------------------------------------------------------------------------
-    def answer(self, raw_path: str) -> tuple[int, bytes, str]:
-        """Status, body and content type for a GET of ``raw_path``, faults applied; testable without sockets."""
+    def answer(self, raw_path: str,
+               respond: Callable[[str], tuple[int, bytes, str]] | None = None) -> tuple[int, bytes, str]:
+        """Status, body and content type for a GET of ``raw_path`` (or what ``respond`` answers for its name),
+        faults applied; testable without sockets."""
         name = _key(raw_path.split("?", 1)[0])
         with self._lock:
             hit = self._hits.get(name, 0) + 1
@@ -291,7 +294,7 @@ class FeedServer:
         pause = self.delay.get(name, 0.0)
         if pause > 0:
             self._stopping.wait(pause)  # interruptible, so stop() is never held up by a sleeping handler
-        status, body, content_type = self.publisher.respond(name)
+        status, body, content_type = (respond or self.publisher.respond)(name)
         if status != HTTPStatus.OK:
             return status, body, content_type
         if name in self.missing:
@@ -301,6 +304,14 @@ class FeedServer:
         if name in self.truncate:
             body = body[: self.truncate[name]]
         return status, body, content_type
+
+    def answer_form(self, raw_path: str, form: dict[str, str]) -> tuple[int, bytes, str]:
+        """A POSTed form (the water platform's query): the publisher's ``respond_form``, with the same faults as a
+        GET of that name; 405 for a publisher that takes no forms."""
+        respond_form = getattr(self.publisher, "respond_form", None)
+        if respond_form is None:
+            return HTTPStatus.METHOD_NOT_ALLOWED, b"this feed answers GET only\n", TEXT
+        return self.answer(raw_path, lambda name: respond_form(name, form))
 
     def respond(self, raw_path: str) -> tuple[int, bytes]:
         """Status and body of :meth:`answer` (the content type left out)."""
@@ -314,9 +325,10 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
         timeout = 30  # idle keep-alive connections must not pin handler threads forever
         server_version = "cnemc-demo-feed/1.0"
 
-        def _answer(self, with_body: bool) -> None:
+        def _answer(self, with_body: bool, form: dict[str, str] | None = None) -> None:
             started = time.perf_counter()
-            status, body, content_type = server.answer(self.path)
+            status, body, content_type = (server.answer(self.path) if form is None
+                                          else server.answer_form(self.path, form))
             path = self.path.split("?", 1)[0]
             server._record(path, int(status))
             try:
@@ -336,6 +348,11 @@ def _make_handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
 
         def do_GET(self) -> None:  # noqa: N802 - http.server API
             self._answer(with_body=True)
+
+        def do_POST(self) -> None:  # noqa: N802 - http.server API
+            length = int(self.headers.get("Content-Length") or 0)
+            text = self.rfile.read(length).decode("utf-8", "replace") if length else ""
+            self._answer(with_body=True, form={k: v[-1] for k, v in parse_qs(text, keep_blank_values=True).items()})
 
         def do_HEAD(self) -> None:  # noqa: N802 - http.server API
             self._answer(with_body=False)
