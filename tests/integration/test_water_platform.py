@@ -116,3 +116,26 @@ def test_a_platform_class_that_agrees_is_not_reported(platform: Path, monkeypatc
     pipeline.run(settings.load(), "water", Period(2021, 4), trigger="test")
     assert query("SELECT water_class, platform_classes, class_disagreements FROM marts.water_section_month") == [
         (4, '{"Ⅳ": 1}', 0)]
+
+
+def test_the_simulator_answers_the_platforms_query_by_region_basin_and_page() -> None:
+    import requests
+
+    national = json.loads(WaterPublisher(clock=datetime(2020, 5, 8, 16)).render())["tbody"]
+    inner_mongolia = [r for r in national if r[0] == "内蒙古自治区"]
+    with FeedServer(publisher=WaterPublisher(clock=datetime(2020, 5, 8, 16))) as srv:
+        def ask(**form: str) -> dict:
+            resp = requests.post(f"{srv.url}/GJZ/{PLATFORM_NAME}", data={"action": "getRealDatas", **form}, timeout=10)
+            assert resp.status_code == 200
+            return resp.json()
+
+        everything = ask(AreaID="", PageIndex="1", PageSize="1000")
+        assert (everything["total"], everything["records"]) == (-(-len(national) // 1000), len(national))
+        pages = [ask(AreaID="150000", PageIndex=str(i), PageSize="10") for i in (1, 2, 3)]
+        assert [p["total"] for p in pages] == [3, 3, 3] and {p["records"] for p in pages} == {28}
+        assert [r for p in pages for r in p["tbody"]] == inner_mongolia
+        yellow = ask(AreaID="150000", RiverID="0900000000", PageIndex="1", PageSize="100")["tbody"]
+        assert yellow and yellow == [r for r in inner_mongolia if r[1] == "黄河流域"]
+        nothing = ask(AreaID="110000", PageIndex="1", PageSize="10")
+        assert (nothing["result"], nothing["total"], nothing["tbody"]) == (0, 0, [])
+        assert requests.get(f"{srv.url}/{PLATFORM_NAME}", timeout=10).status_code == 404  # the platform is POST
