@@ -27,6 +27,12 @@ answers as the feed would have at that moment. Three sources, chosen by the cloc
 
 The envelope is the real one, ``{"result": 1, "total": 1, "records": n, "thead": [17], "tbody": [[17]]}``,
 serialised like the real file (UTF-8, ``ensure_ascii=False``, default separators).
+
+Two ways to ask, as in production (``tasks.sources.cnemc_water``): a GET of ``realtime.json`` (a relay: the whole
+answer above) and the platform's own ``POST …/Ajax/Publish.ashx`` with ``action=getRealDatas``, ``AreaID``
+(150000 = Inner Mongolia, empty = every province), ``RiverID`` (empty, or 0900000000 = 黄河流域), ``PageIndex`` and
+``PageSize``: the matching rows of the same answer, one page of them, ``total`` = the number of pages, ``result``
+0 when nothing matches. ``failing_pages`` makes those pages answer HTTP 500 (a capture broken half-way).
 """
 
 from __future__ import annotations
@@ -49,7 +55,11 @@ __all__ = ["DATA_DIR", "LAKES", "NAME", "THEAD", "Section", "WaterPublisher", "s
 
 DATA_DIR = Path(__file__).resolve().parent / "data" / "cnemc_water"
 NAME = "realtime.json"
+PLATFORM_NAME = "Ajax/Publish.ashx"      # also answered under /GJZ/, as on the real host
 PROVINCE = "内蒙古自治区"
+#: AreaID -> province, RiverID -> basin, as far as the demo needs them (standards.md §6.4).
+AREAS = {"150000": PROVINCE}
+RIVERS = {"0900000000": "黄河流域"}
 JSON_TYPE = "application/json; charset=utf-8"
 _SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no DST since 1991, so a fixed offset is exact
 
@@ -270,8 +280,9 @@ class WaterPublisher:
     """
 
     def __init__(self, clock: datetime | None = None, sections: Iterable[str] | None = None, *,
-                 data_dir: str | Path = DATA_DIR) -> None:
+                 data_dir: str | Path = DATA_DIR, failing_pages: Iterable[int] = ()) -> None:
         self._sources = _load(Path(data_dir).resolve())
+        self.failing_pages = set(failing_pages)
         known = [s.name for s in self._sources.sections]
         if sections is None:
             self.sections = list(known)
@@ -339,10 +350,33 @@ class WaterPublisher:
             return HTTPStatus.NOT_FOUND, f"not found: the water feed publishes only {NAME}\n".encode(), "text/plain"
         return HTTPStatus.OK, self.render(), JSON_TYPE
 
+    def respond_form(self, name: str, form: dict[str, str]) -> tuple[int, bytes, str]:
+        """The platform's ``POST Ajax/Publish.ashx``: one page of the matching rows of :meth:`render`."""
+        if name.lstrip("/").removeprefix("GJZ/") != PLATFORM_NAME:
+            return HTTPStatus.NOT_FOUND, f"not found: POST {PLATFORM_NAME}\n".encode(), "text/plain"
+        if form.get("action") != "getRealDatas":
+            return HTTPStatus.BAD_REQUEST, b"unknown action\n", "text/plain"
+        try:
+            index, size = int(form.get("PageIndex") or 1), int(form.get("PageSize") or 20)
+        except ValueError:
+            return HTTPStatus.BAD_REQUEST, b"PageIndex and PageSize must be numbers\n", "text/plain"
+        if index in self.failing_pages:
+            return HTTPStatus.INTERNAL_SERVER_ERROR, b"injected failure\n", "text/plain"
+        area, river = form.get("AreaID") or "", form.get("RiverID") or ""
+        rows = [row for row in json.loads(self.render())["tbody"]
+                if (not area or row[0] == AREAS.get(area)) and (not river or row[1] == RIVERS.get(river))]
+        size = max(1, size)
+        pages = -(-len(rows) // size)
+        page = rows[(index - 1) * size: index * size] if index >= 1 else []
+        body = {"result": 1 if rows else 0, "total": pages, "records": len(rows), "thead": list(THEAD),
+                "tbody": page}
+        return HTTPStatus.OK, json.dumps(body, ensure_ascii=False).encode("utf-8"), JSON_TYPE
+
     def describe(self) -> str:
         clock = f"set to {self._clock:%Y-%m-%d %H:%M}" if self._clock is not None else "following the wall clock"
         first, last = self._sources.capture_days
-        return (f"{NAME}: clock (Asia/Shanghai) {clock}, answering from the {self.source()} source; real snapshot on "
+        return (f"{NAME} (GET) and POST {PLATFORM_NAME} (pages): clock (Asia/Shanghai) {clock}, answering from "
+                f"the {self.source()} source; real snapshot on "
                 f"{self._sources.snapshot_day}, real captures {first}…{last}, generated readings of "
                 f"{len(self.sections)} sections otherwise")
 

@@ -166,6 +166,7 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
     for r in rows:
         r["parameter_means"] = json.loads(r["parameter_means"])
         r["parameter_classes"] = json.loads(r["parameter_classes"])
+        r["platform_classes"] = json.loads(r["platform_classes"]) if r["platform_classes"] else None
         r["class"] = r.pop("water_class")
         r["class_label"] = CLASS_LABELS.get(r["class"]) if r["class"] is not None else None
     if args.json:
@@ -180,7 +181,8 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
                               if k in ("do", "codmn", "nh3n", "tp"))
     print(_table(rows, [("section_name", "section"), ("province", "province"), ("basin", "basin"),
                         ("water_body", "body"), ("readings", "valid"), ("readings_all", "readings"),
-                        ("class_label", "class"), ("worst_parameters", "worst"), ("means", "means (mg/L)")]))
+                        ("class_label", "class"), ("worst_parameters", "worst"),
+                        ("class_disagreements", "platform differs"), ("means", "means (mg/L)")]))
     return 0
 
 
@@ -545,7 +547,56 @@ def parser() -> argparse.ArgumentParser:
     from tasks import review_cli
 
     review_cli.add_parser(sub, _Parser)
+
+    bak = sub.add_parser("backup", help="a consistent copy of the warehouse, raw archive, reports and catalogue")
+    bak.add_argument("dest", help="a new or empty folder")
+    bak.add_argument("--wait", type=float, default=600.0,
+                     help="seconds to wait for a running task that holds the warehouse (default 600)")
+    bak.add_argument("--json", action="store_true")
+    bak.set_defaults(func=cmd_backup)
+    rst = sub.add_parser("restore", help="restore a backup into ECOFLOW_HOME (verified, then migrated forward)")
+    rst.add_argument("src", help="a folder written by `ecoflow backup`")
+    rst.add_argument("--force", action="store_true", help="set an existing warehouse aside instead of refusing")
+    rst.add_argument("--json", action="store_true")
+    rst.set_defaults(func=cmd_restore)
     return p
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tasks import backup, settings
+
+    result = backup.backup(settings.load(), Path(args.dest), wait_seconds=args.wait)
+    if args.json:
+        print(json.dumps({"dest": str(result.dest), "files": result.files, "bytes": result.bytes,
+                          "tables": result.tables, "migrations": result.migrations}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"备份已完成：{result.dest}")
+    print(f"  文件 {result.files} 个，共 {result.bytes / 1e6:.1f} MB；数据表 {len(result.tables)} 张，"
+          f"记录 {sum(result.tables.values())} 条；"
+          f"数据库结构版本 {result.migrations[-1] if result.migrations else '-'}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tasks import backup, settings
+
+    result = backup.restore(settings.load(), Path(args.src), force=args.force)
+    if args.json:
+        print(json.dumps({"home": str(result.home), "tables": result.tables, "migrated": result.migrated,
+                          "catalogue_differs": result.catalogue_differs}, ensure_ascii=False, indent=2))
+        return 0
+    print(f"恢复已完成：{result.home}（校验通过，数据表 {len(result.tables)} 张，"
+          f"记录 {sum(result.tables.values())} 条）")
+    if result.migrated:
+        print(f"  数据库结构已升级：{'、'.join(result.migrated)}")
+    if result.catalogue_differs:
+        print(f"  请注意：备份中的目录文件与当前安装不一致（{'、'.join(result.catalogue_differs)}），"
+              "未予覆盖；如需沿用备份时的目录，请手工恢复。")
+    return 0
 
 
 def pipeline_policies() -> tuple[str, ...]:

@@ -16,7 +16,11 @@ from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_con
 from tasks.review_operator import StewardReviewOperator
 
 TZ = "Asia/Shanghai"
-WRITE = {"pool": "warehouse"}
+#: Every task that opens the warehouse: the one-slot pool (DuckDB has one writer) and, under the CeleryExecutor,
+#: the `warehouse` queue, served only by the worker that mounts the warehouse volume (docker-compose.yml). Tasks
+#: that touch no file of ECOFLOW_HOME take the default queue and run on any worker.
+WAREHOUSE = "warehouse"
+WRITE = {"pool": WAREHOUSE, "queue": WAREHOUSE}
 DEFAULT_ARGS = {"owner": "ecoflow", "retries": 3, "retry_delay": pendulum.duration(minutes=5),
                 "retry_exponential_backoff": True}
 def period_param() -> Param:
@@ -94,6 +98,6 @@ def review_chain(source: str, period, ingest_run, *, outlets: list | None = None
     landed = land(period, ingest_run)
     # an answer refused for want of a reason is asked again half a minute later, not after the feeds' backoff
     review = StewardReviewOperator(task_id="review", source=source, retry_delay=pendulum.duration(seconds=30),
-                                   retry_exponential_backoff=False)
+                                   retry_exponential_backoff=False, queue=WAREHOUSE)  # reads the batch's facts
     validate(period, ingest_run) >> review >> landed
     return landed

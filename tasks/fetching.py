@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import duckdb
+import requests
 
 from tasks import http, ledger
 from tasks.errors import ConfigError, FetchError
@@ -64,8 +66,10 @@ def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Sou
     sess = http.session(settings.http_retries)
 
     def one(remote):  # noqa: ANN001, ANN202
-        return remote, http.get(sess, f"{feed.base_url}/{remote.path}", timeout=settings.http_timeout,
-                                auth=feed.auth)
+        url = f"{feed.base_url}/{remote.path}"
+        if remote.form is not None:
+            return remote, fetch_pages(sess, url, dict(remote.form), timeout=settings.http_timeout, auth=feed.auth)
+        return remote, http.get(sess, url, timeout=settings.http_timeout, auth=feed.auth)
 
     with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
         results = list(pool.map(one, files))
@@ -91,3 +95,49 @@ def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Sou
         raise FetchError(adapter.name, feed.base_url,
                          f"{len(failures)} of {len(files)} files failed for {period}: " + "; ".join(failures[:5]))
     return counts
+
+
+#: More pages than this is not an answer to a province's query but a runaway loop.
+MAX_PAGES = 500
+
+
+def fetch_pages(sess: requests.Session, url: str, form: dict[str, str], *, timeout: float,
+                auth: tuple[str, str] | None = None) -> http.Response:
+    """POST `form` for page 1 (`PageIndex`), then every further page the first answer's `total` announces.
+
+    One Response: a single page's body as received, or for several pages a JSON array of the pages' bodies, each
+    byte for byte (a leading BOM dropped), so the archive keeps what the platform sent. A page that fails or is
+    not a JSON page fails the whole capture with nothing to archive: a poll is never half-captured.
+    """
+    first = http.post(sess, url, {**form, "PageIndex": "1"}, timeout=timeout, auth=auth)
+    total = _page_count(first.content) if first.status == 200 and first.content is not None else None
+    if total is None or total <= 1:
+        return first  # one page, an error, or a body the parser will report on as it stands
+    if total > MAX_PAGES:
+        return http.Response(url, None, None, first.attempts,
+                             f"page 1 announces total={total} pages (more than {MAX_PAGES}): not fetched")
+    bodies, attempts = [first.content.removeprefix(b"\xef\xbb\xbf")], first.attempts
+    for index in range(2, total + 1):
+        resp = http.post(sess, url, {**form, "PageIndex": str(index)}, timeout=timeout, auth=auth)
+        attempts += resp.attempts
+        ok = resp.status == 200 and resp.content is not None and _page_count(resp.content) is not None
+        if not ok:
+            why = resp.error or (f"HTTP {resp.status}" if resp.status != 200 else "the body is not a JSON page")
+            return http.Response(url, None, None, attempts,
+                                 f"page {index} of {total} (PageIndex={index}): {why}; the {index - 1} page(s) "
+                                 "already received are not kept")
+        bodies.append(resp.content.removeprefix(b"\xef\xbb\xbf"))
+    return http.Response(url, 200, b"[" + b",\n".join(bodies) + b"]", attempts)
+
+
+def _page_count(content: bytes) -> int | None:
+    """The `total` (page count) of a JSON page, None when the body is not one."""
+    try:
+        data = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    total = data.get("total") if isinstance(data, dict) else None
+    try:
+        return int(total) if total is not None and "tbody" in data else None
+    except (TypeError, ValueError):
+        return None

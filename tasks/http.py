@@ -1,4 +1,7 @@
-"""HTTP fetching for feeds: timeouts, retries with backoff on connection errors and 5xx, 404 = not published."""
+"""HTTP fetching for feeds: timeouts, retries with backoff on connection errors and 5xx, 404 = not published.
+
+POST is retried like GET: the only POST a feed needs (the water platform's `getRealDatas` query) reads and
+changes nothing."""
 
 from __future__ import annotations
 
@@ -21,10 +24,10 @@ class Response:
 
 
 def session(retries: int, backoff: float = 0.5) -> requests.Session:
-    """A session that retries GETs on connect/read errors and 5xx with exponential backoff."""
+    """A session that retries GETs and POSTs on connect/read errors and 5xx with exponential backoff."""
     retry = Retry(
         total=retries, connect=retries, read=retries, status=retries,
-        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET"}),
+        status_forcelist=RETRY_STATUSES, allowed_methods=frozenset({"GET", "POST"}),
         backoff_factor=backoff, raise_on_status=False, respect_retry_after_header=False,
     )
     sess = requests.Session()
@@ -36,8 +39,19 @@ def session(retries: int, backoff: float = 0.5) -> requests.Session:
 
 def get(sess: requests.Session, url: str, *, timeout: float, auth: tuple[str, str] | None = None) -> Response:
     """GET one URL; transport failures become a Response with an error instead of an exception."""
+    return _request(sess, "GET", url, None, timeout=timeout, auth=auth)
+
+
+def post(sess: requests.Session, url: str, form: dict[str, str], *, timeout: float,
+         auth: tuple[str, str] | None = None) -> Response:
+    """POST a form (application/x-www-form-urlencoded), as `get` does a GET."""
+    return _request(sess, "POST", url, form, timeout=timeout, auth=auth)
+
+
+def _request(sess: requests.Session, method: str, url: str, form: dict[str, str] | None, *, timeout: float,
+             auth: tuple[str, str] | None) -> Response:
     try:
-        resp = sess.get(url, timeout=timeout, auth=auth)
+        resp = sess.request(method, url, data=form, timeout=timeout, auth=auth)
     except requests.RequestException as exc:
         return Response(url, None, None, _attempts(None, sess, url), f"{type(exc).__name__}: {exc}")
     attempts = _attempts(resp, sess, url)

@@ -24,7 +24,9 @@ WATER_INDICATORS = ("water_good_ratio", "water_worse_v_ratio")
 RULES_VERSION = f"GB3838-2002|环办〔2011〕22号 ; {ECOFLOW_RULES}"
 SECTION_COLUMNS = ["section_code", "province", "basin", "section_name", "period", "water_body", "parameter_means",
                    "parameter_classes", "readings", "readings_all", "water_class", "worst_parameters",
-                   "rules_version", "batch_ids"]
+                   "rules_version", "batch_ids", "water_body_source", "platform_classes", "class_disagreements"]
+#: The items the platform's per-reading 水质类别 is computed from (the automatic stations' partial class).
+PLATFORM_CLASS_ITEMS = ("ph", "do", "codmn", "nh3n", "tp")
 SectionKey = tuple[str, str, str]  # province, basin, section name: how the feed names a section
 
 
@@ -41,9 +43,13 @@ def section_months(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFra
     """One row per section with readings in the month: means, counts, class (marts.water_section_month)."""
     found = con.execute(sql.load("compute/water_section_means"),
                         {"first": period.first_day, "last": period.last_day}).fetchdf()
+    published = con.execute(sql.load("compute/water_reading_classes"),
+                            {"first": period.first_day, "last": period.last_day}).fetchdf()
+    by_section = {key: grp for key, grp in published.groupby(["province", "basin", "section_name"], sort=True)}
     rows = []
     for (province, basin, name), grp in found.groupby(["province", "basin", "section_name"], sort=True):
         first = grp.iloc[0]
+        reported, disagreements = platform_classes(by_section.get((province, basin, name)), first["water_body"])
         means = {r.parameter: float(r.mean_value) for r in grp.itertuples(index=False)
                  if isinstance(r.parameter, str) and pd.notna(r.mean_value)}
         classes, worst, worst_params = classify_means(means, first["water_body"])
@@ -55,11 +61,31 @@ def section_months(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFra
             "parameter_classes": json.dumps(classes), "readings": int(first["readings"]),
             "readings_all": int(first["readings_all"]), "water_class": worst,
             "worst_parameters": ",".join(worst_params) or None, "rules_version": RULES_VERSION,
-            "batch_ids": list(first["batch_ids"]),
+            "batch_ids": list(first["batch_ids"]), "water_body_source": first["water_body_source"],
+            "platform_classes": json.dumps(reported, ensure_ascii=False), "class_disagreements": disagreements,
         })
     frame = pd.DataFrame(rows, columns=SECTION_COLUMNS)
     frame["water_class"] = frame["water_class"].astype("Int64")
     return frame
+
+
+def platform_classes(readings: pd.DataFrame | None, water_body: str) -> tuple[dict[str, int], int]:
+    """The classes the platform published for a section's valid readings (label -> count), and how many readings
+    it classed otherwise than GB 3838 does on the same items and water body. A lake the platform classes by river
+    TP limits shows up here, as does a platform rule we do not follow."""
+    if readings is None:
+        return {}, 0
+    counts: dict[str, int] = defaultdict(int)
+    disagreements = 0
+    for reading in readings.itertuples(index=False):
+        label = reading.class_reported or ""
+        if label not in water.CLASS_LABELS.values():
+            continue
+        counts[label] += 1
+        values = {p: float(getattr(reading, p)) for p in PLATFORM_CLASS_ITEMS if pd.notna(getattr(reading, p))}
+        ours = water.section_class(values, water_body) if values else None
+        disagreements += ours is not None and water.CLASS_LABELS[ours] != label
+    return dict(sorted(counts.items())), disagreements
 
 
 def _ratio(numerator: int, denominator: int) -> float | None:

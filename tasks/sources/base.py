@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 class RemoteFile:
     name: str          # file name as published, e.g. china_sites_20190101.csv
     path: str          # path relative to the feed's base URL
+    #: A form to POST instead of a GET, asking for page 1 of a paged answer (the water platform's getRealDatas):
+    #: the fetcher follows the answer's `total` pages (tasks.fetching.fetch_pages).
+    form: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,13 @@ The feed publishes only the latest reading of each section, so it is polled (eve
 fetched per month; each capture is archived as `water_realtime_YYYYmmddTHHMMSS.json`, the name carrying the
 fetch time (Asia/Shanghai), because 监测时间 has no year and the year is inferred from it (RULES.md §2.2).
 
+The platform (`POST {base}/Ajax/Publish.ashx`, `action=getRealDatas&AreaID=150000&RiverID=&MNName=&PageIndex=1&
+PageSize=…`, standards.md §6.4) answers in pages; the fetcher follows `total` and archives one capture holding every
+page as received (a JSON array of the pages when there are several). `ECOFLOW_WATER_FEED_MODE=relay` GETs
+`{base}/realtime.json` from a relay instead. Newer platform versions put 所属地市 and 所属河流 in the 断面名称
+cell's tooltip: the river names a lake or reservoir (太湖, 乌梁素海, …水库) where the catalogue has no entry, and
+lake TP limits then apply (classed by river limits a lake section comes out two classes too good).
+
 Two real formats, told apart by content: the JSON response (`thead` + `tbody`, cells as HTML with the raw value
 in the tooltip, `<span title='原始值：7.72043'>7.72</span>`), and per-section CSV captures with plain values.
 Every parameter cell becomes one tidy row, numeric or not (`--` missing, `*` not measured, 极值过滤 filtered),
@@ -16,12 +23,14 @@ import csv
 import html
 import json
 import math
+import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from tasks.errors import ParseError, UsageError
+from tasks.errors import ConfigError, ParseError, UsageError
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
@@ -45,9 +54,18 @@ STATUSES = (NORMAL, "维护", "停站", "不具备运行条件")
 FLAGS = ("value", "missing", "not_measured", "filtered", "unparsable")
 #: As published: '' when the station is not 正常 (JSON), '*' in the CSV captures for the same case.
 CLASSES = ("Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ", "Ⅴ", "劣Ⅴ", "", "*")
+#: The platform's class codes (some versions publish 1…7 instead of the label; 7 = 未监测).
+CLASS_CODES = {"1": "Ⅰ", "2": "Ⅱ", "3": "Ⅲ", "4": "Ⅳ", "5": "Ⅴ", "6": "劣Ⅴ", "7": ""}
 TIDY_COLUMNS = ("row_id", "file_name", "source_line", "province", "basin", "section_name", "obs_time",
                 "fetched_at", "parameter", "unit", "value_text", "display", "value", "flag", "site_status",
-                "class_reported")
+                "class_reported", "city", "river", "water_body_hint")
+
+PLATFORM_PATH = "Ajax/Publish.ashx"   # under the platform's base, e.g. https://szzdjc.cnemc.cn:8070/GJZ
+RELAY_PATH = "realtime.json"
+#: 所属河流 (or a section name) naming a lake or reservoir: 太湖, 乌梁素海, 白洋淀, 密云水库, 查干泡, 岱海 …
+_LAKE_WATER = re.compile(r"(湖|水库|海|淀|泡|泊|荡|海子)$")
+_LAKE_SECTION = re.compile(r"水库|湖心|湖$")
+_TOOLTIP_FIELD = re.compile(r"(所属地市|所属河流)\s*[：:]\s*([^\n\r]*)")
 
 #: A reading older than this at fetch time is reported (RULES §2.2 moves any reading that would be more than a day
 #: ahead of the fetch back a year, so a wrong --as-of or a stopped station shows up here, not as an error).
@@ -59,6 +77,55 @@ _TITLE = re.compile(r"""title\s*=\s*(['"])(.*?)\1""", re.S)
 _RAW_VALUE = re.compile(r"原始值\s*[：:]\s*(\S+)")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _HEADER = re.compile(r"(.+?)\s*[(（](.*)[)）]")
+
+
+@dataclass(frozen=True)
+class PlatformQuery:
+    """How a poll asks: the platform's paged POST (default) or a GET to a relay; which province, basin, page size."""
+
+    mode: Literal["platform", "relay"] = "platform"
+    area_id: str = "150000"      # 6-digit province/city code (150000 = 内蒙古自治区)
+    river_id: str = ""           # 10-digit basin code (0900000000 = 黄河), '' = every basin
+    page_size: int = 100
+
+    def form(self) -> tuple[tuple[str, str], ...]:
+        return (("action", "getRealDatas"), ("AreaID", self.area_id), ("RiverID", self.river_id), ("MNName", ""),
+                ("PageIndex", "1"), ("PageSize", str(self.page_size)))
+
+
+def platform_query(env: Mapping[str, str] | None = None) -> PlatformQuery:
+    """ECOFLOW_WATER_FEED_MODE (platform | relay), ECOFLOW_WATER_AREA_ID, ECOFLOW_WATER_RIVER_ID,
+    ECOFLOW_WATER_PAGE_SIZE; a value that the platform would not understand is a ConfigError naming it."""
+    env = os.environ if env is None else env
+    mode = env.get("ECOFLOW_WATER_FEED_MODE") or "platform"
+    area = env.get("ECOFLOW_WATER_AREA_ID") or "150000"
+    river = env.get("ECOFLOW_WATER_RIVER_ID", "")
+    size = env.get("ECOFLOW_WATER_PAGE_SIZE") or "100"
+    if mode not in ("platform", "relay"):
+        raise ConfigError(f"ECOFLOW_WATER_FEED_MODE={mode!r}: platform (POST getRealDatas) or relay (GET "
+                          f"{RELAY_PATH})")
+    if not re.fullmatch(r"\d{6}", area):
+        raise ConfigError(f"ECOFLOW_WATER_AREA_ID={area!r}: a 6-digit region code such as 150000")
+    if not re.fullmatch(r"(\d{10})?", river):
+        raise ConfigError(f"ECOFLOW_WATER_RIVER_ID={river!r}: empty or a 10-digit basin code such as 0900000000")
+    if not size.isdigit() or not 1 <= int(size) <= 1000:
+        raise ConfigError(f"ECOFLOW_WATER_PAGE_SIZE={size!r}: a whole number from 1 to 1000")
+    return PlatformQuery(mode, area, river, int(size))  # type: ignore[arg-type]
+
+
+def lake_from_metadata(river: str, section_name: str) -> bool:
+    """Whether the platform's own metadata says lake or reservoir: 所属河流 names one (太湖, 乌梁素海, 察尔森水库),
+    or the section's name does (…水库…, 湖心, …湖)."""
+    return bool(_LAKE_WATER.search(river.strip()) or _LAKE_SECTION.search(section_name.strip()))
+
+
+def read_section_cell(cell: str) -> tuple[str, str, str]:
+    """(section name, 所属地市, 所属河流) from the 断面名称 cell: plain text in older versions, a span whose tooltip
+    reads `所属地市:…&#10;所属河流:…` in newer ones."""
+    name = html.unescape(_TAG.sub("", cell)).strip()
+    title = _TITLE.search(cell)
+    fields = dict(_TOOLTIP_FIELD.findall(html.unescape(title.group(2)))) if title else {}
+    return name, fields.get("所属地市", "").strip(), fields.get("所属河流", "").strip()
 
 
 def fetch_time_from_name(name: str) -> datetime:
@@ -138,7 +205,11 @@ class CnemcWaterAdapter:
             from zoneinfo import ZoneInfo
 
             fetched_at = fetched_at.astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-        return RemoteFile(name=f"water_realtime_{fetched_at:%Y%m%dT%H%M%S}.json", path="realtime.json")
+        name = f"water_realtime_{fetched_at:%Y%m%dT%H%M%S}.json"
+        query = platform_query()
+        if query.mode == "relay":
+            return RemoteFile(name=name, path=RELAY_PATH)
+        return RemoteFile(name=name, path=PLATFORM_PATH, form=query.form())
 
     def files(self, period: Period) -> list[RemoteFile]:
         raise UsageError(f"water: the real-time feed publishes only the latest reading of each section, so it "
@@ -164,7 +235,8 @@ class CnemcWaterAdapter:
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
         before = ("province", "basin", "section_name", "obs_time", "fetched_at", "parameter", "unit")
-        after = ("value_text", "display", "flag", "site_status", "class_reported")
+        after = ("value_text", "display", "flag", "site_status", "class_reported", "city", "river",
+                 "water_body_hint")
         return landed_rows(good, batch_id=batch_id, period=period, file_name=file_name,
                            **{c: good[c] for c in before}, value=good["value"].astype("float64"),
                            **{c: good[c] for c in after})
@@ -192,14 +264,20 @@ def _json_records(name: str, text: str) -> tuple[_Columns, list[Record], dict[in
     except json.JSONDecodeError as exc:
         raise ParseError(name, f"not valid JSON (truncated?): {exc.msg} at line {exc.lineno} column {exc.colno} "
                                f"(char {exc.pos} of {len(text)})", line=exc.lineno) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("thead"), list) or not isinstance(data.get("tbody"),
-                                                                                                 list):
-        keys = sorted(data) if isinstance(data, dict) else type(data).__name__
-        raise ParseError(name, f"JSON without thead/tbody lists (got {keys}); expected the real-time response "
-                               "{result, total, records, thead, tbody}")
-    columns = _columns(name, [_text(h) for h in data["thead"]], where="thead")
+    pages = data if isinstance(data, list) and data and all(isinstance(p, dict) for p in data) else [data]
+    for page_number, page in enumerate(pages, start=1):
+        if not isinstance(page, dict) or not isinstance(page.get("thead"), list) or not isinstance(
+                page.get("tbody"), list):
+            keys = sorted(page) if isinstance(page, dict) else type(page).__name__
+            where = f" (page {page_number} of {len(pages)})" if len(pages) > 1 else ""
+            raise ParseError(name, f"JSON without thead/tbody lists{where} (got {keys}); expected the real-time "
+                                   "response {result, total, records, thead, tbody}")
+        if page["thead"] != pages[0]["thead"]:
+            raise ParseError(name, f"page {page_number} of {len(pages)} has other columns than page 1: the "
+                                   "platform changed its format between two pages of one capture")
+    columns = _columns(name, [_text(h) for h in pages[0]["thead"]], where="thead")
     records, lines = [], {}
-    for index, row in enumerate(data["tbody"]):
+    for index, row in enumerate(row for page in pages for row in page["tbody"]):
         number = index + 1
         quoted = json.dumps(row, ensure_ascii=False)
         lines[number] = quoted
@@ -258,6 +336,9 @@ def _tidy(name: str, fetched_at: datetime, columns: _Columns, records: list[Reco
                                    "row not loaded", quoted, values_lost=len(columns.parameters)))
             continue
         meta = {key: cells[i].strip() for key, i in columns.meta.items()}
+        meta["section_name"], city, river = read_section_cell(meta["section_name"])
+        meta["class_reported"] = CLASS_CODES.get(meta["class_reported"], meta["class_reported"])
+        hint = "lake" if lake_from_metadata(river, meta["section_name"]) else ""
         when = reading_time(meta["time_label"], fetched_at)
         if when is None:
             issues.append(_no_time(number, meta, quoted, len(columns.parameters)))
@@ -281,7 +362,8 @@ def _tidy(name: str, fetched_at: datetime, columns: _Columns, records: list[Reco
                                  ("obs_time", when), ("parameter", code), ("unit", unit),
                                  ("value_text", cells[index]), ("display", display), ("value", value),
                                  ("flag", flag), ("site_status", meta["site_status"]),
-                                 ("class_reported", meta["class_reported"])):
+                                 ("class_reported", meta["class_reported"]), ("city", city),
+                                 ("river", river), ("water_body_hint", hint)):
                 out[column].append(item)
     return Parsed(_frame(name, fetched_at, out), issues, lines)
 
@@ -326,7 +408,8 @@ def _frame(name: str, fetched_at: datetime, out: dict[str, list]) -> pd.DataFram
         "fetched_at": pd.Series([fetched_at] * len(out["source_line"]), dtype="datetime64[ns]"),
         **{c: pd.Series(out[c], dtype="str") for c in ("parameter", "unit", "value_text", "display")},
         "value": pd.Series(out["value"], dtype="float64"),
-        **{c: pd.Series(out[c], dtype="str") for c in ("flag", "site_status", "class_reported")},
+        **{c: pd.Series(out[c], dtype="str") for c in ("flag", "site_status", "class_reported", "city", "river",
+                                                        "water_body_hint")},
     })
     return frame[list(TIDY_COLUMNS)]
 

@@ -99,6 +99,16 @@ def test_writing_tasks_take_the_warehouse_pool(dagbag, dag_id: str) -> None:
         assert dagbag.dags[dag_id].get_task(task_id).pool == "warehouse", task_id
 
 
+@pytest.mark.parametrize("dag_id", SPECS)
+def test_only_tasks_on_the_warehouse_queue_open_the_warehouse(dagbag, dag_id: str) -> None:
+    """Under the CeleryExecutor the `warehouse` queue is served by the one worker that mounts the warehouse
+    volume (docker-compose.yml): every writer, and the review that reads its batch, must be on it."""
+    dag = dagbag.dags[dag_id]
+    for task in dag.tasks:
+        if task.pool == "warehouse" or task.task_id == "review":
+            assert task.queue == "warehouse", task.task_id
+
+
 @pytest.mark.parametrize("dag_id", [d for d, s in SPECS.items() if s.period_param])
 def test_period_param_exists_and_is_validated(dagbag, dag_id: str) -> None:
     from airflow.sdk.exceptions import ParamValidationError

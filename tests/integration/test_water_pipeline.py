@@ -198,6 +198,12 @@ class FixedPublisher:
         return f"{FEED_NAME}: a fixed body of {len(self.body)} bytes"
 
 
+@pytest.fixture(autouse=True)
+def _relay_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The feed is asked as a relay (GET realtime.json), which these tests are about."""
+    monkeypatch.setenv("ECOFLOW_WATER_FEED_MODE", "relay")
+
+
 # -- warehouse access --------------------------------------------------------------------------------------------
 
 def query_at(home: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -232,6 +238,8 @@ def isolated_home(base: Path) -> Iterator[tuple[pytest.MonkeyPatch, SmtpSink]]:
         mp.setenv("ECOFLOW_HOME", str(base / "home"))
         mp.setenv("ECOFLOW_HTTP_TIMEOUT", "5")
         mp.setenv("ECOFLOW_HTTP_RETRIES", "3")
+        mp.setenv("ECOFLOW_WATER_FEED_MODE", "relay")  # these tests GET realtime.json; the platform's POST:
+        # tests/integration/test_water_platform.py
         mp.setenv("AIRFLOW_CONN_ECOFLOW_SMTP", f"smtp://127.0.0.1:{sink.port}?disable_ssl=true&disable_tls=true"
                                                "&from_email=ecoflow%40example.gov.cn")
         yield mp, sink
@@ -679,7 +687,9 @@ def test_rolling_12_months_classify_the_mean_of_the_monthly_means_across_the_yea
     with warehouse.connect(settings.load()) as con:
         for (section, period), means in stored.items():
             province, basin, name = by_name[section]
-            con.execute("INSERT INTO marts.water_section_month VALUES (NULL, ?, ?, ?, ?, 'river', ?, '{}', 6, 6, "
+            con.execute("INSERT INTO marts.water_section_month (section_code, province, basin, section_name, period, "
+                        "water_body, parameter_means, parameter_classes, readings, readings_all, water_class, "
+                        "worst_parameters, rules_version, batch_ids) VALUES (NULL, ?, ?, ?, ?, 'river', ?, '{}', 6, 6, "
                         "?, NULL, 'test', ?)", [province, basin, name, period, json.dumps(means),
                                                 span_class(section, {period}), [f"water:{section}:{period}"]])
         water_compute.compute_indicators(con, Period.parse("2021-01"))

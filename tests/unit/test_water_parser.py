@@ -319,9 +319,10 @@ def test_malformed_time_on_a_normal_row_is_an_error() -> None:
 
 # --- names, polling, parameters, landing ----------------------------------------------------------------------
 
-def test_fetch_time_round_trips_through_the_file_name() -> None:
+def test_fetch_time_round_trips_through_the_file_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOFLOW_WATER_FEED_MODE", "relay")
     remote = ADAPTER.poll_file(datetime(2021, 1, 1, 1, 0, 5))
-    assert (remote.name, remote.path) == ("water_realtime_20210101T010005.json", "realtime.json")
+    assert (remote.name, remote.path, remote.form) == ("water_realtime_20210101T010005.json", "realtime.json", None)
     assert fetch_time_from_name(remote.name) == datetime(2021, 1, 1, 1, 0, 5)
     assert fetch_time_from_name("water_realtime_20210406T000000.csv") == datetime(2021, 4, 6)
 
@@ -351,7 +352,8 @@ def test_landing_frame_columns(snapshot) -> None:
     frame = ADAPTER.landing_frame(rows.head(50), batch_id="b1", period="2020-05", file_name=JSON_NAME)
     assert list(frame.columns) == [
         "batch_id", "period", "file_name", "source_line", "province", "basin", "section_name", "obs_time",
-        "fetched_at", "parameter", "unit", "value", "value_text", "display", "flag", "site_status", "class_reported"]
+        "fetched_at", "parameter", "unit", "value", "value_text", "display", "flag", "site_status", "class_reported",
+            "city", "river", "water_body_hint"]
     assert frame["source_line"].dtype == "int32" and frame["value"].dtype == "float64"
     assert (frame["batch_id"] == "b1").all() and len(frame) == 50
 

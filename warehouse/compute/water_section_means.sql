@@ -9,7 +9,8 @@ counts AS (
     SELECT province, basin, section_name,
            count(DISTINCT obs_time) AS readings_all,
            count(DISTINCT obs_time) FILTER (WHERE site_status = '正常') AS readings,
-           list(DISTINCT batch_id ORDER BY batch_id) AS batch_ids
+           list(DISTINCT batch_id ORDER BY batch_id) AS batch_ids,
+           bool_or(coalesce(water_body_hint, '') = 'lake') AS platform_lake
     FROM readings
     GROUP BY ALL
 ),
@@ -22,7 +23,12 @@ means AS (
     GROUP BY ALL
 )
 SELECT c.province, c.basin, c.section_name, c.readings_all, c.readings, c.batch_ids,
-       s.section_code, coalesce(s.water_body, 'river') AS water_body, s.section_code IS NULL AS uncatalogued,
+       s.section_code,
+       -- the catalogue decides; else the platform's metadata (所属河流 names a lake or reservoir); else river
+       coalesce(s.water_body, CASE WHEN c.platform_lake THEN 'lake' END, 'river') AS water_body,
+       CASE WHEN s.water_body IS NOT NULL THEN 'catalogue' WHEN c.platform_lake THEN 'platform' ELSE 'default'
+       END AS water_body_source,
+       s.section_code IS NULL AS uncatalogued,
        m.parameter, m.mean_value, m.n
 FROM counts AS c
 LEFT JOIN means AS m USING (province, basin, section_name)
