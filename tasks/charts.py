@@ -182,11 +182,23 @@ def _cjk_font_path() -> str | None:
     """The file of an installed CJK font matplotlib can read, or None (the usual case on a bare server)."""
     from matplotlib import font_manager
 
-    by_name: dict[str, str] = {}
-    for entry in sorted(font_manager.fontManager.ttflist, key=lambda f: (f.weight != 400, f.style != "normal",
-                                                                         f.fname)):
-        by_name.setdefault(entry.name, entry.fname)
-    return next((by_name[family] for family in CJK_FAMILIES if family in by_name), None)
+    def known() -> str | None:
+        by_name: dict[str, str] = {}
+        for entry in sorted(font_manager.fontManager.ttflist, key=lambda f: (f.weight != 400, f.style != "normal",
+                                                                             f.fname)):
+            by_name.setdefault(entry.name, entry.fname)
+        return next((by_name[family] for family in CJK_FAMILIES if family in by_name), None)
+
+    found = known()
+    if found is None:  # matplotlib's font cache predates a font installed since (e.g. fonts-wqy-zenhei by .ci/run)
+        for path in font_manager.findSystemFonts():
+            if any(hint in Path(path).name.lower() for hint in ("wqy", "cjk", "sourcehan", "droidsansfallback")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = known()
+    return found
 
 
 def _matplotlib() -> Any:

@@ -69,7 +69,9 @@ def test_a_held_review_waits_in_the_warehouse_until_a_steward_decides(bad_feed, 
     code, out, _ = ecoflow(capsys, "review", "list")
     assert code == 0 and review_id in out and "held in the warehouse" in out and f"{_failing()} of" in out
     code, out, _ = ecoflow(capsys, "review", "show", review_id)
-    assert code == 0 and "air.value_non_negative" in out and D1 in out and "接受（剔除不合格行）" in out
+    # the rule in words (messages.RULES_ZH), not its id: the id stays in `--json` and the logs
+    assert code == 0 and "浓度不应为负值" in out and D1 in out and "接受（剔除不合格行）" in out
+    assert "air.value_non_negative" not in out.split("batches with failing rows")[0]
     code, _, err = ecoflow(capsys, "review", "decide", review_id, "--accept-all")
     assert code != 0 and "reason" in err
     assert query("SELECT count(*) FROM review.decisions") == [(0,)]
