@@ -136,3 +136,56 @@ RULES_ZH = {
 def rule_zh(rule: str, fallback: str | None = None) -> str:
     """A validation rule in words; an unknown rule reads as a generic check (its id stays in logs and --json)."""
     return RULES_ZH.get(rule) or (fallback if fallback and not latin_words(fallback) else "未通过数据校验")
+
+
+# -- receipts and rejections of departments' submissions -----------------------------------------------------------
+RECEIPT = {
+    "subject_accepted": "【月调度回执】{department} {period_zh}报送已接收（{n}项）",
+    "subject_rejected": "【月调度退回】{department} {period_zh}报送未通过校验，请于{deadline}前修改后重新报送",
+    "greeting": "{department}：",
+    "accepted": "贵单位于{received}报送的文件“{file}”（{period_zh}）已通过校验并入库，共{n}项：",
+    "blank": "未填报（本月未报送，留空不计为0）",
+    "changed": "本次报送更正了此前报送的{n}项数值，原值已留存备查。",
+    "owed": "截至本回执，贵单位{period_zh}尚需报送以下{n}项，请于{deadline}前报送：",
+    "owed_none": "贵单位{period_zh}应报送的指标已全部报送。",
+    "rejected": "贵单位于{received}报送的文件“{file}”未通过校验，本文件中的数据均未入库。",
+    "rejected_cells": "共{n}处不符合要求，请逐项修改：",
+    "rejected_file": "文件无法按报送模板读取，请使用本月下发的模板重新填报。",
+    "duplicate": "{name}：同一指标填报了{n}行（{rows}），只能保留一行。",
+    "keep": "建议保留{cell}（{value}），删除其余各行。",
+    "keep_unknown": "请核实后保留正确的一行，删除其余各行。",
+    "resubmit_xlsx": ("请在原模板（Excel）中修改上述单元格，于{deadline}前将整份文件重新放入报送收件箱；"
+                      "新文件将整体替换本次报送。"),
+    "resubmit_csv": ("请修改上述单元格，保持原列名和编码，于{deadline}前将整份CSV文件重新放入报送收件箱；"
+                     "新文件将整体替换本次报送。"),
+    "technical": "技术信息（供信息管理员核查）：{reason}",
+    "archived": "文件已归档，收件编号{file_id}。",
+    "footer": "此邮件由生态文明建设示范区指标监测系统自动发送，请勿直接回复。",
+    "warnings": "请注意：",
+}
+
+
+def range_words(low: float | None, high: float | None, unit: str | None) -> str:
+    """The allowed range in words: 取值应在0—100之间 (with the unit when it is not %)."""
+    def text(v: float) -> str:
+        return f"{v:g}"
+
+    suffix = "" if unit in (None, "", "%", "—") else f"（单位：{unit}）"
+    if low is not None and high is not None:
+        return f"取值应在{text(low)}—{text(high)}之间{suffix}"
+    if low is not None:
+        return f"取值应不小于{text(low)}{suffix}"
+    if high is not None:
+        return f"取值应不大于{text(high)}{suffix}"
+    return "取值超出允许范围"
+
+
+def date_zh(day) -> str:  # noqa: ANN001 - a datetime.date
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def period_zh(period: str | None) -> str:
+    """2025-01 → 2025年1月; anything else as it is (an unidentified file has no period)."""
+    if period and len(period) == 7 and period[4] == "-":
+        return f"{int(period[:4])}年{int(period[5:])}月"
+    return period or ""
