@@ -13,8 +13,8 @@ import re
 # Latin tokens a Chinese official text legitimately carries: pollutant names, units, standard numbers, file types.
 LATIN_ALLOWED = frozenset({
     "PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "AQI", "IAQI", "GB", "HJ", "GB/T", "mg/m³", "μg/m³", "mg/L", "m³",
-    "µg/m³", "pH", "CSV", "xlsx", "Excel", "A4", "PDF", "COD", "BOD5", "NH3-N", "TP", "TN", "DO", "kg", "t", "km²", "hm²",
-    "UTF-8", "GBK",
+    "µg/m³", "pH", "CSV", "xlsx", "Excel", "A4", "PDF", "COD", "BOD5", "NH3-N", "TP", "TN", "DO", "kg", "t", "km²",
+    "hm²", "UTF-8", "GBK",
 })
 _LATIN_WORD = re.compile(r"[A-Za-zμµ][A-Za-z0-9_.\-/²³₂₃μµ]*")
 _FILE_NAME = re.compile(r"[\w.\-]+\.(csv|xlsx|CSV|XLSX)")  # a delivered file's name is the evidence a reader needs
