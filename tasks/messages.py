@@ -16,7 +16,7 @@ LATIN_ALLOWED = frozenset({
     "µg/m³", "pH", "CSV", "xlsx", "Excel", "A4", "PDF", "COD", "BOD5", "NH3-N", "TP", "TN", "DO", "kg", "t", "km²",
     "hm²", "UTF-8", "GBK",
 })
-_LATIN_WORD = re.compile(r"[A-Za-zμµ][A-Za-z0-9_.\-/²³₂₃μµ]*")
+_LATIN_WORD = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-zμµ][A-Za-z0-9_.\-/²³₂₃μµ]*")  # 1090A is a station code
 _FILE_NAME = re.compile(r"[\w.\-]+\.(csv|xlsx|CSV|XLSX)")  # a delivered file's name is the evidence a reader needs
 
 

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from demo.feed_server import FeedServer
 from tasks import cli, monthly_report, pipeline, report_charts, settings
 from tasks.periods import Period
+from tests.unit.test_messages import assert_reads_chinese, visible
 
 JAN = "2019-01"
 CITIES = 12
@@ -73,7 +74,7 @@ def test_report_writes_html_and_an_a4_pdf_whose_ranking_matches_the_indicators(j
     names = {r["region_code"]: r["region_name"] for r in stored}
     overview = html[html.index('id="overview"'):html.index('id="ranking"')]
     assert f"最高的是{names[expected[0]]}" in overview and f"最低的是{names[expected[-1]]}" in overview
-    assert "air_good_day_ratio" not in html and "air_pm25_mean" not in html
+    assert_reads_chinese(visible(html), "月报")         # no English, no indicator code, no path
 
     # the PDF: A4 pages, the main body at most four of them (the annex starts on a new page, at most the fifth)
     pdf = PdfReader(out.with_suffix(".pdf"))

@@ -18,6 +18,7 @@ import pytest
 from demo.smtp_sink import SmtpSink, free_port
 from tasks import inbox, settings
 from tasks.cli import main as ecoflow
+from tests.unit.test_messages import assert_reads_chinese, visible
 
 PERIOD = "2025-03"
 LCJ, ZJJ = "150100-lcj", "150100-zjj"
@@ -162,6 +163,9 @@ def test_a_rejection_says_which_of_two_duplicated_rows_to_keep(home: Path, smtp_
     assert "同一指标填报了2行（F2单元格填152.3、F3单元格填52.3）" in text
     assert "建议保留F3单元格（52.3）" in text            # F2 also fails the range: the other row is the one to keep
     assert "取值应在0—100之间" in text and "2025年4月10日前" in text
+    assert_reads_chinese(text, "rejection")
+    assert_reads_chinese(visible(msg.get_body(("html",)).get_content()), "rejection (HTML)")
+    assert_reads_chinese(msg["Subject"], "rejection subject")
 
 
 def test_a_receipt_lists_what_is_still_owed_and_by_when(home: Path, smtp_sink) -> None:
@@ -182,6 +186,7 @@ def test_a_receipt_lists_what_is_still_owed_and_by_when(home: Path, smtp_sink) -
     text = body(mails(smtp_sink)[-1])
     owed = text[text.index("尚需报送"):text.index("收件编号")]
     assert "请于2026年1月10日前报送" in owed and "湿地保护率" in owed and "林草覆盖率" not in owed
+    assert_reads_chinese(text.replace("lcj-12.xlsx", ""), "receipt")
 
 
 def test_a_corrected_resubmission_replaces_the_value_and_keeps_the_history(home: Path, smtp_sink) -> None:
