@@ -216,7 +216,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
                   "target_text": (f"{r['comparator'].replace('>=', '≥').replace('<=', '≤')}{r['target_value']:g}"
                                   if r["target_value"] is not None and r["target_kind"] != "task"
                                   else r["target_text"] or ("上级下达" if r["target_kind"] == "assigned" else "")),
-                  "last_value": r["last_value"], "last_period": r["last_period"]} for r in items]
+                  "last_value": r["last_value"], "last_period": r["last_period"], "sub_no": r["sub_no"],
+                  "sub_count": r["sub_count"], "frequency": r["frequency"], "obtained_by": r["obtained_by"]}
+                 for r in items]
         path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
         print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
     return 0

@@ -164,6 +164,7 @@ RECEIPT = {
     "rejected_cells": "共{n}处不符合要求，请逐项修改：",
     "rejected_file": "文件无法按报送模板读取，请使用本月下发的模板重新填报。",
     "duplicate": "{name}：同一指标填报了{n}行（{rows}），只能保留一行。",
+    "task_answer": "应从下拉列表选择“是”（已完成）或“否”（未完成）",
     "keep": "建议保留{cell}（{value}），删除其余各行。",
     "keep_unknown": "请核实后保留正确的一行，删除其余各行。",
     "resubmit_xlsx": ("请在原模板（Excel）中修改上述单元格，于{deadline}前将整份文件重新放入报送收件箱；"

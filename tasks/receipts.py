@@ -92,7 +92,9 @@ def _fixes(errors: list[dict], catalogue: dict[str, dict]) -> tuple[list[dict], 
         if f["rule"] == "submission.duplicate":
             dup_rows.setdefault(name, []).append(f)
             continue
-        words = (messages.range_words(entry.get("min_value"), entry.get("max_value"), entry.get("unit"))
+        task = entry.get("unit") in ("—", "") and entry.get("min_value") == 0 and entry.get("max_value") == 1
+        words = (messages.RECEIPT["task_answer"] if task and f["rule"] in ("submission.range", "submission.not_numeric")
+                 else messages.range_words(entry.get("min_value"), entry.get("max_value"), entry.get("unit"))
                  if f["rule"] == "submission.range" else messages.rule_zh(f["rule"], f["reason"]))
         fixes.append({"name": name, "cell": f["column_name"] or "—", "line": f["source_line"],
                       "value": f["value_text"] if f["value_text"] not in (None, "") else "（空）", "rule": words})
