@@ -56,6 +56,8 @@ REPORT = {
     "annex_none": "本月无到期或变化的指标。",
 }
 
+CHART_LEGEND = ("月值", "累计值", "目标")  # the digest's trend charts (tasks/charts.py)
+
 
 def water_class_label(water_class: int | None) -> str:
     """1..5 → Ⅰ类..Ⅴ类, 6 → 劣Ⅴ类, None → 未评价."""
