@@ -39,7 +39,7 @@ def ecoflow_json(capsys: pytest.CaptureFixture, *args: str) -> list[dict]:
 def ranking_rows(html: str) -> list[tuple[str, str, str]]:
     """(rank, region code, good-day ratio) of each city row of section 二, in order."""
     section = html[html.index('id="ranking"'):html.index('id="water"')]
-    found = re.findall(r'<tr data-region="(\d{6})">\s*<td>([^<]*)</td>\s*<td class="name">[^<]*</td>\s*'
+    found = re.findall(r'<tr data-region="(\d{6})"[^>]*>\s*<td>([^<]*)</td>\s*<td class="name">[^<]*</td>\s*'
                        r'<td>([^<]*)</td>', section)
     return [(rank, code, good) for code, rank, good in found]
 
