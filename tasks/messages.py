@@ -56,7 +56,14 @@ REPORT = {
     "annex_none": "本月无到期或变化的指标。",
 }
 
-CHART_LEGEND = ("月值", "累计值", "目标")  # the digest's trend charts (tasks/charts.py)
+CHART_LEGEND = ("月值", "累计值", "目标")
+# the waste and sewage system's quantity items (docs/feeds/waste.md), as the bulletin names them
+WASTE_ITEMS_ZH = {
+    "hw_generated": "危险废物产生量", "hw_utilized": "危险废物利用量", "hw_disposed": "危险废物处置量",
+    "sewage_treated": "城镇污水处理量", "sewage_discharged": "城镇污水排放量", "msw_collected": "生活垃圾清运量",
+    "msw_safely_treated": "生活垃圾无害化处理量", "isw_generated": "一般工业固体废物产生量",
+    "isw_utilized": "一般工业固体废物综合利用量", "isw_utilized_from_storage": "综合利用往年贮存量",
+}  # the digest's trend charts (tasks/charts.py)
 
 
 def water_class_label(water_class: int | None) -> str:
