@@ -47,6 +47,7 @@ def render(con: duckdb.DuckDBPyConnection, review: dict[str, Any], source_zh: st
     for r in shown:
         r["rule_zh"] = words.get(r["rule"]) or messages.rule_zh(r["rule"], r["reason"])
         r["severity_zh"] = "错误" if r["severity"] == "error" else "警示"
+        r["column_name"] = messages.WASTE_ITEMS_ZH.get(r["column_name"], r["column_name"])
     total = sum(r["findings"] for r in rules)
     by_file = Counter(r["file_name"] for r in shown)
     env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,

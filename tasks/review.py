@@ -101,6 +101,8 @@ def details(con: duckdb.DuckDBPyConnection, review: dict, settings: Settings, po
     source_zh = SOURCE_ZH.get(review["source"], review["source"])
     for r in (*rules, *sample):
         r["rule_zh"] = messages.rule_zh(r["rule"], r["reason"])
+    for r in sample:  # a waste row's column is its item: named as the system's staff know it
+        r["column_name"] = messages.WASTE_ITEMS_ZH.get(r["column_name"], r["column_name"])
     check = check_report.write(con, settings, review, source_zh)
     return {**review, "rules": rules, "sample": sample, "failing_batches": failing, "rows_landed_now": landed_now,
             "rows_good": review["rows_in"] - review["rows_bad"],
