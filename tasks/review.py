@@ -110,6 +110,7 @@ def details(con: duckdb.DuckDBPyConnection, review: dict, settings: Settings, po
             "report_links": [report_url(settings, Path(p), base_url)
                              for p in _failing_first(review["reports"], failing)],
             "labels": LABELS, "source_zh": source_zh,
+            "value_unit": messages.VALUE_UNIT.get(review["source"], "条数据"),
             "provider": policy.provider, "timeout_hours": round(policy.response_timeout.total_seconds() / 3600, 2),
             "timeout_option": policy.timeout_option(bool(review["breach"]))}
 
