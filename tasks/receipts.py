@@ -19,7 +19,8 @@ from tasks.settings import Settings
 
 DEADLINE_DAY = 10  # as the `missing` alert rule's default (warehouse/catalogue/alert_rules.csv): the 10th
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-_SILENT_WARNINGS = ("submission.identified_by_meta", "submission.code_from_meta")  # handled; nothing to ask for
+# handled, or said once as the list of blanks: nothing to ask for
+_SILENT_WARNINGS = ("submission.identified_by_meta", "submission.code_from_meta", "submission.blank")
 
 def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]:
     return sql.rows(con, name, params)
@@ -67,7 +68,9 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
     fixes, duplicates = _fixes(errors, catalogue)
     suffix = (item["received_name"] or "").lower().rsplit(".", 1)[-1]
     return {
-        **item, "taken": values, "period_zh": messages.period_zh(item["period"]), "deadline": due or "规定期限",
+        **item, "taken": [v for v in values if v["value"] is not None],
+        "blanks": [v["name_zh"] for v in values if v["value"] is None],
+        "period_zh": messages.period_zh(item["period"]), "deadline": due or "规定期限",
         "department": item["department_name"] or "未识别部门",
         "received_local": item["received_at"].astimezone(TZ).strftime("%Y年%m月%d日 %H:%M"),
         "changed": [v for v in values if v["previous_text"]],

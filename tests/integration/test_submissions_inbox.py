@@ -173,7 +173,7 @@ def test_a_receipt_lists_what_is_still_owed_and_by_when(home: Path, smtp_sink) -
     other annual indicators it leads are listed, due on 10 January."""
     fill(home, "lcj.xlsx", 36.4)
     process()
-    assert "2025年3月应报送的指标已全部报送" in body(mails(smtp_sink)[-1])
+    assert "2025年3月到期应报送的指标已全部报送" in body(mails(smtp_sink)[-1])
     december = "2025-12"
     assert ecoflow(["templates", "--period", december, "--department", LCJ, "--out", str(home / "dec")]) == 0
     wb = openpyxl.load_workbook(home / "dec" / f"{LCJ}_{december}.xlsx")
