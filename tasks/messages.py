@@ -20,10 +20,13 @@ _LATIN_WORD = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-zμµ][A-Za-z0-9_.\-/²³₂�
 _FILE_NAME = re.compile(r"[\w.\-]+\.(csv|xlsx|CSV|XLSX)")  # a delivered file's name is the evidence a reader needs
 
 
+_CELL = re.compile(r"(?<![A-Za-z])[A-Z]{1,2}[1-9]\d{0,6}(?![A-Za-z0-9])")  # an Excel cell a clerk is pointed to: G8
+
+
 def latin_words(text: str) -> list[str]:
     """The Latin words of `text` not in LATIN_ALLOWED (what the catalogue test fails on); the name of a delivered
-    file (china_sites_20190102.csv) is evidence, not wording, and passes."""
-    text = _FILE_NAME.sub(" ", text)
+    file (china_sites_20190102.csv) and a cell reference (G8) are evidence, not wording, and pass."""
+    text = _CELL.sub(" ", _FILE_NAME.sub(" ", text))
     return [w.rstrip(".-/_") for w in _LATIN_WORD.findall(text) if w.rstrip(".-/_") not in LATIN_ALLOWED]
 
 

@@ -80,8 +80,15 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
                      and f["rule"] not in _SILENT_WARNINGS],
         "resubmit": say["resubmit_csv" if suffix == "csv" else "resubmit_xlsx"].format(deadline=due or "规定期限"),
         "technical": None if fixes or duplicates or item["outcome"] == "accepted" else item["reason"],
-        "file_ref": str(item["file_id"])[:8],
+        "file_ref": receipt_number(str(item["file_id"])),
     }
+
+
+def receipt_number(file_id: str) -> str:
+    """A short number a clerk can quote on the phone (digits only), derived from the inbox file's id; the id itself
+    stays in the logs and `ecoflow inbox --json`."""
+    return f"{int(file_id[:10], 16) % 10**8:08d}" if all(c in "0123456789abcdef" for c in file_id[:10]) \
+        else file_id[:8]
 
 
 def _fixes(errors: list[dict], catalogue: dict[str, dict]) -> tuple[list[dict], list[dict]]:

@@ -52,6 +52,7 @@ def test_the_check_catches_english_and_codes_and_passes_units_and_file_names() -
     assert messages.latin_words("2 cell(s) fail the checks; nothing taken") == \
         ["cell", "s", "fail", "the", "checks", "nothing", "taken"]
     assert messages.latin_words("PM2.5浓度为35 μg/m³，按GB 3838-2002评价，文件china_sites_20190102.csv第3行") == []
+    assert messages.latin_words("请修改G8单元格和AB12单元格") == [] and messages.latin_words("b2226529") == ["b2226529"]
     with pytest.raises(AssertionError, match="msw_collected"):
         assert_reads_chinese("指标 msw_collected 未报送", "example")
 
