@@ -9,9 +9,10 @@ the waste and sewage system) and an SMTP sink, prepares an Airflow home with SQL
 * waste for December 2024 and January 2025 (one row with a wrong unit on purpose);
 * two departmental submissions dropped in the inbox: one accepted, one with wrong cells;
 * the recomputation for January 2025, as the ingestion DAGs' Asset events trigger it under a scheduler: every
-  indicator evaluated, the alert rules applied, one alert digest per department, the monthly bulletin.
+  indicator evaluated, the alert rules applied, one alert digest per department, the monthly bulletin and the 月报.
 
-Then it prints the indicators, the alerts, the status and every email the sink received.
+Then it prints the indicators, the alerts, the status and every email the sink received, and ends with the 月报
+(the monthly report, A4 HTML and PDF).
 """
 
 from __future__ import annotations
@@ -226,6 +227,11 @@ def main() -> int:
         print(f"validation reports (Great Expectations Data Docs, one site per source and month): {reports}")
         print(f"warehouse: {HOME / 'warehouse.duckdb'}   raw archive: {HOME / 'raw'}   inbox: {HOME / 'inbox'}")
         print(f"try: ECOFLOW_HOME={HOME} {BIN / 'ecoflow'} indicators --period 2025-01 --region 150100 --json")
+        monthly = HOME / "reports" / "monthly" / f"{SUBMISSION_MONTH}.html"
+        assert monthly.exists() and monthly.with_suffix(".pdf").exists(), f"no 月报 at {monthly}"
+        banner(f"the monthly report (月报) for {SUBMISSION_MONTH}, written by indicators_recompute: A4 HTML and PDF")
+        print(monthly)
+        print(monthly.with_suffix(".pdf"))
         api.__exit__(None, None, None)
     return 0
 

@@ -1,6 +1,8 @@
-"""Airflow plugin: the Great Expectations validation reports, served by the Airflow API server itself.
+"""Airflow plugin: the validation reports, served by the Airflow API server itself.
 
-The review a steward opens in Airflow links to the report of each failing batch; this FastAPI app serves
+The review a steward opens in Airflow links first to its check report (数据校验结果, tasks/check_report.py: Chinese,
+inline CSS and script, works on an intranet with no network), then to the Great Expectations Data Docs of each
+failing batch (which load their styles and scripts from public CDNs); this FastAPI app serves
 ECOFLOW_HOME/reports/gx under /ecoflow/reports with no extra server. Airflow does not authenticate plugin apps, so
 every request is checked here: the caller must be logged in to Airflow (the UI's session cookie or a bearer token)
 and be allowed to read the source's ingestion DAG.
@@ -18,7 +20,8 @@ from fastapi.responses import FileResponse, HTMLResponse
 
 PREFIX = "/ecoflow"
 #: Which DAG's readers may read a source's reports.
-SOURCE_DAGS = {"air": "air_quality_monthly", "waste": "waste_monthly", "water": "water_realtime_capture"}
+SOURCE_DAGS = {"air": "air_quality_monthly", "waste": "waste_monthly", "water": "water_realtime_capture",
+               "submissions": "submissions_inbox"}
 
 app = FastAPI(title="ecoflow validation reports", docs_url=None, redoc_url=None, openapi_url=None)
 

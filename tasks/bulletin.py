@@ -36,7 +36,7 @@ from typing import Any
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tasks import sql
+from tasks import messages, sql
 from tasks.alert_rules import LABELS_ZH
 from tasks.errors import UsageError
 from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
@@ -188,10 +188,13 @@ def _reason_zh(reason: str | None) -> str | None:
 
 
 def notes_zh(notes: str | None) -> str | None:
+    """The computations' notes in Chinese, the waste items by their names (生活垃圾清运量, not msw_collected)."""
     if not notes:
         return None
     for pattern, zh in _NOTES:
         notes = pattern.sub(zh, notes)
+    for code, name in messages.WASTE_ITEMS_ZH.items():
+        notes = re.sub(rf"\b{code}\b", name, notes)
     return notes.replace("; ", "；")
 
 
@@ -482,18 +485,22 @@ def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None)
     issues: dict[str, list[dict[str, Any]]] = {}
     for i in _rows(con, "queries/status_issues", params):
         i["severity_zh"] = "已隔离" if i["severity"] == "error" else "警示（已入库）"
+        i["rule_zh"] = messages.rule_zh(i["rule"], i["reason"])  # the rule id and its English reason stay in logs
+        i["first_example"] = notes_zh(i["first_example"])
         issues.setdefault(i["source"], []).append(i)
     inbox = _rows(con, "queries/bulletin_inbox", {"period": str(period), "region": region})
     for f in inbox:
         f["received_text"] = _time(f["received_at"])
         f["outcome_zh"] = "接收" if f["outcome"] == "accepted" else "退回"
+        f["reason_zh"] = None if f["outcome"] == "accepted" else "未通过校验，已回复报送单位修改后重新报送"
         f["reply_zh"] = _DELIVERY.get(f["reply_status"], f["reply_status"])
     out = []
     for name, adapter in REGISTRY.items():
         run = runs.get(name)
         mine = files.get(name, [])
         rules = sorted(issues.get(name, []), key=lambda i: (i["severity"] != "error", -i["rows"]))
-        source = {"name": name, "label": _SOURCE_ZH.get(name, name), "title": getattr(adapter, "title", name),
+        title = _title_zh(getattr(adapter, "title", name))
+        source = {"name": name, "label": _SOURCE_ZH.get(name, name), "title": title,
                   "ran": run is not None, "run_status": _RUN_STATUS.get(run["run_status"], run["run_status"])
                   if run else None, "run_failed": bool(run and run["run_status"] == "failed"),
                   "message": run["message"] if run and run["run_status"] == "failed" else None,
@@ -528,8 +535,13 @@ def _decided_by_zh(decided_by: str, via: str) -> str:
     if via == "timeout":
         return "超时自动"
     if via == "policy":
-        return f"按策略 {decided_by.removeprefix('policy:')}"
+        return "按审核策略自动执行"   # the policy's name stays in the decision log (ecoflow review log)
     return decided_by
+
+
+def _title_zh(title: str) -> str:
+    """A source's title as a reader knows its publisher (CNEMC is 中国环境监测总站)."""
+    return title.replace("CNEMC ", "中国环境监测总站").replace("CNEMC", "中国环境监测总站")
 
 
 # -- helpers -------------------------------------------------------------------------------------------------------

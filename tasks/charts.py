@@ -5,8 +5,9 @@ no GUI, no network, no font download (DejaVu Sans ships inside matplotlib). matp
 is drawn, so the DAG files, which import `tasks` at parse time, never pay for it.
 
 The same input gives the same bytes (no version or date in the PNG), so a rerun of a digest attaches an identical
-image. Labels are ASCII unless a CJK font is installed: a unit such as 吨 is drawn with that font when one is found and
-left out otherwise, rather than drawn as empty boxes.
+image. Labels are Chinese (月值, 累计值, 目标: tasks/messages.py) when a CJK font is installed (Debian's
+fonts-wqy-zenhei, installed by .ci/run); without one they fall back to ASCII, and a unit such as 吨 is left out,
+rather than drawn as empty boxes.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Sourc
                 "WenQuanYi Micro Hei", "Noto Sans CJK JP", "Noto Sans CJK TC", "SimHei", "Microsoft YaHei",
                 "AR PL UMing CN", "AR PL UKai CN", "Droid Sans Fallback")
 _PERIOD = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+ASCII_LEGEND = ("month", "YTD", "target")  # only where no CJK font is installed (Chinese would draw as boxes)
 # CJK radicals, kana, ideographs, Hangul, CJK compatibility and full-width forms: glyphs DejaVu Sans does not have.
 _CJK_CHAR = re.compile(r"[\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef]")
 _STYLE = {
@@ -67,6 +69,7 @@ def trend_png(points: list[tuple[str, float | None]], *, ytd: list[tuple[str, fl
     target_value = _number(target, "target")
 
     mpl = _matplotlib()
+    legend_labels, legend_font = _legend()
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FixedLocator, NullLocator
@@ -83,13 +86,13 @@ def trend_png(points: list[tuple[str, float | None]], *, ytd: list[tuple[str, fl
             x = marked - first
             ax.axvspan(x - 0.5, x + 0.5, color=HIGHLIGHT_COLOR, alpha=0.08, linewidth=0, zorder=0)
         ax.plot(xs, [_or_nan(month_values.get(m)) for m in months], color=MONTH_COLOR, linewidth=1.6, marker="o",
-                markersize=2.8, label="month", zorder=3)
+                markersize=2.8, label=legend_labels[0], zorder=3)
         if ytd_values:
             ax.plot(xs, [_or_nan(ytd_values.get(m)) for m in months], color=YTD_COLOR, linewidth=1.2, marker="o",
-                    markersize=2.2, label="YTD", zorder=2)
+                    markersize=2.2, label=legend_labels[1], zorder=2)
         if target_value is not None:
-            ax.axhline(target_value, color=TARGET_COLOR, linewidth=1.0, linestyle=(0, (4, 3)), label="target",
-                       zorder=1)
+            ax.axhline(target_value, color=TARGET_COLOR, linewidth=1.0, linestyle=(0, (4, 3)),
+                       label=legend_labels[2], zorder=1)
         if marked is not None:
             value = month_values.get(marked)
             if value is not None:
@@ -107,7 +110,7 @@ def trend_png(points: list[tuple[str, float | None]], *, ytd: list[tuple[str, fl
         if label:
             ax.set_ylabel(label, fontproperties=font, fontsize=7.5, color="#555555")
         ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=3, borderaxespad=0.2, handlelength=2.2,
-                  columnspacing=1.2)
+                  columnspacing=1.2, prop=legend_font)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=DPI, facecolor="white",
                     metadata={"Software": None})  # no matplotlib version in the file: same input, same bytes
@@ -164,6 +167,18 @@ def _tick_months(months: list[int], marked: int | None, width_px: int) -> list[i
     return [marked if marked is not None else months[-1]]
 
 
+def _legend() -> tuple[tuple[str, str, str], Any]:
+    """The legend's labels (月值, 累计值, 目标 from tasks/messages.py) and their font; ASCII without a CJK font."""
+    path = _cjk_font_path()
+    if path is None:
+        return ASCII_LEGEND, None
+    from matplotlib.font_manager import FontProperties
+
+    from tasks.messages import CHART_LEGEND
+
+    return CHART_LEGEND, FontProperties(fname=path, size=7)
+
+
 def _unit_label(unit: str) -> tuple[str, Any]:
     """The y-axis label and its font: CJK text only with a CJK font, else with those characters left out."""
     text = (unit or "").strip()
@@ -182,11 +197,23 @@ def _cjk_font_path() -> str | None:
     """The file of an installed CJK font matplotlib can read, or None (the usual case on a bare server)."""
     from matplotlib import font_manager
 
-    by_name: dict[str, str] = {}
-    for entry in sorted(font_manager.fontManager.ttflist, key=lambda f: (f.weight != 400, f.style != "normal",
-                                                                         f.fname)):
-        by_name.setdefault(entry.name, entry.fname)
-    return next((by_name[family] for family in CJK_FAMILIES if family in by_name), None)
+    def known() -> str | None:
+        by_name: dict[str, str] = {}
+        for entry in sorted(font_manager.fontManager.ttflist, key=lambda f: (f.weight != 400, f.style != "normal",
+                                                                             f.fname)):
+            by_name.setdefault(entry.name, entry.fname)
+        return next((by_name[family] for family in CJK_FAMILIES if family in by_name), None)
+
+    found = known()
+    if found is None:  # matplotlib's font cache predates a font installed since (e.g. fonts-wqy-zenhei by .ci/run)
+        for path in font_manager.findSystemFonts():
+            if any(hint in Path(path).name.lower() for hint in ("wqy", "cjk", "sourcehan", "droidsansfallback")):
+                try:
+                    font_manager.fontManager.addfont(path)
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        found = known()
+    return found
 
 
 def _matplotlib() -> Any:

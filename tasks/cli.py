@@ -218,7 +218,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
                   "target_text": (f"{r['comparator'].replace('>=', '≥').replace('<=', '≤')}{r['target_value']:g}"
                                   if r["target_value"] is not None and r["target_kind"] != "task"
                                   else r["target_text"] or ("上级下达" if r["target_kind"] == "assigned" else "")),
-                  "last_value": r["last_value"], "last_period": r["last_period"]} for r in items]
+                  "last_value": r["last_value"], "last_period": r["last_period"], "sub_no": r["sub_no"],
+                  "sub_count": r["sub_count"], "frequency": r["frequency"], "obtained_by": r["obtained_by"]}
+                 for r in items]
         path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
         print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
     return 0
@@ -349,14 +351,23 @@ def cmd_recompute(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
+    from datetime import date
     from pathlib import Path
 
-    from tasks import bulletin, settings
+    from tasks import bulletin, monthly_report, settings
     from tasks.periods import Period
 
-    path = bulletin.write(settings.load(), Period.parse(args.period), args.region,
-                          Path(args.out) if args.out else None)
-    print(path)
+    period = Period.parse(args.period)
+    if args.bulletin:
+        print(bulletin.write(settings.load(), period, args.region, Path(args.out) if args.out else None))
+        return 0
+    masthead = monthly_report.Masthead.of(period, office=args.office, issue=args.issue,
+                                          issued=date.fromisoformat(args.date) if args.date else None)
+    html, pdf = monthly_report.write(settings.load(), period, args.region or monthly_report.DEFAULT_REGION,
+                                     Path(args.out) if args.out else None, masthead, pdf=not args.no_pdf)
+    print(html)
+    if pdf:
+        print(pdf)
     return 0
 
 
@@ -524,10 +535,19 @@ def parser() -> argparse.ArgumentParser:
     ind.add_argument("--json", action="store_true")
     ind.set_defaults(func=cmd_indicators)
 
-    rep = sub.add_parser("report", help="the monthly bulletin (月度通报) of a month: one self-contained HTML file")
+    rep = sub.add_parser("report", help="the monthly report (月报) of a month: printable A4 HTML and PDF")
     rep.add_argument("--period", required=True, help="the month, YYYY-MM")
-    rep.add_argument("--region", help="GB/T 2260 region code, e.g. 150100 (default: every region)")
-    rep.add_argument("--out", help="file to write (default ECOFLOW_HOME/reports/bulletin/<period>[-<region>].html)")
+    rep.add_argument("--region", help="GB/T 2260 region code whose cities are ranked (default 150000); with "
+                                      "--bulletin, the region of the bulletin (default: every region)")
+    rep.add_argument("--out", help="HTML file to write, the PDF beside it (default ECOFLOW_HOME/reports/monthly/"
+                                   "<period>[-<region>].html; with --bulletin reports/bulletin/…)")
+    rep.add_argument("--office", help="issuing office on the masthead (default $ECOFLOW_REPORT_OFFICE or "
+                                      "内蒙古自治区生态环境厅)")
+    rep.add_argument("--issue", type=int, help="issue number, 第×期 (default: the month's number)")
+    rep.add_argument("--date", help="date of issue, YYYY-MM-DD (default: today)")
+    rep.add_argument("--no-pdf", action="store_true", help="write the HTML only")
+    rep.add_argument("--bulletin", action="store_true",
+                     help="write the full indicator bulletin (月度通报, one HTML file) instead")
     rep.set_defaults(func=cmd_report)
 
     st = sub.add_parser("status", help="runs, missing files and quarantined rows per period")

@@ -102,11 +102,16 @@ def alert_step(periods: list[str]) -> dict:
 
 
 def bulletin_step(periods: list[str]) -> list[str]:
-    """The bulletin of each month named (reports/bulletin/<period>.html); returns the files written."""
-    from tasks import bulletin
+    """The bulletin (reports/bulletin/<period>.html) and the 月报 (reports/monthly/<period>.html and .pdf) of each
+    month named; returns the files written."""
+    from tasks import bulletin, monthly_report
 
     st = _settings()
-    return [str(bulletin.write(st, Period.parse(p))) for p in sorted(set(periods))]
+    written = []
+    for p in sorted(set(periods)):
+        written.append(str(bulletin.write(st, Period.parse(p))))
+        written.extend(str(f) for f in monthly_report.write(st, Period.parse(p)) if f)
+    return written
 
 
 def poll_step(source: str) -> dict:

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from tasks import mailer, sql
+from tasks import check_report, mailer, messages, sql
 from tasks.errors import DeliveryError, UsageError
 from tasks.landing import LandingResult, RunValidation
 from tasks.periods import TZ
@@ -98,11 +98,19 @@ def details(con: duckdb.DuckDBPyConnection, review: dict, settings: Settings, po
     landed_now = con.execute(sql.load("queries/review_period_rows"),
                              {"source": review["source"], "period": review["period"],
                               "review_id": review["review_id"]}).fetchall()[0][0]
+    source_zh = SOURCE_ZH.get(review["source"], review["source"])
+    for r in (*rules, *sample):
+        r["rule_zh"] = messages.rule_zh(r["rule"], r["reason"])
+    for r in sample:  # a waste row's column is its item: named as the system's staff know it
+        r["column_name"] = messages.WASTE_ITEMS_ZH.get(r["column_name"], r["column_name"])
+    check = check_report.write(con, settings, review, source_zh)
     return {**review, "rules": rules, "sample": sample, "failing_batches": failing, "rows_landed_now": landed_now,
             "rows_good": review["rows_in"] - review["rows_bad"],
+            "check_link": report_url(settings, check, base_url),
             "report_links": [report_url(settings, Path(p), base_url)
                              for p in _failing_first(review["reports"], failing)],
-            "labels": LABELS, "source_zh": SOURCE_ZH.get(review["source"], review["source"]),
+            "labels": LABELS, "source_zh": source_zh,
+            "value_unit": messages.VALUE_UNIT.get(review["source"], "条数据"),
             "provider": policy.provider, "timeout_hours": round(policy.response_timeout.total_seconds() / 3600, 2),
             "timeout_option": policy.timeout_option(bool(review["breach"]))}
 
@@ -204,14 +212,30 @@ def log(con: duckdb.DuckDBPyConnection, period: str | None = None, limit: int = 
 # --- emails -------------------------------------------------------------------------------------------------------
 
 
-def _send(settings: Settings, folder: str, name: str, to: list[str], subject: str, text: str) -> Path:
-    """Write the message to the outbox, then send it; the .eml is kept either way (DeliveryError is raised)."""
+def markdown_html(body: str) -> str:
+    """The Markdown body (what the Airflow UI shows) as an HTML email part: tables, lists and links rendered, every
+    text escaped (markdown-it's commonmark preset with tables, raw HTML off)."""
+    from markdown_it import MarkdownIt
+
+    inner = MarkdownIt("commonmark", {"html": False}).enable("table").render(body)
+    return ('<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>'
+            "body{font-family:'WenQuanYi Zen Hei','Microsoft YaHei',sans-serif;font-size:14px;color:#1d1d1d}"
+            "table{border-collapse:collapse}th,td{border:1px solid #c9ced6;padding:3px 6px;text-align:left}"
+            f"th{{background:#e9eef5}}</style></head><body>{inner}</body></html>")
+
+
+def _send(settings: Settings, folder: str, name: str, to: list[str], subject: str, text: str,
+          html: str | None = None) -> Path:
+    """Write the message to the outbox, then send it; the .eml is kept either way (DeliveryError is raised).
+    With `html`, the message is multipart/alternative: the plain text first, the HTML part after it."""
     msg = EmailMessage()
     msg["Subject"] = subject
     msg["To"] = ", ".join(to)
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = f"<{name}@ecoflow.local>"
     msg.set_content(text)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
     out = settings.outbox_dir / folder
     out.mkdir(parents=True, exist_ok=True)
     path = out / f"{name}.eml"
@@ -230,8 +254,10 @@ def _send(settings: Settings, folder: str, name: str, to: list[str], subject: st
 
 
 def notify_stewards(settings: Settings, policy: ReviewPolicy, review_id: str, subject: str, body: str) -> Path:
-    """Tell the source's stewards a review is waiting (the Markdown body as plain text, with the link)."""
-    return _send(settings, "review", f"review.{review_id}", list(policy.steward_emails), subject, body)
+    """Tell the source's stewards a review is waiting: the Markdown body as the plain-text part, rendered as the
+    HTML part (tables and links that work in a mail client)."""
+    return _send(settings, "review", f"review.{review_id}", list(policy.steward_emails), subject, body,
+                 markdown_html(body))
 
 
 def notify_provider(settings: Settings, policy: ReviewPolicy, info: dict, decision: Decision) -> Path:

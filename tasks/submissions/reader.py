@@ -52,6 +52,7 @@ _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _PERIOD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _PERIOD_COMPACT = re.compile(r"(\d{4})(\d{2})")
+TASK_ANSWERS = {tpl.YES: 1.0, tpl.NO: 0.0}
 
 
 @dataclass
@@ -84,10 +85,13 @@ def read_submission(name: str, content: bytes) -> Submission:
 def parse_number(text: str, unit: str = "") -> float:
     """The number a person meant, or NaN when it is not unambiguous.
 
-    Accepts full-width digits, surrounding spaces, thousands separators in groups of three ("1,234.5") and a
-    trailing % when the unit is %. Rejects "35,2" (decimal comma?), "约35", "35万", "-", "/" and the like.
+    Accepts full-width digits, surrounding spaces, thousands separators in groups of three ("1,234.5"), a
+    trailing % when the unit is %, and 是 / 否 (1 / 0) in a task's row (unit —). Rejects "35,2" (decimal comma?),
+    "约35", "35万", "-", "/" and the like.
     """
     s = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip()
+    if s in TASK_ANSWERS and normalize_unit(unit) == normalize_unit("—"):
+        return TASK_ANSWERS[s]     # a yes/no task's drop-down (template: 是 = done, 否 = not done)
     if s.endswith("%") and normalize_unit(unit) == "%":
         s = s[:-1].rstrip()
     if _GROUPED.fullmatch(s):
@@ -123,6 +127,7 @@ def annotate(rows: pd.DataFrame, catalogue: dict[str, dict]) -> pd.DataFrame:
     """Add what the submission_values suite compares per row, from the catalogue (code -> unit, min/max, name).
 
     An unknown indicator gets unit_ok/in_range True: submission.unknown_indicator already reports it once.
+    A yes/no task is in range only as 0 or 1 (是 / 否).
     A blank 本期值 is numeric_ok (submission.blank reports it as a warning); a NaN value is in_range.
     """
     import pandas as pd
@@ -141,6 +146,10 @@ def annotate(rows: pd.DataFrame, catalogue: dict[str, dict]) -> pd.DataFrame:
     out["numeric_ok"] = (blank | value.notna()).astype(bool)
     within = (out["min_value"].isna() | (value >= out["min_value"])) & (out["max_value"].isna()
                                                                          | (value <= out["max_value"]))
+    # a yes/no task (unit —, range 0…1) is done or not: 0.5 is not an answer
+    task = (out["expected_unit"].map(lambda u: normalize_unit(u) == normalize_unit("—"))
+            & (out["min_value"] == 0) & (out["max_value"] == 1))
+    within &= ~task | value.isin([0.0, 1.0])
     out["in_range"] = (value.isna() | within).astype(bool)
     return out
 

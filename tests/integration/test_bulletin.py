@@ -13,12 +13,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import bulletin, settings
+from tasks import bulletin, messages, settings
 from tasks.alert_rules import LABELS_ZH
 from tasks.errors import UsageError
 from tasks.periods import Period
 from tasks.warehouse import connect
 from tests.helpers import land_waste_months, submit_forest_coverage
+from tests.unit.test_messages import visible
 
 JAN, FEB = "2025-01", "2025-02"
 HOHHOT, XILINHOT = "150100", "152502"
@@ -157,7 +158,9 @@ def test_the_bulletin_of_every_region(month) -> None:
                             "AND severity = 'error'", [FEB])[0][0]
     assert quarantined >= 1 and f'<td class="num incomplete">{quarantined}</td>' in waste
     for (rule,) in warehouse("SELECT DISTINCT rule FROM quarantine.row_issues WHERE period = ?", [FEB]):
-        assert f"<code>{rule}</code>" in coverage
+        # the rule in words for the reader (messages.RULES_ZH); its id only in an attribute, for operators
+        assert f'<tr data-rule="{rule}"><td>{messages.rule_zh(rule)}</td>' in coverage
+    assert not messages.latin_words(visible(coverage).replace(file_name, ""))
     assert "本月未运行" in re.search(r'<tr data-source="air">.*?</tr>', coverage, re.S).group(0)
 
 
@@ -188,7 +191,7 @@ def test_steward_decisions_and_values_accepted_against_the_rules(month) -> None:
     assert [d for d, _ in shown] == [d for d, _ in logged]                  # every one, oldest first
     cells = {d: re.findall(r"<td>(.*?)</td>", r, re.S) for d, r in shown}
     for decision, via in logged:                                            # the fixture's run decided by policy
-        assert (via == "policy") == cells[decision][3].startswith("按策略 ")
+        assert (via == "policy") == (cells[decision][3] == "按审核策略自动执行")   # the policy's name: in the log
     assert cells["d-timeout"] == ["2025-03-04 00:30", "固废与污水", "接受（剔除不合格行）", "超时自动", "—", cleaned]
     assert cells["d-all"] == ["2025-03-04 10:05", "固废与污水", "全部接受", "wang.qiang",
                               "单位标注有误，经与供数单位核实数值正确 &lt;吨&gt;", accepted]

@@ -45,7 +45,8 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert len(digests) == len(mails) - 4 and len(set(digests)) == len(digests)   # one per recipient
     # the two runs with failing rows waited for a steward, who decided through Airflow's REST API
     assert out.count("the run waits for a data steward") == 2
-    assert "接受（剔除不合格行）" in out and "parse.field_count" in out and "unit.wrong_dimension" in out
+    # the steward sees each rule in words (messages.RULES_ZH); the rule ids stay in `--json` and the logs
+    assert "接受（剔除不合格行）" in out and "该行字段数与表头不一致" in out and "计量单位与项目不符" in out
     assert re.search(r"air 2025-01  accept_clean  by li\.na \(airflow\)", out)
     assert re.search(r"waste 2025-01  accept_clean  by wang\.qiang \(airflow\)", out)
     assert "Subject: 【生态文明指标预警】呼和浩特市生态环境局：5 项预警（2025-01）" in out
@@ -58,6 +59,12 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     page = bulletin.read_text(encoding="utf-8")
     assert "生态文明建设示范区指标月度通报" in page and "呼和浩特市" in page and "危险废物利用处置率" in page
     assert "数据逾期未报" in page and "未达目标" in page   # the alerts section names the rules
+    monthly = home / "reports" / "monthly" / "2025-01.html"      # the demo ends with the 月报, HTML and PDF
+    assert out.rstrip().endswith(str(monthly.with_suffix(".pdf")))
+    from pypdf import PdfReader
+
+    assert len(PdfReader(monthly.with_suffix(".pdf")).pages) >= 2
+    assert "生态环境质量月报" in monthly.read_text(encoding="utf-8")
     assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == ["2025-01", "rejected"]
     for source, period in (("air", "2025-01"), ("water", "2021-04"), ("waste", "2025-01"), ("submissions", "2025-01")):
         site = home / "reports" / "gx" / source / period / "gx" / "uncommitted" / "data_docs" / "local_site"

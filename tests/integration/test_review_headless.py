@@ -69,7 +69,9 @@ def test_a_held_review_waits_in_the_warehouse_until_a_steward_decides(bad_feed, 
     code, out, _ = ecoflow(capsys, "review", "list")
     assert code == 0 and review_id in out and "held in the warehouse" in out and f"{_failing()} of" in out
     code, out, _ = ecoflow(capsys, "review", "show", review_id)
-    assert code == 0 and "air.value_non_negative" in out and D1 in out and "接受（剔除不合格行）" in out
+    # the rule in words (messages.RULES_ZH), not its id: the id stays in `--json` and the logs
+    assert code == 0 and "浓度不应为负值" in out and D1 in out and "接受（剔除不合格行）" in out
+    assert "air.value_non_negative" not in out.split("batches with failing rows")[0]
     code, _, err = ecoflow(capsys, "review", "decide", review_id, "--accept-all")
     assert code != 0 and "reason" in err
     assert query("SELECT count(*) FROM review.decisions") == [(0,)]
@@ -213,3 +215,40 @@ def test_the_review_links_the_failing_files_report_first(eco_env, air_files, mon
     assert [b["batch_id"] for b in shown["failing_batches"]] == \
         [b for b in shown["batch_ids"] if "20190102" in b]
     assert len(shown["report_links"]) == 2 and "china_sites_20190102.csv" in shown["report_links"][0]
+
+
+def test_the_check_report_lists_every_failing_row_in_chinese_and_needs_no_network(bad_feed, capsys,
+                                                                                   smtp_sink) -> None:
+    """The steward's check report (tasks/check_report.py): every failing row with file and the line number the
+    email gives, the rule in words, inline styles and script only; the stewards' email is HTML + plain text."""
+    import json
+    import re
+
+    from tasks import review, review_policy
+    from tests.unit.test_messages import assert_reads_chinese, visible
+
+    assert ecoflow(capsys, "run", "air", "--period", JAN, "--review", "hold")[0] == 0
+    [(review_id,)] = query("SELECT review_id FROM review.reviews")
+    code, out, _ = ecoflow(capsys, "review", "show", review_id, "--json")
+    shown = json.loads(out)
+    assert shown["check_link"].endswith(".html") and "/check/" in shown["check_link"]
+    page_path = settings.load().reports_dir / "gx" / "air" / JAN / "check" / shown["check_link"].rsplit("/", 1)[1]
+    page = page_path.read_text(encoding="utf-8")
+    lines = sorted(r[0] for r in query("SELECT source_line FROM quarantine.row_issues WHERE rule = "
+                                       "'air.value_non_negative'"))
+    rows = re.findall(r'<tr data-rule="浓度不应为负值"><td>([^<]+)</td><td class="num">(\d+)</td>', page)
+    assert sorted(int(line) for _, line in rows) == lines and {f for f, _ in rows} == {D1}
+    assert f"| {D1} | {lines[0]} |" in shown["body_markdown"]            # the same line the email gives
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", page)    # nothing to fetch
+    assert "<link" not in page and "@import" not in page
+    quoted = re.sub(r'<code class="line">.*?</code>', " ", page, flags=re.S)  # the lines as delivered are data
+    assert_reads_chinese(visible(quoted), "check report")
+
+    review.notify_stewards(settings.load(), review_policy.for_source("air"), review_id, shown["subject"],
+                           shown["body_markdown"])
+    [mail] = smtp_sink.wait_for(1)
+    assert mail.message.get_content_type() == "multipart/alternative"
+    html = mail.message.get_body(("html",)).get_content()
+    assert "<table>" in html and "<th>规则</th>" in html and "浓度不应为负值" in html
+    assert f'href="{shown["check_link"]}"' in html
+    assert "| 规则 |" in mail.message.get_body(("plain",)).get_content()

@@ -18,6 +18,7 @@ import pytest
 from demo.smtp_sink import SmtpSink, free_port
 from tasks import inbox, settings
 from tasks.cli import main as ecoflow
+from tests.unit.test_messages import assert_reads_chinese, visible
 
 PERIOD = "2025-03"
 LCJ, ZJJ = "150100-lcj", "150100-zjj"
@@ -93,7 +94,9 @@ def test_a_filled_template_is_accepted_landed_with_its_cell_and_receipted(home: 
     [msg] = mails(smtp_sink)
     assert msg["To"] == "lcj@huhhot.example.gov.cn" and msg["Cc"] == BUREAU
     assert "已接收" in msg["Subject"]
-    assert "forest_grass_coverage" in body(msg) and "36.4" in body(msg) and forest_cell() in body(msg)
+    # the indicator by its name, never its code (codes stay in logs and --json)
+    assert "林草覆盖率" in body(msg) and "forest_grass_coverage" not in body(msg)
+    assert "36.4" in body(msg) and forest_cell() in body(msg)
 
 
 def test_submitted_values_appear_in_indicators_with_their_lineage(home: Path, capsys) -> None:
@@ -134,8 +137,11 @@ def test_wrong_cells_reject_the_whole_file_and_the_reply_names_each_cell(home: P
     by_to = {m["To"]: m for m in mails(smtp_sink)}
     text = body(by_to["zjj@huhhot.example.gov.cn"])
     assert "退回" in by_to["zjj@huhhot.example.gov.cn"]["Subject"]
-    assert "单元格 F2" in text and "超出合理范围" in text and "单元格 F3" in text
-    assert f"单元格 {forest_cell()}" in body(by_to["lcj@huhhot.example.gov.cn"])
+    # each cell named with its indicator and the rule in words, and how and by when to send the file again
+    assert "城镇新建绿色建筑比例：F2单元格" in text and "取值应在0—100之间" in text and "F3单元格" in text
+    assert "CSV" in text and "2025年4月10日前" in text
+    assert f"{forest_cell()}单元格" in body(by_to["lcj@huhhot.example.gov.cn"])
+    assert "Excel" in body(by_to["lcj@huhhot.example.gov.cn"])
 
 
 def test_duplicates_of_one_indicator_hold_back_every_copy(home: Path) -> None:
@@ -145,6 +151,42 @@ def test_duplicates_of_one_indicator_hold_back_every_copy(home: Path) -> None:
     assert not outcome.accepted
     cells = query("SELECT column_name FROM quarantine.row_issues WHERE rule = 'submission.duplicate' ORDER BY 1")
     assert cells == [("F2",), ("F3",)]
+
+
+def test_a_rejection_says_which_of_two_duplicated_rows_to_keep(home: Path, smtp_sink) -> None:
+    drop_csv("zjj.csv", [f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,152.3,",
+                         f"{ZJJ},{PERIOD},green_building_share,城镇新建绿色建筑比例,%,52.3,"], "gbk")
+    [outcome] = process()
+    assert not outcome.accepted
+    [msg] = mails(smtp_sink)
+    text = body(msg)
+    assert "同一指标填报了2行（F2单元格填152.3、F3单元格填52.3）" in text
+    assert "建议保留F3单元格（52.3）" in text            # F2 also fails the range: the other row is the one to keep
+    assert "取值应在0—100之间" in text and "2025年4月10日前" in text
+    assert_reads_chinese(text, "rejection")
+    assert_reads_chinese(visible(msg.get_body(("html",)).get_content()), "rejection (HTML)")
+    assert_reads_chinese(msg["Subject"], "rejection subject")
+
+
+def test_a_receipt_lists_what_is_still_owed_and_by_when(home: Path, smtp_sink) -> None:
+    """March: 林草局 leads annual indicators only, due with December, so nothing more is owed; December: the
+    other annual indicators it leads are listed, due on 10 January."""
+    fill(home, "lcj.xlsx", 36.4)
+    process()
+    assert "2025年3月到期应报送的指标已全部报送" in body(mails(smtp_sink)[-1])
+    december = "2025-12"
+    assert ecoflow(["templates", "--period", december, "--department", LCJ, "--out", str(home / "dec")]) == 0
+    wb = openpyxl.load_workbook(home / "dec" / f"{LCJ}_{december}.xlsx")
+    sheet = wb["月调度"]
+    row = next(r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
+    sheet[f"G{row}"] = 36.9
+    wb.save(settings.load().inbox_dir / "lcj-12.xlsx")
+    [outcome] = process()
+    assert outcome.accepted, outcome.reason
+    text = body(mails(smtp_sink)[-1])
+    owed = text[text.index("尚需报送"):text.index("收件编号")]
+    assert "请于2026年1月10日前报送" in owed and "湿地保护率" in owed and "林草覆盖率" not in owed
+    assert_reads_chinese(text.replace("lcj-12.xlsx", ""), "receipt")
 
 
 def test_a_corrected_resubmission_replaces_the_value_and_keeps_the_history(home: Path, smtp_sink) -> None:

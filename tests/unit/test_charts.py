@@ -241,3 +241,17 @@ def test_shared_temp_dir_not_private_is_not_reused(tmp_path: Path, monkeypatch: 
     shared.chmod(0o777)
     chosen = Path(charts._private_temp_dir())
     assert chosen != shared and chosen.parent == tmp_path and chosen.is_dir()
+
+
+def test_the_legend_is_chinese_with_a_cjk_font_and_ascii_without(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.messages import CHART_LEGEND
+
+    if charts._cjk_font_path() is None:
+        pytest.fail("no CJK font installed: .ci/run installs fonts-wqy-zenhei")
+    labels, font = charts._legend()
+    assert labels == CHART_LEGEND == ("月值", "累计值", "目标") and font.get_file() == charts._cjk_font_path()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "Glyph missing" warning: the Chinese legend is drawn with the CJK font
+        assert png_size(trend_png(POINTS, ytd=YTD, target=35.0)) == (560, 220)
+    monkeypatch.setattr(charts, "_cjk_font_path", lambda: None)
+    assert charts._legend() == (charts.ASCII_LEGEND, None)

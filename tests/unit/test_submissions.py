@@ -66,7 +66,7 @@ def by_code(frame):  # noqa: ANN001, ANN201
 def test_template_layout_block_header_and_rows(blank: Path) -> None:
     ws = openpyxl.load_workbook(blank)[tpl.SHEET]
     assert ws["A1"].value == "呼和浩特市林草局 2025-06 生态文明建设示范区指标月调度表"
-    assert "A1:H1" in {str(r) for r in ws.merged_cells.ranges}
+    assert "A1:I1" in {str(r) for r in ws.merged_cells.ranges}
     assert [(ws[f"A{r}"].value, ws[f"B{r}"].value) for r in (2, 3, 4)] == [
         ("部门编码", "150100-lcj"), ("部门名称", "呼和浩特市林草局"), ("期别", "2025-06")]
     assert ws["B4"].data_type == "s" and ws["B4"].number_format == "@"
@@ -79,6 +79,53 @@ def test_template_layout_block_header_and_rows(blank: Path) -> None:
     assert "2025-05" in ws["F7"].comment.text
     assert ws.freeze_panes == "A7"
     assert ws.column_dimensions["C"].width == 40 and ws.column_dimensions["B"].width >= 34
+    assert ws.column_dimensions["B"].hidden        # the codes are for the reader: a clerk sees Chinese only
+
+
+def test_template_rows_say_plan_number_unit_basis_deadline_and_who_filled_it(tmp_path: Path) -> None:
+    rows = [{**ROWS[0], "frequency": "annual"},
+            {**ROWS[2], "frequency": "monthly", "national_no": 7, "sub_no": 2, "sub_count": 2},
+            {**ROWS[3], "frequency": "monthly"}]
+    ws = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD,
+                                               rows=rows))[tpl.SHEET]
+    assert [ws[f"A{r}"].value for r in (7, 8, 9)] == [10, "7.2", None]          # 序号 as the plan writes it
+    assert [ws[f"I{r}"].value for r in (7, 8, 9)] == ["年度（全年数）", "1—6月累计", "本月数"]
+    assert ws["I6"].value == "填报口径" and ws["D8"].value == "%"
+    assert "2025年7月10日前" in ws["B5"].value and DEPARTMENT["email"] in ws["B5"].value
+    assert (ws["A11"].value, ws["E11"].value) == ("填报人", "联系电话")
+    assert not ws["C11"].protection.locked and not ws["F11"].protection.locked
+    headers = [c.value for c in ws[6] if c.column_letter != "B"]           # column B (codes) is hidden
+    assert all(not str(h).isascii() for h in headers)
+    from tests.unit.test_messages import assert_reads_chinese
+
+    shown = " ".join(str(c.value) for row in ws.iter_rows() for c in row
+                     if c.value is not None and c.column_letter != "B" and c.row != 2)   # row 2: the 部门编码
+    assert_reads_chinese(shown.replace(DEPARTMENT["email"], ""), "template")
+
+
+def test_a_task_is_a_yes_no_list_read_as_1_or_0_and_nothing_else(tmp_path: Path) -> None:
+    task = {"indicator_code": "eco_civilization_plan", "national_no": 1, "name_zh": "生态文明建设规划", "unit": "—",
+            "target_text": "制定实施", "last_value": 1.0, "last_period": "2025-05", "min_value": 0, "max_value": 1,
+            "obtained_by": "task", "frequency": "annual"}
+    path = write_template(tmp_path / "task.xlsx", department=DEPARTMENT, period=PERIOD, rows=[task, ROWS[0]])
+    ws = openpyxl.load_workbook(path)[tpl.SHEET]
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert (rules["G7"].type, rules["G7"].formula1) == ("list", '"是,否"') and rules["G7"].showErrorMessage
+    assert rules["G8"].type == "decimal" and ws["F7"].value == "是"             # last month's answer in words
+    catalogue = {"eco_civilization_plan": {k: task[k] for k in ("unit", "min_value", "max_value", "name_zh")},
+                 **CATALOGUE}
+    done = annotate(read_submission("t.xlsx", fill(path, {"G7": "是"})).rows, catalogue)
+    assert by_code(done).loc["eco_civilization_plan", "value"] == 1.0
+    assert by_code(done).loc["eco_civilization_plan", "in_range"]
+    not_done = annotate(read_submission("t.xlsx", fill(path, {"G7": "否"})).rows, catalogue)
+    assert by_code(not_done).loc["eco_civilization_plan", "value"] == 0.0
+    half = annotate(read_submission("t.xlsx", fill(path, {"G7": 0.5})).rows, catalogue)
+    assert not by_code(half).loc["eco_civilization_plan", "in_range"]       # 0.5 is not an answer
+    maybe = annotate(read_submission("t.xlsx", fill(path, {"G7": "差不多"})).rows, catalogue)
+    assert not by_code(maybe).loc["eco_civilization_plan", "numeric_ok"]
+    # 是 in a number's row is not a number
+    other = annotate(read_submission("t.xlsx", fill(path, {"G8": "是"})).rows, catalogue)
+    assert not by_code(other).loc["forest_grass_coverage", "numeric_ok"]
 
 
 def test_template_only_value_and_note_cells_are_unlocked(blank: Path) -> None:

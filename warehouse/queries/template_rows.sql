@@ -2,7 +2,9 @@
 -- region or a region below it (any year), with the target of the period's year and the latest value submitted
 -- before the period. $department NULL = every department.
 SELECT d.department_code, d.name_zh AS department_name, d.region_code, r.name_zh AS region_name, d.email,
-       i.indicator_code, i.national_no, i.name_zh, i.unit, i.min_value, i.max_value,
+       i.indicator_code, i.national_no, i.sub_no, i.name_zh, i.unit, i.min_value, i.max_value, i.frequency,
+       i.obtained_by,
+       (SELECT count(*) FROM catalogue.indicators AS k WHERE k.national_no = i.national_no) AS sub_count,
        t.comparator, coalesce(a.target_value, t.target_value) AS target_value, t.target_kind, t.target_text,
        last.value AS last_value, last.period AS last_period
 FROM catalogue.departments AS d
