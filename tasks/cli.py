@@ -189,19 +189,23 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
     from tasks import settings
     from tasks.periods import Period
+    from tasks.submissions.projects import write_department_sheets
     from tasks.submissions.template import write_template
     from tasks.warehouse import connect
 
     period = Period.parse(args.period)
     st = settings.load()
+    out = Path(args.out) if args.out else st.home / "templates" / str(period)
     with connect(st) as con:
         rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department})
+        sheets = write_department_sheets(con, out, str(period), args.department)
+    if not rows and sheets:
+        return _print_project_sheets(sheets)
     if not rows:
         from tasks.errors import UsageError
 
         raise UsageError("no department leads a submitted indicator" + (
             f" with code {args.department!r}" if args.department else ""))
-    out = Path(args.out) if args.out else st.home / "templates" / str(period)
     out.mkdir(parents=True, exist_ok=True)
     by_department: dict[str, list[dict]] = {}
     for r in rows:
@@ -219,6 +223,12 @@ def cmd_templates(args: argparse.Namespace) -> int:
                   "last_value": r["last_value"], "last_period": r["last_period"]} for r in items]
         path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
         print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
+    return _print_project_sheets(sheets)
+
+
+def _print_project_sheets(sheets: list) -> int:
+    for path, name, count in sheets:
+        print(f"{path}  {name}: {count} project(s)")
     return 0
 
 

@@ -35,6 +35,20 @@ _RULE_ZH = {
     "submission.template_version": "模板版本不是当前版本",
     "submission.identified_by_meta": "部门编码或期别取自模板隐藏信息",
     "submission.code_from_meta": "指标代码被改动，已按模板隐藏信息识别",
+    "project.department": "部门编码与文件不一致",
+    "project.period": "期别与文件不一致",
+    "project.unknown": "不是本单位负责报送的项目",
+    "project.duplicate": "同一项目填报了多次",
+    "project.not_numeric": "不是数值",
+    "project.incomplete": "形象进度、本月投资、累计投资未同时填写",
+    "project.range": "超出合理范围",
+    "project.month_exceeds_total": "本月投资大于累计投资",
+    "project.cumulative_decrease": "累计值下降且未说明原因",
+    "project.scale": "累计投资超过概算2倍，请核对单位",
+    "project.month_mismatch": "累计投资增加额与本月投资不一致",
+    "project.blank": "本月未填报",
+    "project.meta_mismatch": "表内部门编码或期别与模板隐藏信息不一致",
+    "project.no_rows": "未填写任何项目",
 }
 
 
@@ -44,7 +58,8 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]
 
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, sender: str) -> EmailMessage:
     """The reply to one inbox file (Chinese, text + HTML from tasks/templates/receipt.*.j2)."""
-    values = _rows(con, "queries/submission_batch_values", {"batch_id": item["batch_id"]}) \
+    values = (_rows(con, "queries/submission_batch_values", {"batch_id": item["batch_id"]})
+              or _rows(con, "queries/project_batch_values", {"batch_id": item["batch_id"]})) \
         if item["outcome"] == "accepted" else []
     findings = _rows(con, "queries/batch_findings", {"batch_id": item["batch_id"]}) if item["batch_id"] else []
     for f in findings:

@@ -44,10 +44,10 @@ CREATE TABLE raw.project_reports (
     source_line         INTEGER NOT NULL,
     department_code     TEXT NOT NULL,
     project_code        TEXT NOT NULL,
-    progress_pct        DOUBLE NOT NULL,       -- 形象进度
+    progress_pct        DOUBLE,                -- 形象进度; NULL: the row was left blank (not reported)
     milestone_reached   TEXT,
-    invest_month_wan    DOUBLE NOT NULL,       -- 本月完成投资
-    invest_to_date_wan  DOUBLE NOT NULL,       -- 累计完成投资
+    invest_month_wan    DOUBLE,                -- 本月完成投资
+    invest_to_date_wan  DOUBLE,                -- 累计完成投资
     benefits            TEXT,
     output_value        DOUBLE,
     output_unit         TEXT,
