@@ -101,7 +101,33 @@ def annotate(rows: pd.DataFrame, context: dict[str, dict]) -> pd.DataFrame:
     out["previous_progress"], out["previous_invest"], out["budget_wan"] = previous_progress, previous_invest, budget
     for column in ANNOTATION_COLUMNS:
         out[column] = out[column].astype(bool)
+    letters = {"progress": "G", "invest_month": "I", "invest_to_date": "J", "output": "L"}
+    bad_cell = {
+        "known_project": lambda i: "B",
+        "numbers_ok": lambda i: next(letters[f] for f in letters if typed[f][i] and _nan(out.at[i, _VALUE[f]])),
+        "complete": lambda i: next(letters[f] for f in figures if not typed[f][i]),
+        "in_range": lambda i: "G" if not 0 <= values["progress"][i] <= 100 else
+        ("I" if values["invest_month"][i] < 0 else "J"),
+        "month_within_total": lambda i: "I",
+        "cumulative_ok": lambda i: "G" if values["progress"][i] < previous_progress[i] else "J",
+        "scale_ok": lambda i: "J", "month_consistent": lambda i: "J",
+    }
+    cells, quoted = [], []
+    for i, line in zip(out.index, out["source_line"], strict=True):
+        failing = next((check for check in bad_cell if not out.at[i, check]), None)
+        cells.append(f"{bad_cell[failing](i)}{line}" if failing else f"G{line}")
+        quoted.append("；".join(f"{label}={out.at[i, f + '_text']}" for f, label in _QUOTED))
+    out["cell"], out["value_text"] = cells, quoted
     return out
+
+
+_QUOTED = (("progress", "形象进度"), ("invest_month", "本月投资"), ("invest_to_date", "累计投资"))
+_VALUE = {"progress": "progress_pct", "invest_month": "invest_month_wan", "invest_to_date": "invest_to_date_wan",
+          "output": "output_value"}
+
+
+def _nan(value: object) -> bool:
+    return value is None or value != value
 
 
 def _context(con: duckdb.DuckDBPyConnection, department: str, period: str) -> dict[str, dict]:

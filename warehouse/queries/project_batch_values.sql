@@ -16,11 +16,11 @@ earlier AS (
 )
 SELECT this.project_code AS indicator_code, p.name_zh,
        CASE WHEN this.progress_pct IS NULL THEN NULL
-            ELSE printf('形象进度 %s%%，本月投资 %s 万元，累计 %s 万元', this.progress_pct, this.invest_month_wan,
+            ELSE format('形象进度 {}%，本月投资 {} 万元，累计 {} 万元', this.progress_pct, this.invest_month_wan,
                         this.invest_to_date_wan) END AS value,
        '' AS unit, '项目月调度' AS sheet, 'G' || this.source_line || ':O' || this.source_line AS cell,
        CASE WHEN earlier.project_code IS NULL THEN NULL
-            ELSE printf('形象进度 %s%%，本月投资 %s 万元，累计 %s 万元', earlier.progress_pct, earlier.invest_month_wan,
+            ELSE format('形象进度 {}%，本月投资 {} 万元，累计 {} 万元', earlier.progress_pct, earlier.invest_month_wan,
                         earlier.invest_to_date_wan) END AS previous_value,
        earlier.previous_file
 FROM this
