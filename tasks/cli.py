@@ -232,6 +232,19 @@ def _print_project_sheets(sheets: list) -> int:
     return 0
 
 
+def cmd_assess(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from tasks import assessment, settings
+
+    quarter = assessment.Quarter.parse(args.quarter)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    html, pdf = assessment.write(settings.load(), quarter, as_of=as_of)
+    print(f"{quarter.zh}考核情况：{html}")
+    print(f"PDF：{pdf}" if pdf else "PDF 未生成（本机未安装 Chromium，仅输出 HTML）")
+    return 0
+
+
 def cmd_inbox(args: argparse.Namespace) -> int:
     from tasks import inbox, settings
 
@@ -505,6 +518,11 @@ def parser() -> argparse.ArgumentParser:
     chk = cat_sub.add_parser("check", help="validate the catalogue files: one line per problem (file:line: column)")
     chk.add_argument("--folder", help="a catalogue folder to check (default: the repository's)")
     chk.set_defaults(func=cmd_catalogue_check)
+
+    asm = sub.add_parser("assess", help="the quarterly assessment (季考核) as HTML, and PDF when Chromium is there")
+    asm.add_argument("--quarter", required=True, help="YYYY-QN, e.g. 2025-Q1")
+    asm.add_argument("--as-of", help="judge missing sheets as of this date (default: the last month's deadline)")
+    asm.set_defaults(func=cmd_assess)
 
     inb = sub.add_parser("inbox", help="ingest the submissions waiting in the inbox now and send the replies")
     inb.add_argument("--settle", type=float, default=0.0,
