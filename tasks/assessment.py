@@ -203,3 +203,24 @@ def to_pdf(html: Path) -> Path | None:
     subprocess.run([browser, *CHROMIUM_FLAGS, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", html.as_uri()],
                    check=True, capture_output=True, timeout=120)
     return pdf if pdf.exists() else None
+
+
+def quarter_of_run(context: dict) -> Quarter:
+    """The `quarter` param of a manual run, else the quarter of the month before the scheduled run."""
+    param = (context.get("params") or {}).get("quarter")
+    if param:
+        return Quarter.parse(param)
+    start = context.get("data_interval_start") or context.get("logical_date")
+    if start is None:
+        raise UsageError("a run without `quarter` param and without a data interval: pass quarter=YYYY-QN")
+    month = Period.previous_to(start)
+    return Quarter(month.year, (month.month - 1) // 3 + 1)
+
+
+def assess_step(context: dict) -> dict:
+    """The DAG's task: write the quarter's assessment; the paths for the task log and XCom."""
+    from tasks.dag_support import _settings
+
+    quarter = quarter_of_run(context)
+    html, pdf = write(_settings(), quarter)
+    return {"quarter": str(quarter), "html": str(html), "pdf": str(pdf) if pdf else None}

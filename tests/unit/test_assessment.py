@@ -132,3 +132,30 @@ def test_quarter_and_scheme_errors_name_what_is_wrong(tmp_path: Path) -> None:
 def test_the_score_gives_a_missing_part_its_weight() -> None:
     d = assessment.DepartmentScore("x", "x", projects_on_schedule=3, projects_judged=4)
     assert assessment.score(d, {"indicator_weight": 50, "project_weight": 50, "missed_report_penalty": 5}) == 75.0
+
+
+def test_a_scheduled_run_assesses_the_quarter_before_and_a_manual_run_its_param() -> None:
+    from datetime import datetime as dt
+
+    from tasks.periods import TZ
+
+    assert str(assessment.quarter_of_run({"data_interval_start": dt(2025, 4, 11, 14, tzinfo=TZ)})) == "2025-Q1"
+    assert str(assessment.quarter_of_run({"data_interval_start": dt(2026, 1, 11, 14, tzinfo=TZ)})) == "2025-Q4"
+    assert str(assessment.quarter_of_run({"params": {"quarter": "2024-Q3"}})) == "2024-Q3"
+
+
+def test_the_cli_writes_the_page_and_a_pdf_when_chromium_is_installed(quarter: dict, con, capsys) -> None:
+    import shutil
+
+    from tasks.cli import main as ecoflow
+
+    con.close()   # the CLI opens the warehouse read-only
+    assert ecoflow(["assess", "--quarter", "2025-Q1", "--as-of", "2025-04-11"]) == 0
+    out = capsys.readouterr().out
+    folder = settings_mod.load().reports_dir / "assessment" / "2025-Q1"
+    assert f"2025年第一季度考核情况：{folder / 'assessment.html'}" in out
+    assert ">65.0<" in (folder / "assessment.html").read_text(encoding="utf-8")
+    if shutil.which("chromium"):
+        assert (folder / "assessment.pdf").read_bytes().startswith(b"%PDF")
+    else:
+        assert "PDF 未生成" in out
