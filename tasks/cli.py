@@ -245,6 +245,40 @@ def cmd_assess(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_projects(args: argparse.Namespace) -> int:
+    import json
+    from collections import Counter
+    from datetime import date, datetime
+
+    from tasks import settings
+    from tasks.periods import TZ, Period
+    from tasks.project_status import statuses, watch_list
+    from tasks.warehouse import connect
+
+    period = Period.parse(args.period)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else datetime.now(TZ).date()
+    with connect(settings.load(), read_only=True) as con:
+        months = statuses(con, period, as_of)
+        listed = watch_list(con, months, period)
+    if args.json:
+        print(json.dumps({"period": str(period), "as_of": as_of.isoformat(),
+                          "statuses": dict(Counter(m.status for m in months)),
+                          "watch": [{"project_code": w["project"].project_code, "department_code":
+                                     w["project"].department_code, "status": w["project"].status,
+                                     "behind_months": w["project"].behind_months, "why": w["why"]} for w in listed]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    from tasks.project_schedule import STATUS_ZH
+
+    counts = Counter(m.status for m in months)
+    summary = "，".join(f"{STATUS_ZH[k]} {n} 个" for k, n in counts.items())
+    print(f"{period} 重点项目调度情况（截至 {as_of}）：{summary}")
+    print(f"领导小组督办清单（{len(listed)} 个）：")
+    for w in listed:
+        print(f"  {w['project'].project_code} {w['project'].name_zh}（{w['project'].department_name}）：{w['why']}")
+    return 0
+
+
 def cmd_inbox(args: argparse.Namespace) -> int:
     from tasks import inbox, settings
 
@@ -523,6 +557,12 @@ def parser() -> argparse.ArgumentParser:
     asm.add_argument("--quarter", required=True, help="YYYY-QN, e.g. 2025-Q1")
     asm.add_argument("--as-of", help="judge missing sheets as of this date (default: the last month's deadline)")
     asm.set_defaults(func=cmd_assess)
+
+    prj = sub.add_parser("projects", help="key projects' schedule status of a month and the leading group's list")
+    prj.add_argument("--period", required=True, help="YYYY-MM")
+    prj.add_argument("--as-of", help="judge missing sheets as of this date (default: today)")
+    prj.add_argument("--json", action="store_true")
+    prj.set_defaults(func=cmd_projects)
 
     inb = sub.add_parser("inbox", help="ingest the submissions waiting in the inbox now and send the replies")
     inb.add_argument("--settle", type=float, default=0.0,

@@ -47,3 +47,17 @@ def test_behind_for_one_month_only_or_another_department_adds_nothing(con) -> No
     assert project_digest.section(con, XCZXJ_EMAIL) == []
     assert project_digest.section(con, "lcj@tumedleft.example.gov.cn") == []
     assert project_digest.section(con, "someone@example.com") == []
+
+
+def test_the_leading_group_office_lists_the_month(con, capsys) -> None:
+    from tasks.cli import main as ecoflow
+
+    for period in ("2025-01", "2025-02"):
+        report(con, period, "150121-P22", 60, 3000)
+    con.close()
+    assert ecoflow(["projects", "--period", "2025-02", "--as-of", "2025-03-11"]) == 0
+    out = capsys.readouterr().out
+    assert "2025-02 重点项目调度情况（截至 2025-03-11）" in out
+    assert "150121-P22 土默特左旗户厕改造工程（土默特左旗乡村振兴局）：连续 2 个月滞后" in out
+    assert ("150121-P21 土默特左旗黄河流域环境整治（农村生活垃圾收运处置）工程（土默特左旗乡村振兴局）："
+            "连续 2 个月未按时报送") in out
