@@ -273,9 +273,20 @@ def cmd_projects(args: argparse.Namespace) -> int:
     counts = Counter(m.status for m in months)
     summary = "，".join(f"{STATUS_ZH[k]} {n} 个" for k, n in counts.items())
     print(f"{period} 重点项目调度情况（截至 {as_of}）：{summary}")
+    behind = [m for m in months if m.status == "behind"]
+    print(f"本月滞后项目（{len(behind)} 个）：")
+    for m in behind:
+        print(f"  {m.project_code} {m.name_zh}（{m.department_name}）：{'；'.join(m.reasons)}")
     print(f"领导小组督办清单（{len(listed)} 个）：")
+    missing: dict[str, list[str]] = {}
     for w in listed:
-        print(f"  {w['project'].project_code} {w['project'].name_zh}（{w['project'].department_name}）：{w['why']}")
+        m = w["project"]
+        if m.status == "not_reported" and w["why"].endswith("未按时报送"):   # one line per unit that owes sheets
+            missing.setdefault(f"{m.department_name}：{w['why']}", []).append(m.project_code)
+        else:
+            print(f"  {m.project_code} {m.name_zh}（{m.department_name}）：{w['why']}")
+    for line, codes in missing.items():
+        print(f"  {line.replace('：', f'：{len(codes)} 个项目', 1)}（{'、'.join(codes)}）")
     return 0
 
 

@@ -3,9 +3,9 @@
 `compute_period` is the computation of the project_reports source (tasks/computations.py): after a sheet lands it
 stores the month's statuses in marts.project_status. `statuses` judges any month as of a date (the quarterly
 assessment uses the quarter's reporting deadline). The dispatch of a plan's projects starts in the first month any
-of them was reported [D]: months before are not counted as missed reports. The leading group's list holds every
-project behind (or not reported) for a second month running, and every 达标工程 whose indicator is under a
-进度预警 (the projected year-end misses the target).
+of them was reported (a blank row is not a report) [D]: months before are not counted as missed reports. The
+leading group's list holds every project behind (or not reported) for a second month running, and every 达标工程
+whose indicator is under a 进度预警 (the projected year-end misses the target).
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ def statuses(con: duckdb.DuckDBPyConnection, period: Period, as_of: date) -> lis
     for r in sql.rows(con, "queries/project_reports_current", {"period": str(period)}):
         reports[(r["project_code"], r["period"])] = r
         region = region_of.get(r["project_code"])
-        if region and (region not in started or r["period"] < started[region]):
+        if region and r["progress_pct"] is not None and (region not in started or r["period"] < started[region]):
             started[region] = r["period"]
     out = []
     for p in plans:

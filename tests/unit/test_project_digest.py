@@ -59,5 +59,5 @@ def test_the_leading_group_office_lists_the_month(con, capsys) -> None:
     out = capsys.readouterr().out
     assert "2025-02 重点项目调度情况（截至 2025-03-11）" in out
     assert "150121-P22 土默特左旗户厕改造工程（土默特左旗乡村振兴局）：连续 2 个月滞后" in out
-    assert ("150121-P21 土默特左旗黄河流域环境整治（农村生活垃圾收运处置）工程（土默特左旗乡村振兴局）："
-            "连续 2 个月未按时报送") in out
+    assert "本月滞后项目（1 个）：\n  150121-P22 土默特左旗户厕改造工程（土默特左旗乡村振兴局）：形象进度 60%" in out
+    assert "  土默特左旗林业和草原局：2 个项目连续 2 个月未按时报送（150121-P01、150121-P04）" in out
