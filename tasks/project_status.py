@@ -116,7 +116,9 @@ def watch_list(con: duckdb.DuckDBPyConnection, months: list[ProjectMonth], perio
             why.append(f"所保障的指标（{m.attainment_indicator}）出现进度预警")
         if why:
             out.append({"project": m, "why": "；".join(why), "ask": ask(m)})
-    return out
+    # lagging works first, then missing sheets; by unit and project within each
+    return sorted(out, key=lambda w: (w["project"].status == "not_reported", w["project"].department_code,
+                                      w["project"].project_code))
 
 
 def ask(m: ProjectMonth) -> str:
