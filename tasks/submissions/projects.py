@@ -110,13 +110,17 @@ def _validation(ref: str, low: float | None, high: float | None):  # noqa: ANN20
 
 def is_project_sheet(name: str, content: bytes) -> bool:
     """Whether an inbox file is a 项目月调度 workbook (by its sheets, not its name)."""
+    import zipfile
+    from xml.etree import ElementTree
+
     if PurePosixPath(name.strip().replace("\\", "/")).suffix.lower() != ".xlsx" or not content.startswith(b"PK"):
         return False
-    try:
-        wb = _open(name, content)
-    except ParseError:
+    try:   # the sheet names from xl/workbook.xml, without loading the workbook (the reader does that once)
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
         return False
-    return SHEET in wb.sheetnames
+    return any(e.get("name") == SHEET for e in root.iter() if e.tag.endswith("}sheet"))
 
 
 def read_project_sheet(name: str, content: bytes) -> tuple[str | None, str | None, Parsed]:
