@@ -8,6 +8,10 @@ time, and replies by email with a receipt or the exact cells to fix. Files move 
 `rejected/`, never deleted. A corrected file replaces the department's earlier one for that period; the
 earlier values stay in history.
 
+Key-project sheets (项目月调度, docs/projects.md) ride the same inbox: a workbook with the 项目月调度 sheet is
+checked by the `project_reports` suite, landed in `raw.project_reports` and judged against each project's plan
+(`marts.project_status`), with the same receipts and all-or-nothing rule.
+
 * Files still being written (modified in the last few seconds) wait for the next run.
 * `publish` updates the submissions Asset only when a file changed a month's values (it is skipped otherwise), so
   `indicators_recompute` runs for new values, not every 10 minutes.

@@ -8,6 +8,8 @@ the waste and sewage system) and an SMTP sink, prepares an Airflow home with SQL
 * one live water poll, the real April 2021 captures replayed, and the water month evaluated;
 * waste for December 2024 and January 2025 (one row with a wrong unit on purpose);
 * two departmental submissions dropped in the inbox: one accepted, one with wrong cells;
+* two departments' key-project sheets for a quarter (one project falling behind, the other units not reporting),
+  the month's list for the leading group and the 2025-Q1 assessment (demo/projects_demo.py);
 * the recomputation for January 2025, as the ingestion DAGs' Asset events trigger it under a scheduler: every
   indicator evaluated, the alert rules applied, one alert digest per department, the monthly bulletin and the 月报.
 
@@ -203,6 +205,12 @@ def main() -> int:
         drop_submissions(env)
         dag_test("submissions_inbox", env, log)
         ecoflow("submissions", "--period", SUBMISSION_MONTH, env=env)
+
+        banner("KEY PROJECTS: 项目月调度 sheets of 乡村振兴局 and 水务局 (Tumed Left) for 2025-01 to 2025-03 "
+               "through the inbox; the month's list and the 2025-Q1 assessment")
+        from demo import projects_demo
+
+        print(projects_demo.run(HOME, env))
 
         banner(f"RECOMPUTE: airflow dags test indicators_recompute, period {SUBMISSION_MONTH}: evaluation, alert "
                "rules, one digest per department, the monthly bulletin")

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.project_catalogue import PROJECT_HEADERS, PROJECT_REQUIRED, check_projects, projects_markdown
 from tasks.settings import REPO_ROOT
 
 CATALOGUE_DIR = REPO_ROOT / "warehouse" / "catalogue"
@@ -47,6 +48,8 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "baselines.csv": ("region_code", "indicator_code", "year", "source"),
     "alert_rules.csv": ("rule", "indicator_code", "enabled", "escalate_after"),
 }
+HEADERS.update(PROJECT_HEADERS)
+REQUIRED.update(PROJECT_REQUIRED)
 # Alert rules (catalogue/alert_rules.csv) and the parameter each one needs.
 ALERT_RULES: dict[str, str | None] = {
     "below_target": None, "projected_miss": None, "regression_yoy": "tolerance", "sustained_decline": "months",
@@ -115,6 +118,8 @@ ROLES: dict[str, str] = {
     "sthbwb": "生态环境保护委员会办公室",
     "hshzx": "哈素海管护中心",
     "wtlgj": "文体旅游广电局",
+    "xqzf": "旗县区人民政府",
+    "xcb": "党委宣传部",
 }
 
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
@@ -480,6 +485,8 @@ class _Checker:
             self.check_alert_rules(tables["alert_rules.csv"], indicators)
         if None not in (indicator_rows, targets, departments, regions):
             self.check_responsibility(indicator_rows, targets, departments, regions)
+        check_projects(self, tables, {d["department_code"]: d for d in departments or []} if departments is not None
+                       else None, indicators, regions)
         order = {name: i for i, name in enumerate(HEADERS)}
         return sorted(self.errors, key=lambda e: (order.get(e.file, 99), e.line, e.column, e.message))
 
@@ -626,6 +633,7 @@ def render_markdown(folder: Path = CATALOGUE_DIR) -> str:
         lines += [f"### {region} {regions[region]['name_zh']}", ""]
         lines += _table(["部门代码", "角色", "名称", "邮箱"],
                         ([d["department_code"], d["role"], d["name_zh"], d["email"]] for d in rows))
+    lines += projects_markdown(folder, regions, departments, _table)
     return "\n".join(lines).rstrip("\n") + "\n"
 
 

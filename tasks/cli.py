@@ -191,19 +191,23 @@ def cmd_templates(args: argparse.Namespace) -> int:
 
     from tasks import settings
     from tasks.periods import Period
+    from tasks.submissions.projects import write_department_sheets
     from tasks.submissions.template import write_template
     from tasks.warehouse import connect
 
     period = Period.parse(args.period)
     st = settings.load()
+    out = Path(args.out) if args.out else st.home / "templates" / str(period)
     with connect(st) as con:
         rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department})
+        sheets = write_department_sheets(con, out, str(period), args.department)
+    if not rows and sheets:
+        return _print_project_sheets(sheets)
     if not rows:
         from tasks.errors import UsageError
 
         raise UsageError("no department leads a submitted indicator" + (
             f" with code {args.department!r}" if args.department else ""))
-    out = Path(args.out) if args.out else st.home / "templates" / str(period)
     out.mkdir(parents=True, exist_ok=True)
     by_department: dict[str, list[dict]] = {}
     for r in rows:
@@ -223,6 +227,70 @@ def cmd_templates(args: argparse.Namespace) -> int:
                  for r in items]
         path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
         print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
+    return _print_project_sheets(sheets)
+
+
+def _print_project_sheets(sheets: list) -> int:
+    for path, name, count in sheets:
+        print(f"{path}  {name}: {count} project(s)")
+    return 0
+
+
+def cmd_assess(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from tasks import assessment, settings
+
+    quarter = assessment.Quarter.parse(args.quarter)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else None
+    html, pdf = assessment.write(settings.load(), quarter, as_of=as_of)
+    print(f"{quarter.zh}考核情况：{html}")
+    print(f"PDF：{pdf}" if pdf else "PDF 未生成（本机未安装 Chromium，仅输出 HTML）")
+    return 0
+
+
+def cmd_projects(args: argparse.Namespace) -> int:
+    import json
+    from collections import Counter
+    from datetime import date, datetime
+
+    from tasks import settings
+    from tasks.periods import TZ, Period
+    from tasks.project_status import statuses, watch_list
+    from tasks.warehouse import connect
+
+    period = Period.parse(args.period)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else datetime.now(TZ).date()
+    with connect(settings.load(), read_only=True) as con:
+        months = statuses(con, period, as_of)
+        listed = watch_list(con, months, period)
+    if args.json:
+        print(json.dumps({"period": str(period), "as_of": as_of.isoformat(),
+                          "statuses": dict(Counter(m.status for m in months)),
+                          "watch": [{"project_code": w["project"].project_code, "department_code":
+                                     w["project"].department_code, "status": w["project"].status,
+                                     "behind_months": w["project"].behind_months, "why": w["why"]} for w in listed]},
+                         ensure_ascii=False, indent=2))
+        return 0
+    from tasks.project_schedule import STATUS_ZH
+
+    counts = Counter(m.status for m in months)
+    summary = "，".join(f"{STATUS_ZH[k]} {n} 个" for k, n in counts.items())
+    print(f"{period} 重点项目调度情况（截至 {as_of}）：{summary}")
+    behind = [m for m in months if m.status == "behind"]
+    print(f"本月滞后项目（{len(behind)} 个）：")
+    for m in behind:
+        print(f"  {m.project_code} {m.name_zh}（{m.department_name}）：{'；'.join(m.reasons)}")
+    print(f"领导小组督办清单（{len(listed)} 个）：")
+    missing: dict[str, list[str]] = {}
+    for w in listed:
+        m = w["project"]
+        if m.status == "not_reported" and w["why"].endswith("未按时报送"):   # one line per unit that owes sheets
+            missing.setdefault(f"{m.department_name}：{w['why']}", []).append(m.project_code)
+        else:
+            print(f"  {m.project_code} {m.name_zh}（{m.department_name}）：{w['why']}")
+    for line, codes in missing.items():
+        print(f"  {line.replace('：', f'：{len(codes)} 个项目', 1)}（{'、'.join(codes)}）")
     return 0
 
 
@@ -508,6 +576,17 @@ def parser() -> argparse.ArgumentParser:
     chk = cat_sub.add_parser("check", help="validate the catalogue files: one line per problem (file:line: column)")
     chk.add_argument("--folder", help="a catalogue folder to check (default: the repository's)")
     chk.set_defaults(func=cmd_catalogue_check)
+
+    asm = sub.add_parser("assess", help="the quarterly assessment (季考核) as HTML, and PDF when Chromium is there")
+    asm.add_argument("--quarter", required=True, help="YYYY-QN, e.g. 2025-Q1")
+    asm.add_argument("--as-of", help="judge missing sheets as of this date (default: the last month's deadline)")
+    asm.set_defaults(func=cmd_assess)
+
+    prj = sub.add_parser("projects", help="key projects' schedule status of a month and the leading group's list")
+    prj.add_argument("--period", required=True, help="YYYY-MM")
+    prj.add_argument("--as-of", help="judge missing sheets as of this date (default: today)")
+    prj.add_argument("--json", action="store_true")
+    prj.set_defaults(func=cmd_projects)
 
     inb = sub.add_parser("inbox", help="ingest the submissions waiting in the inbox now and send the replies")
     inb.add_argument("--settle", type=float, default=0.0,

@@ -15,6 +15,7 @@ COMPUTATIONS = {
     "water": "tasks.water_compute",
     "waste": "tasks.waste_compute",
     "submissions": "tasks.submitted_compute",
+    "project_reports": "tasks.project_status",
 }
 
 

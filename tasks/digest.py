@@ -18,7 +18,7 @@ from email.utils import formatdate, make_msgid
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tasks import mailer, sql
+from tasks import mailer, project_digest, sql
 from tasks.alert_rules import LABELS_ZH
 from tasks.errors import DeliveryError
 from tasks.periods import Period
@@ -124,7 +124,8 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
     closed = [v for v in views if v["status"] == "closed"]
     ctx = {"to": recipient, "department": name, "opened": opened, "closed": closed,
            "leads": sum(v["role"] == "lead" for v in opened),
-           "periods": sorted({v["period"] for v in views}), "escalated": any(v["escalated"] for v in opened)}
+           "periods": sorted({v["period"] for v in views}), "escalated": any(v["escalated"] for v in opened),
+           "projects": project_digest.section(con, recipient)}
     env = _env()
     subject = env.get_template("digest.subject.j2").render(d=ctx).strip()
     msg = EmailMessage()

@@ -25,6 +25,7 @@ from tasks.settings import Settings
 from tasks.warehouse import connect
 
 SOURCE = "submissions"
+PROJECT_SOURCE = "project_reports"   # 项目月调度 sheets (tasks/submissions/projects.py)
 SUFFIXES = (".xlsx", ".csv")
 #: Editors' lock and temp files and desktop clutter: not deliveries (Excel ~$x.xlsx, LibreOffice .~lock.x#,
 #: partial copies, .DS_Store, Thumbs.db). Any other name, however odd, is processed.
@@ -85,9 +86,11 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
 
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
     """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued."""
+    from tasks.submissions.projects import is_project_sheet, read_project_sheet
     from tasks.submissions.reader import read_submission
 
     content = path.read_bytes()
+    source = SOURCE
     received = datetime.now(UTC)
     digest = hashlib.sha256(content).hexdigest()
     department = period = reason = run_id = batch_id = None
@@ -96,13 +99,17 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
         reason = f"unsupported file type {path.suffix or '(none)'!r}: send the .xlsx template or a .csv export"
     else:
         try:
-            found = read_submission(path.name, content)
-            department, period = found.department_code, found.period
+            if is_project_sheet(path.name, content):  # a 项目月调度 sheet: same inbox, its own source
+                source = PROJECT_SOURCE
+                department, period, _ = read_project_sheet(path.name, content)
+            else:
+                found = read_submission(path.name, content)
+                department, period = found.department_code, found.period
             reason = _identification_problem(settings, department, period)
         except ParseError as exc:
             reason = str(exc)
     if reason is None:
-        run_id, batch_id, reason = _land(settings, path, content, period, trigger)
+        run_id, batch_id, reason = _land(settings, path, content, period, trigger, source)
         accepted = reason is None
     target = _destination(settings, path, received, digest, accepted, period)
     _record(settings, path, content, digest, received, target, department=department, period=period,
@@ -154,17 +161,17 @@ def _identification_problem(settings: Settings, department: str | None, period: 
     return None
 
 
-def _land(settings: Settings, path: Path, content: bytes, period: str,
-          trigger: str) -> tuple[str | None, str | None, str | None]:
+def _land(settings: Settings, path: Path, content: bytes, period: str, trigger: str,
+          source: str = SOURCE) -> tuple[str | None, str | None, str | None]:
     """Archive and land through the shared loader; returns (run id, batch id, rejection reason or None)."""
     from tasks import pipeline
 
     try:
-        run_id, batch_id, _ = pipeline.ingest_file(settings, SOURCE, Period.parse(period), path.name, path, content,
+        run_id, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), path.name, path, content,
                                                    trigger)
     except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
         return getattr(exc, "run_id", None), getattr(exc, "batch_id", None), _reject_reason(exc)
-    pipeline.compute(settings, SOURCE, Period.parse(period), run_id)
+    pipeline.compute(settings, source, Period.parse(period), run_id)
     return run_id, batch_id, None
 
 

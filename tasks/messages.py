@@ -157,6 +157,20 @@ RULES_ZH = {
     "parse.no_time": "缺少监测时间",
     "parse.repeated_reading": "同一监测时间的数据重复出现",
     "parse.truncated": "文件在行中间被截断",
+    "project.department": "部门编码与文件不一致",
+    "project.period": "期别与文件不一致",
+    "project.unknown": "不是本单位负责报送的项目",
+    "project.duplicate": "同一项目填报了多次",
+    "project.not_numeric": "不是数值",
+    "project.incomplete": "形象进度、本月投资、累计投资未同时填写",
+    "project.range": "超出合理范围",
+    "project.month_exceeds_total": "本月投资大于累计投资",
+    "project.cumulative_decrease": "累计值下降且未说明原因",
+    "project.scale": "累计投资超过概算2倍，请核对单位",
+    "project.month_mismatch": "累计投资增加额与本月投资不一致",
+    "project.blank": "本月未填报",
+    "project.meta_mismatch": "表内部门编码或期别与模板隐藏信息不一致",
+    "project.no_rows": "未填写任何项目",
 }
 
 

@@ -54,12 +54,14 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
     say = messages.RECEIPT
     period = item["period"] if item["period"] and _PERIOD.fullmatch(item["period"]) else None
     due = messages.date_zh(alert_rules.deadline(Period.parse(period), "monthly", DEADLINE_DAY)) if period else None
-    values = _rows(con, "queries/submission_batch_values", {"batch_id": item["batch_id"]}) \
+    # an indicator sheet's values, or a project sheet's (each project's figures as one line of text)
+    values = (_rows(con, "queries/submission_batch_values", {"batch_id": item["batch_id"]})
+              or _rows(con, "queries/project_batch_values", {"batch_id": item["batch_id"]})) \
         if item["outcome"] == "accepted" else []
     for v in values:
-        v["value_text"] = say["blank"] if v["value"] is None else f"{v['value']:g}{_unit(v['unit'])}"
+        v["value_text"] = say["blank"] if v["value"] is None else _figure(v["value"], v["unit"])
         v["where"] = f"{v['sheet']}表{v['cell']}单元格" if v["sheet"] else f"{v['cell']}单元格"
-        v["previous_text"] = (f"{v['previous_value']:g}{_unit(v['unit'])}"
+        v["previous_text"] = (_figure(v["previous_value"], v["unit"])
                               if v["previous_value"] is not None and v["previous_value"] != v["value"] else None)
     findings = _rows(con, "queries/receipt_finding_indicators", {"batch_id": item["batch_id"]}) \
         if item["batch_id"] else []
@@ -82,6 +84,11 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
         "technical": None if fixes or duplicates or item["outcome"] == "accepted" else item["reason"],
         "file_ref": receipt_number(str(item["file_id"])),
     }
+
+
+def _figure(value: float | str, unit: str | None) -> str:
+    """A submitted number with its unit; a project's figures come already worded."""
+    return value if isinstance(value, str) else f"{value:g}{_unit(unit)}"
 
 
 def receipt_number(file_id: str) -> str:

@@ -131,6 +131,7 @@ def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR)
         for name in ("regions", "departments", "indicators", "targets", "assigned_targets", "baselines", "dust_days",
                      "water_sections", "water_assessment", "alert_rules")
     })
+    run_script(con, "load/projects", {name: str(folder / f"{name}.csv") for name in ("projects", "project_milestones")})
     con.execute("DELETE FROM catalogue.stations")
     for valid_from, path in station_lists(folder / "stations"):
         run_script(con, "load/stations",

@@ -6,6 +6,7 @@ from tasks.errors import UsageError
 from tasks.sources.base import SourceAdapter
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tasks.sources.cnemc_water import CnemcWaterAdapter
+from tasks.sources.project_reports import ProjectReportAdapter
 from tasks.sources.submissions import SubmissionAdapter
 from tasks.sources.waste import WasteFeedAdapter
 
@@ -14,6 +15,7 @@ REGISTRY: dict[str, SourceAdapter] = {
     "water": CnemcWaterAdapter(),
     "waste": WasteFeedAdapter(),
     "submissions": SubmissionAdapter(),
+    "project_reports": ProjectReportAdapter(),
 }
 
 

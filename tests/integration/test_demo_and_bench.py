@@ -42,7 +42,13 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     digests = [line for line in out.splitlines() if "Subject: 【生态文明指标预警】" in line]
     reviews = [line for line in out.splitlines() if "Subject: 【数据审核】" in line]
     assert len(reviews) == 2   # the stewards of air and of waste were told a review was waiting
-    assert len(digests) == len(mails) - 4 and len(set(digests)) == len(digests)   # one per recipient
+    # 2 review requests, 2 submission receipts, 6 project-sheet receipts; the rest one digest per recipient
+    assert len(digests) == len(mails) - 10 and len(set(digests)) == len(digests)   # one per recipient
+    # key projects: one falling behind, the units that sent nothing listed, the quarter assessed
+    assert "150121-P22 土默特左旗户厕改造工程（土默特左旗乡村振兴局）：连续 2 个月滞后" in out
+    assert "土默特左旗林业和草原局：2 个项目连续 3 个月未按时报送" in out
+    assert (home / "reports" / "assessment" / "2025-Q1" / "assessment.html").exists()
+    assert "Subject: 【月调度回执】土默特左旗乡村振兴局" in out
     # the two runs with failing rows waited for a steward, who decided through Airflow's REST API
     assert out.count("the run waits for a data steward") == 2
     # the steward sees each rule in words (messages.RULES_ZH); the rule ids stay in `--json` and the logs

@@ -352,7 +352,7 @@ def test_duplicate_target(folder: Path) -> None:
 
 def test_duplicate_department_code_and_email(folder: Path) -> None:
     t = Table(folder, "departments.csv")
-    first, line = t.line(department_code="150100-swbgs"), t.line(department_code="150100-zzb")
+    first, line = t.line(department_code="150100-swbgs"), t.line(department_code="150100-jwjw")
     t.set(line, "department_code", "150100-swbgs")
     t.set(line, "email", "SWBGS@huhhot.example.gov.cn")
     t.save()

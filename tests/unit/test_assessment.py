@@ -1,0 +1,161 @@
+"""The quarterly assessment's numbers against a hand computation, on a real warehouse with the real catalogue.
+
+Tumed Left, 2025-Q1, judged as of 2025-04-11 (the day after the March sheets' deadline), scheme 50 / 50 / 5 [D]:
+- 林草局 (150121-lcj) reports projects 1 and 4 (both 2021-2023, so 100 % planned) in January and March, not in
+  February: 2 missed project-months. Both at 100 % with their whole budget: 2 of 2 on schedule. Indicators it leads:
+  林草覆盖率 达标 (on track), 生态环境状况指数 达标 but projected to miss (进度预警): 1 of 2; 森林覆盖率 数据不足
+  (not counted). Score = 50 × 1/2 + 50 × 2/2 − 5 × 2 = 65.0.
+- 乡村振兴局 (150121-xczxj) reports projects 21 (2022-2023: 100 % planned, reported 100 %, 5811.91 万元) and 22
+  (2022-2025, 48 months; March 2025 is month 39: 81.25 % planned, 4294.875 万元 of 5286) with 60 % and 3000 万元:
+  behind. 1 of 2 on schedule. Its indicator 农村无害化卫生厕所普及率 is under a 进度预警: 0 of 1.
+  Score = 50 × 0/1 + 50 × 1/2 = 25.0. Investment: done 5811.91 + 3000 = 8811.91, planned 5811.91 + 4294.875.
+- 水务局 (150121-slj) sends nothing: its five Tumed Left projects and Hohhot's 41 (no years) are not reported in
+  each of the three months: 6 × 3 = 18 missed. Score = max(0, 0 − 90) = 0.
+- Project 21 is a 达标工程 of 农村生活垃圾无害化处理村占比, whose 进度预警 puts it on the leading group's list.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tasks import assessment, warehouse
+from tasks import settings as settings_mod
+from tasks.assessment import Quarter, assess, load_scheme, render_html
+from tasks.errors import ConfigError
+
+TUMED = "150121"
+
+
+@pytest.fixture
+def con(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
+    with warehouse.connect(settings_mod.load()) as connection:
+        yield connection
+
+
+def report(con, department: str, period: str, project: str, progress: float, total: float) -> None:
+    con.execute("INSERT INTO raw.project_reports VALUES (?, ?, 'f.xlsx', 7, ?, ?, ?, NULL, 0, ?, NULL, NULL, NULL, "
+                "NULL, NULL, ?)", [f"b-{department}-{period}", period, department, project, progress, total,
+                                   datetime(2025, 1, 1, tzinfo=UTC)])
+
+
+def status(con, indicator: str, status: str, projected_meets: bool | None, value: float = 50.0) -> None:
+    con.execute("INSERT INTO marts.indicator_status (indicator_code, region_code, period, basis_period_type, "
+                "basis_period, variant, value, coverage_ok, target_kind, comparator, target_value, status, reason, "
+                "projected_value, projected_meets) VALUES (?, ?, '2025-03', 'ytd', '2025-03', 'raw', ?, true, "
+                "'value', '>=', 40, ?, 'test', ?, ?)",
+                [indicator, TUMED, value, status, None if projected_meets is None else value - 5, projected_meets])
+
+
+@pytest.fixture
+def quarter(con) -> dict:
+    for period in ("2025-01", "2025-03"):
+        report(con, "150121-lcj", period, "150121-P01", 100, 1000)
+        report(con, "150121-lcj", period, "150121-P04", 100, 1000)
+    for period in ("2025-01", "2025-02", "2025-03"):
+        report(con, "150121-xczxj", period, "150121-P21", 100, 5811.91)
+        report(con, "150121-xczxj", period, "150121-P22", 60, 3000)
+    status(con, "forest_grass_coverage", "达标", None, 41.2)
+    status(con, "eco_environment_status_index", "达标", False)
+    status(con, "forest_coverage", "数据不足", None)
+    status(con, "rural_sanitary_toilet_rate", "达标", False)
+    status(con, "rural_waste_safe_village_share", "未达标", False, 80)
+    con.execute("INSERT INTO marts.indicator_values (indicator_code, region_code, period, period_type, variant, value, "
+                "coverage_ok, rules_version, batch_ids) VALUES ('forest_grass_coverage', ?, '2024-03', 'ytd', 'raw', "
+                "40.0, true, 'test', [])", [TUMED])
+    return assess(con, Quarter.parse("2025-Q1"), as_of=date(2025, 4, 11),
+                  scheme={"indicator_weight": 50, "project_weight": 50, "missed_report_penalty": 5})
+
+
+def by_code(data: dict) -> dict:
+    return {d.department_code: d for d in data["departments"]}
+
+
+def test_scores_match_the_hand_computation(quarter: dict) -> None:
+    d = by_code(quarter)
+    lcj, xczxj, slj = d["150121-lcj"], d["150121-xczxj"], d["150121-slj"]
+    assert (lcj.indicators_on_track, lcj.indicators_judged, lcj.projects_on_schedule, lcj.projects_judged,
+            lcj.missed_reports, lcj.score) == (1, 2, 2, 2, 2, 65.0)
+    assert (xczxj.indicators_on_track, xczxj.indicators_judged, xczxj.projects_on_schedule, xczxj.projects_judged,
+            xczxj.missed_reports, xczxj.score) == (0, 1, 1, 2, 0, 25.0)
+    assert xczxj.invest_done_wan == pytest.approx(8811.91)
+    assert xczxj.invest_planned_wan == pytest.approx(5811.91 + 4294.875)
+    assert (slj.missed_reports, slj.projects_judged, slj.projects_on_schedule, slj.score) == (18, 6, 0, 0.0)
+    ranked = [x.department_code for x in quarter["departments"]]
+    assert ranked.index("150121-lcj") < ranked.index("150121-xczxj") < ranked.index("150121-slj")
+
+
+def test_the_leading_groups_lists(quarter: dict) -> None:
+    watch = {w["project"].project_code: w["why"] for w in quarter["watch_projects"]}
+    assert watch["150121-P21"] == "所保障的指标（rural_waste_safe_village_share）出现进度预警"
+    assert watch["150121-P11"] == "连续 3 个月未按时报送"
+    assert "150121-P22" not in watch or watch["150121-P22"].startswith("连续")
+    behind = next(p for p in by_code(quarter)["150121-xczxj"].projects if p.project_code == "150121-P22")
+    assert (behind.status, behind.planned_pct, behind.planned_invest_wan) == ("behind", 81.25, 4294.875)
+    assert behind.behind_months == 3
+    assert watch["150121-P22"] == "连续 3 个月滞后"
+    flagged = {(r["indicator_code"], r["verdict"]) for r in quarter["watch_indicators"]}
+    assert flagged == {("eco_environment_status_index", "需关注"), ("rural_sanitary_toilet_rate", "需关注"),
+                       ("rural_waste_safe_village_share", "需关注")}
+
+
+def test_indicator_rows_carry_projection_and_year_on_year(quarter: dict) -> None:
+    rows = {r["indicator_code"]: r for r in quarter["regions"][TUMED]["indicators"]}
+    assert rows["forest_grass_coverage"]["yoy"] == pytest.approx(1.2)
+    assert rows["forest_grass_coverage"]["lead_name"] == "土默特左旗林业和草原局"
+    assert rows["eco_environment_status_index"]["projected_value"] == 45.0
+
+
+def test_the_page_shows_the_lists_and_scores(quarter: dict) -> None:
+    html = render_html(quarter)
+    assert "2025年第一季度生态文明建设示范创建考核情况" in html
+    assert '<tr data-department="150121-lcj"><td class="n">' in html and ">65.0<" in html
+    assert "连续 3 个月未按时报送" in html and "请于收到本通知后3个工作日内补报项目月调度表" in html
+
+
+def test_quarter_and_scheme_errors_name_what_is_wrong(tmp_path: Path) -> None:
+    assert [str(m) for m in Quarter.parse("2025-Q4").months] == ["2025-10", "2025-11", "2025-12"]
+    with pytest.raises(Exception, match="YYYY-QN"):
+        Quarter.parse("2025Q1")
+    bad = tmp_path / "scheme.csv"
+    bad.write_text("item,value,note\nindicator_weight,fifty,x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"line 2, column value: 'fifty' is not a number"):
+        load_scheme(bad)
+    assert load_scheme() == {"indicator_weight": 50, "project_weight": 50, "missed_report_penalty": 5}
+
+
+def test_the_score_gives_a_missing_part_its_weight() -> None:
+    d = assessment.DepartmentScore("x", "x", projects_on_schedule=3, projects_judged=4)
+    assert assessment.score(d, {"indicator_weight": 50, "project_weight": 50, "missed_report_penalty": 5}) == 75.0
+
+
+def test_a_scheduled_run_assesses_the_quarter_before_and_a_manual_run_its_param() -> None:
+    from datetime import datetime as dt
+
+    from tasks.periods import TZ
+
+    assert str(assessment.quarter_of_run({"data_interval_start": dt(2025, 4, 11, 14, tzinfo=TZ)})) == "2025-Q1"
+    assert str(assessment.quarter_of_run({"data_interval_start": dt(2026, 1, 11, 14, tzinfo=TZ)})) == "2025-Q4"
+    assert str(assessment.quarter_of_run({"params": {"quarter": "2024-Q3"}})) == "2024-Q3"
+
+
+def test_the_cli_writes_the_page_and_a_pdf_when_chromium_is_installed(quarter: dict, con, capsys) -> None:
+    import shutil
+
+    from tasks.cli import main as ecoflow
+
+    con.close()   # the CLI opens the warehouse read-only
+    assert ecoflow(["assess", "--quarter", "2025-Q1", "--as-of", "2025-04-11"]) == 0
+    out = capsys.readouterr().out
+    folder = settings_mod.load().reports_dir / "assessment" / "2025-Q1"
+    assert f"2025年第一季度考核情况：{folder / 'assessment.html'}" in out
+    assert ">65.0<" in (folder / "assessment.html").read_text(encoding="utf-8")
+    if shutil.which("chromium"):
+        assert (folder / "assessment.pdf").read_bytes().startswith(b"%PDF")
+    else:
+        assert "PDF 未生成" in out
