@@ -175,9 +175,14 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
     return msg, digest_id
 
 
-def _immediate(a: dict) -> bool:
-    """Needs action now: a 进度预警 its owners have never been told of (a rejection is the receipts' own mail)."""
-    return a["kind"] == "projected_miss" and a["status"] == "open" and a["sent_fingerprint"] is None
+def _immediate(con: duckdb.DuckDBPyConnection, a: dict) -> bool:
+    """Needs action now: a new 进度预警 — its owners never told of it, and no 进度预警 of an earlier month of the year
+    still open for the indicator (a persisting one is the monthly digest's). A rejection is the receipts' own mail."""
+    from tasks.alerting import open_before
+
+    if a["kind"] != "projected_miss" or a["status"] != "open" or a["sent_fingerprint"] is not None:
+        return False
+    return not open_before(con, a, "projected_miss", f"{a['period'][:4]}-01")
 
 
 def _groups(con: duckdb.DuckDBPyConnection, settings: Settings, due: list[dict], dispatch: bool,
@@ -211,7 +216,7 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, *, period: Perio
     has one never gets it again, a failed one is retried alone; an alert is `sent` once all its recipients have it."""
     due = sql.rows(con, "queries/alerts_due")
     if not dispatch:
-        due = [a for a in due if _immediate(a)]
+        due = [a for a in due if _immediate(con, a)]
     if period is None and dispatch and due:
         period = max(Period.parse(a["period"]) for a in due)
     groups = _groups(con, settings, due, dispatch, period)
