@@ -188,7 +188,8 @@ def _immediate(con: duckdb.DuckDBPyConnection, a: dict) -> bool:
 def _groups(con: duckdb.DuckDBPyConnection, settings: Settings, due: list[dict], dispatch: bool,
             period: Period | None) -> dict[str, list[tuple[dict, str]]]:
     """Recipient -> the (alert, role) it has not had yet; on a dispatch with a period, also the bureau (its
-    roll-up) and every department whose led indicators changed, unless they had the month's digest already."""
+    roll-up) and every department whose led indicators changed, unless they had the month's digest already (a
+    month nothing was evaluated for has no roll-up)."""
     have = {(r["alert_key"], r["version"], r["recipient"]) for r in sql.rows(
         con, "queries/alert_delivered_to", {"keys": [a["alert_key"] for a in due] + [f"monthly|{period}"]})}
     groups: dict[str, list[tuple[dict, str]]] = {}
@@ -196,7 +197,7 @@ def _groups(con: duckdb.DuckDBPyConnection, settings: Settings, due: list[dict],
         for address, role in recipients(a, settings.bureau_email):
             if (dispatch or role == "lead") and (a["alert_key"], a["fingerprint"], address) not in have:
                 groups.setdefault(address, []).append((a, role))
-    if dispatch and period is not None:
+    if dispatch and period is not None and digest_content.rollup(con, period):
         changed = [r["email"] for r in sql.rows(con, "queries/digest_changed_leads", {
             "period": str(period), "previous": str(period.shift(-1))})]
         for address in [settings.bureau_email, *changed]:
