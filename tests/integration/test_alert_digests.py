@@ -278,7 +278,8 @@ def test_smtp_down_keeps_alerts_pending_then_delivers_each_once(year_and_quarter
     assert pipeline.alert(settings.load(), [])["sent"] == 0
     received = smtp_sink.wait_for(result["digests"])
     assert len(received) == result["digests"]
-    carried = [(r.message["To"], k.strip()) for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(",")]
+    carried = [(r.message["To"], k.strip()) for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(",")
+               if k.strip()]
     assert len(carried) == len(set(carried))                                     # each alert once per recipient
     assert {k for _, k in carried} == {r[0] for r in query("SELECT alert_key FROM alerts.ledger")}
     assert set(query("SELECT delivery_status, attempts FROM alerts.ledger")) == {("sent", 2)}
