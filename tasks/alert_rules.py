@@ -163,7 +163,7 @@ def deadline(period: Period, frequency: str, day: int) -> date:
 def arrived(f: dict) -> bool:
     """Whether the data of the period came: a computed indicator's month has data (its YTD may stand on earlier
     months alone); a monthly submission is for the month; an annual one was submitted this year."""
-    if f["obtained_by"] == "computed":
+    if _from_feed(f):
         return bool(f["month_coverage_valid"])
     if f["basis_period"] is None:
         return False

@@ -45,10 +45,14 @@ SELECT
     coalesce(w.obtained_as, CASE WHEN i.obtained_by = 'computed' THEN 'feed' ELSE i.obtained_by END) AS obtained_as,
     CASE WHEN ly.coverage_ok THEN ly.value END AS last_year_value, i.evaluation_digits, i.min_value, i.max_value,
     t.target_kind, t.comparator, t.target_value, t.target_text, coalesce(t.variant, 'raw') AS variant,
-    CASE WHEN i.obtained_by = 'computed' THEN 'ytd' ELSE 'submitted' END AS basis_period_type,
-    CASE WHEN i.obtained_by = 'computed' THEN c.basis_period ELSE s.basis_period END AS basis_period,
-    CASE WHEN i.obtained_by = 'computed' THEN c.value ELSE s.value END AS value,
-    CASE WHEN i.obtained_by = 'computed' THEN c.coverage_ok ELSE s.coverage_ok END AS coverage_ok
+    CASE WHEN i.obtained_by = 'computed' AND w.obtained_as IS DISTINCT FROM 'submitted'
+         THEN 'ytd' ELSE 'submitted' END AS basis_period_type,
+    CASE WHEN i.obtained_by = 'computed' AND w.obtained_as IS DISTINCT FROM 'submitted'
+         THEN c.basis_period ELSE s.basis_period END AS basis_period,
+    CASE WHEN i.obtained_by = 'computed' AND w.obtained_as IS DISTINCT FROM 'submitted'
+         THEN c.value ELSE s.value END AS value,
+    CASE WHEN i.obtained_by = 'computed' AND w.obtained_as IS DISTINCT FROM 'submitted'
+         THEN c.coverage_ok ELSE s.coverage_ok END AS coverage_ok
 FROM pairs AS p
 JOIN catalogue.indicators AS i USING (indicator_code)
 LEFT JOIN tgt AS t ON t.region_code = p.region_code AND t.indicator_code = p.indicator_code
