@@ -96,7 +96,7 @@ def test_the_bulletin_of_every_region(month) -> None:
     assert int(counts["待报送"]) > 0 and int(counts["进行中"]) >= 2 and int(counts["未监测"]) >= 2
     judged = warehouse("SELECT status, count(*) FROM marts.indicator_status WHERE period = ? "
                        "AND status IS NOT NULL GROUP BY status", [FEB])
-    assert {s: int(n) for s, n in counts.items()} == {s: n for s, n in judged}
+    assert {s: int(n) for s, n in counts.items() if int(n)} == {s: n for s, n in judged}   # 未达标: 0 in February
 
     # 3. Hohhot's hazardous waste: the year to date at evaluation precision, 进行中, facilities, 2 months drawn
     (ytd,), = warehouse("SELECT value FROM marts.indicator_values WHERE indicator_code = "
