@@ -146,7 +146,9 @@ def test_the_bulletin_of_every_region(month) -> None:
 
     # 6. alerts raised for February
     alerts = section(html, "s5")
-    assert f'data-alert="hazardous_waste_disposal_rate|{HOHHOT}|{FEB}|projected_miss|raw"' in alerts
+    # (February: Hohhot's hazardous waste is in progress with no earlier year to project from — no target alert;
+    # the feeds that did not deliver are the operators' data gaps)
+    assert f'|{FEB}|data_gap|raw"' in alerts and "|below_target|" not in alerts
 
     # 7. coverage: the waste file, the value quarantined for its unit and its rule
     coverage = section(html, "s6")
