@@ -4,13 +4,14 @@
 Scheduled on the Assets the ingestion DAGs publish (air, water and waste indicators, departmental submissions):
 whenever one of them updates a month, this DAG re-evaluates that month — and the later months whose
 year-to-date, rolling 12 months, 同比 and projection depend on it — for every indicator and region
-(达标 / 未达标 / 数据不足 / 待报送, projected year-end value), applies the alert rules of
-`warehouse/catalogue/alert_rules.csv`, sends one digest per recipient, and writes the bulletin of every month it
-re-evaluated. The
+(达标 / 进行中 / 未达标 / 数据不足 / 待报送 / 未监测, projected year-end value), applies the alert rules of
+`warehouse/catalogue/alert_rules.csv`, and writes the bulletin of every month it re-evaluated. A run a delivery
+triggered sends only new 进度预警 (to the lead department); the monthly run sends each recipient its one digest. The
 producing task names the months in its Asset event, so only those are touched.
 
-* **Also monthly at 12:00 on the 11th** (Asia/Shanghai), for the previous month, even when nothing arrived: a
-  feed or submission missing by its deadline (the 10th by default) raises its alert.
+* **Also monthly at 12:00 on the 11th** (Asia/Shanghai), the dispatch date, for the previous month, even when
+  nothing arrived: a feed or submission missing by its deadline (the 10th by default) raises its alert, and each
+  recipient gets the month's one digest.
 * **Manual runs** pass `period` (YYYY-MM); with `recompute_values` they first recompute every source's values
   of that month from what is landed (after a catalogue or rules change: stations, sections, targets, rules), and
   every changed value is recorded with its old value and why.
@@ -63,7 +64,7 @@ def indicators_recompute() -> None:
     def alert(evaluated: dict) -> dict:
         from tasks.dag_support import alert_step
 
-        return alert_step(evaluated["evaluated"])
+        return alert_step(evaluated["evaluated"], get_current_context())
 
     @task(**WRITE, trigger_rule="all_done")  # a mail server that is down must not cost the month its bulletin
     def bulletin(evaluated: dict) -> list[str]:

@@ -5,6 +5,11 @@ target and coverage, the escalation) decides whether owners hear of it again: a 
 sends nothing. An alert still open after the rule's `escalate_after` months in a row escalates (the leading group
 office joins the copy). When the condition is gone the alert closes and, if its owners were told, they are told
 once that it closed. Delivery is tasks.digest: one email per recipient per run.
+
+Escalation (the leading group office in copy) is only for what RULES §4 names: a 进度预警 persisting the rule's
+`escalate_after` months, or a year-end miss (`escalate_after` 1); a rule without it never escalates. A feed's data
+gap goes to the feed's operators only (tasks.feed_operators); an indicator the region does not monitor never
+alerts.
 """
 
 from __future__ import annotations
@@ -15,7 +20,8 @@ from datetime import UTC, date, datetime
 
 import duckdb
 
-from tasks import alert_rules, sql
+from tasks import alert_rules, feed_operators, sql
+from tasks.evaluation import NOT_MONITORED
 from tasks.periods import TZ, Period
 from tasks.settings import Settings
 
@@ -66,6 +72,12 @@ def routing(con: duckdb.DuckDBPyConnection, settings: Settings, indicator_code: 
     return to, [a for i, a in enumerate(cc) if a != to and a not in cc[:i]]
 
 
+def operator_routing(con: duckdb.DuckDBPyConnection, settings: Settings, source: str) -> tuple[str, list[str]]:
+    """To: the feed's first operator; Cc: its other operators (the bureau only when the catalogue names none)."""
+    found = feed_operators.operators(con, source)
+    return (found[0], found[1:]) if found else (settings.bureau_email, [])
+
+
 def _close(con: duckdb.DuckDBPyConnection, key: str, fingerprint_before: str, reason: str, now: datetime) -> None:
     """Close an alert; its closing notice is a version of its own (a second closing is told again)."""
     version = "closed:" + hashlib.sha256(f"{fingerprint_before}|{now.isoformat()}".encode()).hexdigest()[:12]
@@ -97,8 +109,12 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
             key = alert_key(facts["indicator_code"], facts["region_code"], facts["period"], kind, facts["variant"])
             state = ledger.get(key)
             status = state["status"] if state else None
-            verdict = alert_rules.VERDICTS[kind](facts, cfg, as_of) if cfg.enabled else alert_rules.Verdict(
-                False, reason="规则已停用")
+            if facts["status"] == NOT_MONITORED:
+                verdict = alert_rules.Verdict(False, reason="本地区未监测该指标")
+            elif cfg.enabled:
+                verdict = alert_rules.VERDICTS[kind](facts, cfg, as_of)
+            else:
+                verdict = alert_rules.Verdict(False, reason="规则已停用")
             if verdict.fire is False:
                 if status == "open":
                     _close(con, key, state["fingerprint"], verdict.reason, now)
@@ -106,10 +122,16 @@ def evaluate(con: duckdb.DuckDBPyConnection, settings: Settings, period: Period,
                 due += _resolve_earlier(con, facts, kind, period, verdict.reason, now)
             if not verdict.fire:
                 continue
-            escalation = int(streak(con, facts, kind) >= cfg.escalate_after)
-            to, cc = routing(con, settings, facts["indicator_code"], facts["region_code"], bool(escalation),
-                             departments)
+            escalation = int(cfg.escalate_after is not None and streak(con, facts, kind) >= cfg.escalate_after)
             detail = {**verdict.detail, "finding": verdict.reason}
+            if kind in alert_rules.FEED_GAPS and facts["obtained_by"] == "computed":
+                source = feed_operators.feed_of(facts["indicator_code"])
+                to, cc = operator_routing(con, settings, source)
+                escalation = 0
+                detail.update(source=source, command=feed_operators.command(source, facts["period"]))
+            else:
+                to, cc = routing(con, settings, facts["indicator_code"], facts["region_code"], bool(escalation),
+                                 departments)
             cycle = (state["cycle"] + (status == "closed")) if state else 0
             fp = fingerprint(facts["value"], facts["target_value"], facts["comparator"], facts["coverage_ok"],
                              detail, escalation, cycle)

@@ -39,7 +39,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from tasks import messages, sql
 from tasks.alert_rules import LABELS_ZH
 from tasks.errors import UsageError
-from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
+from tasks.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, STATUSES, THIN
 from tasks.periods import TZ, Period
 from tasks.settings import Settings
 from tasks.standards.rounding import round_half_even
@@ -49,7 +49,8 @@ ALL_REGIONS_TITLE = "内蒙古自治区及各盟市"
 DOMAINS = ("生态制度", "生态安全", "生态空间", "生态经济", "生态生活", "生态文化")
 SPARK_MONTHS = 12
 REVISIONS_SHOWN = 10  # section 4 lists this many revisions and says how many more there are
-STATUS_CLASS = {MET: "met", MISSED: "missed", THIN: "thin", AWAITING: "awaiting"}
+STATUS_CLASS = {MET: "met", MISSED: "missed", THIN: "thin", AWAITING: "awaiting", IN_PROGRESS: "progress",
+                NOT_MONITORED: "unmonitored"}
 _COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送"}
 _RUN_STATUS = {"computed": "已计算", "landed": "已入库", "failed": "失败", "running": "运行中"}
 _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed": "失败", "rejected": "退回",
@@ -66,6 +67,7 @@ _REASONS = (  # evaluation.judge's reasons, for readers of Chinese
     ("no data for the period yet", "本期尚无数据"),
     ("no value could be computed from the data", "现有数据无法计算"),
     ("data incomplete", "数据不完整，不作达标判定"),
+    ("not monitored in this region", "本地区无监测点位，不作评价"),
 )
 _NOTES = (  # notes the computations write (waste S3/S5/S8, water W10)
     (re.compile(r"capped at 100 \(computed ([\d.]+)\)"), r"超过100按100计（计算值 \1）"),
@@ -309,7 +311,7 @@ def _item(r: dict[str, Any], period: Period, months: list[str], points: list[tup
         "target_short": target, "target_wording": wording,
         "coverage_text": _coverage(r), "coverage_incomplete": r["coverage_ok"] is False,
         "status_class": STATUS_CLASS.get(r["status"], "none"),
-        "reason_zh": _reason_zh(r["reason"]) if r["status"] in (THIN, AWAITING) else None,
+        "reason_zh": _reason_zh(r["reason"]) if r["status"] in (THIN, AWAITING, NOT_MONITORED) else None,
         "notes_zh": notes_zh(r["notes"]), "lineage_text": _lineage(r["lineage"]),
         "spark": sparkline(points, months, target=numeric_target, digits=r["evaluation_digits"]),
         "spark_kind": "月值" if r["obtained_by"] == "computed" else "报送值",

@@ -18,6 +18,7 @@ import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from tasks.project_catalogue import PROJECT_HEADERS, PROJECT_REQUIRED, check_projects, projects_markdown
@@ -35,8 +36,10 @@ HEADERS: dict[str, list[str]] = {
                     "target_text", "variant", "source", "note"],
     "assigned_targets.csv": ["region_code", "indicator_code", "year", "target_value", "source", "note"],
     "baselines.csv": ["region_code", "indicator_code", "year", "value", "value_text", "source", "note"],
-    "alert_rules.csv": ["rule", "indicator_code", "enabled", "tolerance", "months", "deadline_day", "escalate_after",
-                        "note"],
+    "alert_rules.csv": ["rule", "indicator_code", "enabled", "tolerance", "tolerance_relative", "months",
+                        "deadline_day", "escalate_after", "note"],
+    "indicator_sources.csv": ["region_code", "indicator_code", "obtained_as", "valid_from", "note"],
+    "feed_operators.csv": ["source", "email", "name_zh", "note"],
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "regions.csv": ("region_code", "name_zh", "level"),
@@ -46,15 +49,20 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "targets.csv": ("region_code", "indicator_code", "year", "target_kind", "comparator", "variant", "source"),
     "assigned_targets.csv": ("region_code", "indicator_code", "year", "target_value", "source"),
     "baselines.csv": ("region_code", "indicator_code", "year", "source"),
-    "alert_rules.csv": ("rule", "indicator_code", "enabled", "escalate_after"),
+    "alert_rules.csv": ("rule", "indicator_code", "enabled"),
+    "indicator_sources.csv": ("region_code", "indicator_code", "obtained_as", "valid_from", "note"),
+    "feed_operators.csv": ("source", "email", "name_zh"),
 }
 HEADERS.update(PROJECT_HEADERS)
 REQUIRED.update(PROJECT_REQUIRED)
 # Alert rules (catalogue/alert_rules.csv) and the parameter each one needs.
 ALERT_RULES: dict[str, str | None] = {
-    "below_target": None, "projected_miss": None, "regression_yoy": "tolerance", "sustained_decline": "months",
-    "missing": "deadline_day", "thin_data": None,
+    "below_target": None, "projected_miss": None, "regression_yoy": None, "sustained_decline": "months",
+    "missing": "deadline_day", "data_gap": "deadline_day", "thin_data": None,
 }
+# How a region obtains an indicator where it differs from indicators.csv (indicator_sources.csv), and the feeds.
+OBTAINED_AS = ("feed", "submitted", "not_monitored")
+FEEDS = ("air", "water", "waste")
 
 # The ten task groups (任务) of the national system and the domain (领域) each belongs to.
 TASK_GROUPS: dict[str, str] = {
@@ -411,6 +419,8 @@ class _Checker:
             self.enum(f, row, "enabled", ("true", "false"))
             self.integer(f, row, "escalate_after", 1, 120)
             self.number(f, row, "tolerance")
+            if row["tolerance_relative"]:
+                self.enum(f, row, "tolerance_relative", ("true", "false"))
             self.integer(f, row, "months", 2, 24)
             self.integer(f, row, "deadline_day", 1, 28)
             needed = ALERT_RULES.get(row["rule"]) if known else None
@@ -421,6 +431,40 @@ class _Checker:
         for rule in ALERT_RULES:
             if rule not in defaults:
                 self.error(f, 0, "rule", f"no default row (indicator_code *) for rule {rule}")
+
+    def check_indicator_sources(self, rows: list[Row], indicators: dict[str, Row] | None,
+                                regions: dict[str, Row] | None) -> None:
+        """A region's own way of obtaining an indicator: only a computed indicator can be not monitored or
+        submitted instead; a row that says what indicators.csv says already is noise."""
+        f = "indicator_sources.csv"
+        for row in rows:
+            self.references(f, row, indicators, regions)
+            self.enum(f, row, "obtained_as", OBTAINED_AS)
+            if row["valid_from"] and "valid_from" not in row.bad:
+                try:
+                    date.fromisoformat(row["valid_from"])
+                except ValueError:
+                    self.flag(f, row, "valid_from", f"{row['valid_from']!r} is not a date (YYYY-MM-DD)")
+            indicator = (indicators or {}).get(row["indicator_code"])
+            if indicator is not None and "obtained_as" not in row.bad:
+                if indicator["obtained_by"] != "computed":
+                    self.flag(f, row, "indicator_code", f"{row['indicator_code']} is {indicator['obtained_by']} "
+                                                        "everywhere (indicators.csv): only a computed indicator "
+                                                        "has a way of its own per region")
+                elif row["obtained_as"] == "feed":
+                    self.flag(f, row, "obtained_as", "feed is the default of a computed indicator: leave the row out")
+        self.unique(f, rows, ("region_code", "indicator_code", "valid_from"), "way of obtaining")
+
+    def check_feed_operators(self, rows: list[Row]) -> None:
+        f = "feed_operators.csv"
+        for row in rows:
+            self.enum(f, row, "source", FEEDS)
+            if row["email"] and not _EMAIL.match(row["email"]):
+                self.flag(f, row, "email", f"{row['email']!r} is not an email address")
+        self.unique(f, rows, ("source", "email"), "operator")
+        for source in FEEDS:
+            if not any(r["source"] == source for r in rows):
+                self.error(f, 0, "source", f"no operator for the {source} feed (data gaps would reach no one)")
 
     def references(self, file: str, row: Row, indicators: dict[str, Row] | None,
                    regions: dict[str, Row] | None) -> None:
@@ -483,6 +527,10 @@ class _Checker:
             self.check_baselines(tables["baselines.csv"], indicators, regions)
         if tables["alert_rules.csv"] is not None:
             self.check_alert_rules(tables["alert_rules.csv"], indicators)
+        if tables["indicator_sources.csv"] is not None:
+            self.check_indicator_sources(tables["indicator_sources.csv"], indicators, regions)
+        if tables["feed_operators.csv"] is not None:
+            self.check_feed_operators(tables["feed_operators.csv"])
         if None not in (indicator_rows, targets, departments, regions):
             self.check_responsibility(indicator_rows, targets, departments, regions)
         check_projects(self, tables, {d["department_code"]: d for d in departments or []} if departments is not None
@@ -617,9 +665,27 @@ def render_markdown(folder: Path = CATALOGUE_DIR) -> str:
 
     lines += ["## Alert rules", "", "From `alert_rules.csv` (what each rule does: [alerts.md](alerts.md)); a row for "
               "an indicator overrides the default row `*`.", ""]
-    lines += _table(["规则", "指标", "启用", "容差", "月数", "截止日", "升级（月）", "说明"],
-                    ([r["rule"], r["indicator_code"], r["enabled"], r["tolerance"], r["months"], r["deadline_day"],
-                      r["escalate_after"], r["note"]] for r in _rows(folder, "alert_rules.csv")))
+    lines += _table(["规则", "指标", "启用", "容差", "容差为百分比", "月数", "截止日", "升级（月）", "说明"],
+                    ([r["rule"], r["indicator_code"], r["enabled"], r["tolerance"], r["tolerance_relative"],
+                      r["months"], r["deadline_day"], r["escalate_after"] or "不升级", r["note"]]
+                     for r in _rows(folder, "alert_rules.csv")))
+
+    lines += ["## How each region obtains its indicators", "",
+              "From `indicator_sources.csv`: only where a region differs from `obtained_by` in `indicators.csv` (a "
+              "computed indicator is taken from its feed everywhere else). A region that does not monitor an "
+              "indicator shows it as 未监测 and is never alerted for its data.", ""]
+    ways = {"feed": "数据接口计算", "submitted": "部门报送", "not_monitored": "未监测"}
+    lines += _table(["地区", "指标", "获取方式", "自", "说明"],
+                    ([f"{s['region_code']} {regions[s['region_code']]['name_zh']}",
+                      by_code[s["indicator_code"]]["name_zh"],
+                      ways.get(s["obtained_as"], s["obtained_as"]), s["valid_from"], s["note"]]
+                     for s in _rows(folder, "indicator_sources.csv")))
+
+    lines += ["## Feed operators", "",
+              "From `feed_operators.csv`: who is told when a feed's data for a month is missing or too thin "
+              "(数据缺口), with the command that fetches it again. Departments are never told of data gaps.", ""]
+    lines += _table(["数据源", "单位", "邮箱", "说明"],
+                    ([o["source"], o["name_zh"], o["email"], o["note"]] for o in _rows(folder, "feed_operators.csv")))
 
     lines += ["## Roles and departments", ""]
     used = {d["role"] for d in departments}

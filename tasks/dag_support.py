@@ -96,9 +96,11 @@ def compute_step(source: str, period: str, run_id: str) -> dict:
     return pipeline.compute(_settings(), source, Period.parse(period), run_id)
 
 
-def alert_step(periods: list[str]) -> dict:
-    """The alert rules over the evaluated months, then one digest per recipient."""
-    return pipeline.alert(_settings(), [Period.parse(p) for p in periods])
+def alert_step(periods: list[str], context: Any = None) -> dict:
+    """The alert rules over the evaluated months; the monthly digests on a dispatch run (the monthly timetable, or
+    a person's manual run), only new 进度预警 on a run a delivery triggered (its Asset events)."""
+    dispatch = not (context or {}).get("triggering_asset_events")
+    return pipeline.alert(_settings(), [Period.parse(p) for p in periods], dispatch=dispatch)
 
 
 def bulletin_step(periods: list[str]) -> list[str]:

@@ -1,10 +1,16 @@
-"""Alert digests: one email per recipient per run, carrying every alert of theirs that is due.
+"""Alert digests: one monthly digest per recipient on the dispatch date, and immediate mail only for what needs
+action now.
 
 Due means an alert's current version (opened, changed, escalated, or a closing notice) has not been delivered.
-Alerts are grouped by their lead department (To); the copy list is the union of the alerts' copies (cooperating
-departments, the bureau, the leading group office on escalation). Each alert shows its value, target, coverage,
-the data it came from and a trend chart (PNG, inline). A digest that cannot be sent leaves every alert in it
-pending in the ledger for the next run; one that went out marks them sent, so nothing is lost or sent twice.
+On the dispatch run (`dispatch=True`: the monthly run after the month's recomputation, or a person at the CLI)
+each recipient gets one digest with every due alert it leads or is copied on: a department's opens with the table
+of the indicators it leads (tasks.digest_content), then what it must answer and by when, then what it is copied on
+(知悉), then what changed since last month, signed with the bureau's 落款; the bureau's opens with a roll-up of
+every region; a feed operator's lists the data gaps and the command to run. A department with no due alert and no
+change gets nothing. Between dispatches (a delivery triggered a recomputation) only a new 进度预警 goes out at once,
+to its lead department; the rest waits for the month's digest. Each alert shows its value, target, coverage, the
+data it came from and a trend chart (PNG, inline). A digest that cannot be sent leaves every alert in it pending
+in the ledger for the next run; one that went out marks them sent, so nothing is lost or sent twice.
 """
 
 from __future__ import annotations
@@ -18,8 +24,8 @@ from email.utils import formatdate, make_msgid
 import duckdb
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tasks import mailer, project_digest, sql
-from tasks.alert_rules import LABELS_ZH
+from tasks import digest_content, mailer, project_digest, sql
+from tasks.alert_rules import FEED_GAPS, LABELS_ZH
 from tasks.errors import DeliveryError
 from tasks.periods import Period
 from tasks.settings import Settings
@@ -111,20 +117,44 @@ def recipients(alert: dict, bureau: str) -> list[tuple[str, str]]:
     return [(lead, "lead"), *((c, "copy") for c in dict.fromkeys(copies) if c != lead)]
 
 
+def _mode(items: list[tuple[dict, str]], dispatch: bool) -> str:
+    if not dispatch:
+        return "immediate"
+    if items and all(a["kind"] in FEED_GAPS and "command" in (a["detail"] or "") for a, _ in items):
+        return "operator"
+    return "monthly"
+
+
 def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, items: list[tuple[dict, str]],
-          sender: str) -> tuple[EmailMessage, str]:
-    """The digest for one recipient: the alerts it leads, then those it is copied on; text, HTML, charts."""
+          settings: Settings, *, sender: str, period: Period | None, dispatch: bool = True,
+          is_bureau: bool = False) -> tuple[EmailMessage, str]:
+    """The digest for one recipient: its summary (or the bureau's roll-up), the alerts it leads with the ask and
+    the deadline, those it is copied on, what changed; text, HTML, charts."""
     alerts = [a for a, _ in items]
     views = [{**_alert_view(con, a), "role": role} for a, role in items]
-    digest_id = _digest_id(recipient, alerts)
+    mode = _mode(items, dispatch)
+    period = period or max((Period.parse(a["period"]) for a in alerts), default=None)
+    digest_id = _digest_id(recipient, alerts if alerts else [{"alert_key": f"monthly|{period}", "fingerprint": ""}])
     for n, v in enumerate(views):
         if v["chart"] is not None:
             v["cid"] = make_msgid(idstring=f"chart{n}", domain="ecoflow.local")
+    reply = digest_content.reply_by(period, settings.reply_day) if period else None
+    for v in views:
+        v["ask"] = digest_content.ask(v["kind"], reply) if reply and v["role"] == "lead" else None
     opened = [v for v in views if v["status"] == "open"]
     closed = [v for v in views if v["status"] == "closed"]
-    ctx = {"to": recipient, "department": name, "opened": opened, "closed": closed,
+    summary = digest_content.led(con, recipient, period) if period and mode == "monthly" and not is_bureau else []
+    ctx = {"to": recipient, "department": name, "mode": mode, "opened": opened, "closed": closed,
+           "leading": [v for v in opened if v["role"] == "lead"],
+           "copied": [v for v in opened if v["role"] != "lead"],
            "leads": sum(v["role"] == "lead" for v in opened),
            "periods": sorted({v["period"] for v in views}), "escalated": any(v["escalated"] for v in opened),
+           "period_zh": digest_content.period_zh(period) if period else "",
+           "reply_text": f"{reply.month}月{reply.day}日" if reply else "",
+           "summary": summary, "changes": [r for r in summary if r["changed"]],
+           "rollup": digest_content.rollup(con, period) if period and is_bureau and mode == "monthly" else [],
+           "signature": settings.signature, "contact": settings.contact,
+           "signed_on": formatdate(localtime=True),
            "projects": project_digest.section(con, recipient)}
     env = _env()
     subject = env.get_template("digest.subject.j2").render(d=ctx).strip()
@@ -135,6 +165,7 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = f"<digest.{digest_id}@ecoflow.local>"  # stable per content: a resend can be deduplicated
     msg["X-Ecoflow-Alerts"] = ", ".join(a["alert_key"] for a in alerts)
+    msg["X-Ecoflow-Digest"] = mode
     msg.set_content(env.get_template("digest.txt.j2").render(d=ctx))
     msg.add_alternative(env.get_template("digest.html.j2").render(d=ctx, subject=subject), subtype="html")
     html_part = msg.get_payload()[1]
@@ -145,20 +176,54 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
     return msg, digest_id
 
 
-def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
-    """One digest per recipient with every due alert it leads or is copied on. Each recipient's delivery of each
-    alert version is recorded (alerts.deliveries): a recipient that already has a version never gets it again, a
-    failed one is retried alone; an alert is `sent` once all its recipients have it."""
-    due = sql.rows(con, "queries/alerts_due")
-    if not due:
-        return {"sent": 0, "pending": 0, "digests": 0, "eml_files": []}
+def _immediate(con: duckdb.DuckDBPyConnection, a: dict) -> bool:
+    """Needs action now: a new 进度预警 — its owners never told of it, and no 进度预警 of an earlier month of the year
+    still open for the indicator (a persisting one is the monthly digest's). A rejection is the receipts' own mail."""
+    from tasks.alerting import open_before
+
+    if a["kind"] != "projected_miss" or a["status"] != "open" or a["sent_fingerprint"] is not None:
+        return False
+    return not open_before(con, a, "projected_miss", f"{a['period'][:4]}-01")
+
+
+def _groups(con: duckdb.DuckDBPyConnection, settings: Settings, due: list[dict], dispatch: bool,
+            period: Period | None) -> dict[str, list[tuple[dict, str]]]:
+    """Recipient -> the (alert, role) it has not had yet; on a dispatch with a period, also the bureau (its
+    roll-up) and every department whose led indicators changed, unless they had the month's digest already (a
+    month nothing was evaluated for has no roll-up)."""
     have = {(r["alert_key"], r["version"], r["recipient"]) for r in sql.rows(
-        con, "queries/alert_delivered_to", {"keys": [a["alert_key"] for a in due]})}
+        con, "queries/alert_delivered_to", {"keys": [a["alert_key"] for a in due] + [f"monthly|{period}"]})}
     groups: dict[str, list[tuple[dict, str]]] = {}
     for a in due:
         for address, role in recipients(a, settings.bureau_email):
-            if (a["alert_key"], a["fingerprint"], address) not in have:
+            if (dispatch or role == "lead") and (a["alert_key"], a["fingerprint"], address) not in have:
                 groups.setdefault(address, []).append((a, role))
+    if dispatch and period is not None and digest_content.rollup(con, period):
+        changed = [r["email"] for r in sql.rows(con, "queries/digest_changed_leads", {
+            "period": str(period), "previous": str(period.shift(-1))})]
+        for address in [settings.bureau_email, *changed]:
+            if (f"monthly|{period}", MONTHLY, address) not in have:
+                groups.setdefault(address, [])
+    return groups
+
+
+MONTHLY = "monthly"  # the version under which a recipient's monthly digest of a period is recorded
+
+
+def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, *, period: Period | None = None,
+            dispatch: bool = True) -> dict:
+    """The due alerts to their recipients: on a dispatch one digest per recipient (with the month's summary for
+    `period`), otherwise only new 进度预警 to their lead departments. Each recipient's delivery of each alert
+    version is recorded (alerts.deliveries), and so is each recipient's monthly digest: a recipient that already
+    has one never gets it again, a failed one is retried alone; an alert is `sent` once all its recipients have it."""
+    due = sql.rows(con, "queries/alerts_due")
+    if not dispatch:
+        due = [a for a in due if _immediate(con, a)]
+    if period is None and dispatch and due:
+        period = max(Period.parse(a["period"]) for a in due)
+    groups = _groups(con, settings, due, dispatch, period)
+    if not groups:
+        return {"sent": 0, "pending": len(due) if not dispatch else 0, "digests": 0, "eml_files": []}
     names = {r["email"].lower(): r["name_zh"] for r in sql.rows(con, "queries/department_names")}
     names.setdefault(settings.bureau_email.lower(), "生态环境主管部门")
     outbox = settings.outbox_dir / "sent"
@@ -176,7 +241,9 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
             try:
                 if transport is None:
                     raise DeliveryError(failure)
-                msg, digest_id = build(con, address, names.get(address.lower()), items, transport.sender)
+                msg, digest_id = build(con, address, names.get(address.lower()), items, settings,
+                                       sender=transport.sender, period=period, dispatch=dispatch,
+                                       is_bureau=address.lower() == settings.bureau_email.lower())
                 path = outbox / f"digest_{digest_id}.eml"
                 try:
                     path.write_bytes(bytes(msg))
@@ -186,9 +253,12 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
                 files.append(str(path))
             except DeliveryError as exc:
                 error = errors[address] = str(exc)
-            for a, role in items:
+            record = [(a["alert_key"], a["fingerprint"], role) for a, role in items]
+            if dispatch and period is not None:
+                record.append((f"monthly|{period}", MONTHLY, "digest"))
+            for key, version, role in record:
                 con.execute(sql.load("queries/alert_delivery_record"), {
-                    "key": a["alert_key"], "version": a["fingerprint"], "recipient": address, "role": role,
+                    "key": key, "version": version, "recipient": address, "role": role,
                     "status": "failed" if error else "sent", "error": error, "digest": digest_id,
                     "path": None if error else str(path), "now": now})
     finally:
@@ -200,12 +270,14 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings) -> dict:
         failed = [errors[address] for address, _ in recipients(a, settings.bureau_email) if address in errors]
         if failed:
             con.execute(sql.load("queries/alert_mark_failed"), {"key": a["alert_key"], "now": now, "error": failed[0]})
-        else:
+        elif dispatch:
             con.execute(sql.load("queries/alert_mark_sent"), {"now": now, "key": a["alert_key"]})
             sent += 1
-    result = {"sent": sent, "pending": len(due) - sent, "digests": len(files), "eml_files": files}
+    pending = len(due) - sent
+    result = {"sent": sent, "pending": pending, "digests": len(files), "eml_files": files}
     if errors:
         first = next(iter(errors.values()))
-        raise DeliveryError(f"indicator values are stored, but {len(due) - sent} alert(s) did not reach every "
-                            f"recipient; they stay pending in alerts.ledger and go out on the next run: {first}")
+        raise DeliveryError(f"indicator values are stored, but {len(errors)} digest(s) did not go out and "
+                            f"{pending} alert(s) did not reach every recipient; they stay pending in "
+                            f"alerts.ledger and go out on the next run: {first}")
     return result

@@ -252,14 +252,15 @@ def ingest_file(settings: Settings, source: str, period: Period, name: str, path
     return run_id, archived.batch_id, result
 
 
-def alert(settings: Settings, periods: list[Period], as_of: date | None = None) -> dict:
-    """The alert rules over the months (already evaluated; deadlines as of `as_of`), then one digest per
-    recipient."""
+def alert(settings: Settings, periods: list[Period], as_of: date | None = None, *, dispatch: bool = True) -> dict:
+    """The alert rules over the months (already evaluated; deadlines as of `as_of`), then, on a dispatch, one
+    digest per recipient for the latest month; between dispatches only a new 进度预警 goes out (tasks.digest)."""
     from tasks import alerting, digest
 
     with connect(settings) as con:
         changed = alerting.evaluate_months(con, settings, periods, as_of)
-        return {**digest.deliver(con, settings), "changed": len(changed)}
+        latest = max(periods) if periods else None
+        return {**digest.deliver(con, settings, period=latest, dispatch=dispatch), "changed": len(changed)}
 
 
 def evaluate(settings: Settings, source: str, period: Period, trigger: str = "cli") -> dict:

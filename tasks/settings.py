@@ -26,6 +26,9 @@ class Settings:
     http_retries: int
     fetch_workers: int
     inbox: Path | None = None      # ECOFLOW_INBOX; default ECOFLOW_HOME/inbox
+    signature: str = "内蒙古自治区生态环境厅"      # ECOFLOW_BUREAU_SIGNATURE: the 落款 of the monthly digests
+    contact: str = "联系人：生态文明建设示范创建工作专班，电话 0471-0000000"  # ECOFLOW_BUREAU_CONTACT
+    reply_day: int = 20            # ECOFLOW_REPLY_DAY: day of the dispatch month by which a lead department replies
 
     @property
     def warehouse_path(self) -> Path:
@@ -88,4 +91,7 @@ def load() -> Settings:
         http_retries=int(_float("ECOFLOW_HTTP_RETRIES", 3)),
         fetch_workers=int(_float("ECOFLOW_FETCH_WORKERS", 4)),
         inbox=Path(os.environ["ECOFLOW_INBOX"]).resolve() if os.environ.get("ECOFLOW_INBOX") else None,
+        signature=os.environ.get("ECOFLOW_BUREAU_SIGNATURE") or Settings.signature,
+        contact=os.environ.get("ECOFLOW_BUREAU_CONTACT") or Settings.contact,
+        reply_day=int(_float("ECOFLOW_REPLY_DAY", Settings.reply_day)),
     )

@@ -2,18 +2,19 @@
 
 Hohhot (150100) must treat 100 % of its hazardous waste (targets.csv, 2024 and 2025). One producer of 赛罕区
 delivers hand-made months through a loopback feed: 1,000 吨 generated every month; all of it handled in 2024 but
-October–December (990 吨), and 970 / 950 / 930 吨 in January–March 2025. So, by hand:
+October–December (990 吨), and 970 / 950 / 930 吨 in January–March 2025. So, by hand (RULES §4):
 
-* 2024 YTD: March 100.0, October 99.9, November 99.8, December (11,970 / 12,000) 99.8 -> the path March ->
-  December is -0.2; October to December miss the target, December is the third month in a row (escalation);
-* 2025 YTD: January 97.0, February 96.0, March 95.0 — each misses 100 (below_target), each is worse than the
-  same months of 2024 (regression_yoy, tolerance 0), and March's projection is 95.0 - 0.2 = 94.8;
-* rolling 12 months: 2024-12 99.8, 2025-01 11,940/12,000 = 99.5, 2025-02 99.1, 2025-03 98.5: worse three
-  months in a row (sustained_decline fires for March).
+* 2024 YTD: March 100.0, October 99.9, November 99.8 — in progress (进行中), and no earlier complete year to
+  project from, so no 进度预警; December (11,970 / 12,000) 99.8: the complete year misses 100 — 年末未达标
+  (below_target), escalated at once (escalate_after 1);
+* 2025 YTD: January 97.0, February 96.0, March 95.0 — in progress. The projection scales each by 2024's growth
+  to December (handled ×11,970/3,000 over generated ×12,000/3,000 from March): March's is 95.0 × 0.9975 =
+  94.76, a miss of 100 — 进度预警 (projected_miss) in each month, escalated in March (the third month in a row);
+  each YTD is worse than 2024's same months (100.0) by 3, 4, 5 points, more than the default 2 points of a ratio:
+  同比恶化 (regression_yoy), never escalated.
 
 A producer of 锡林浩特市 (152502, target 100 in 2025, none in 2024) handles the same as Hohhot's in 2024 but all
-of it in 2025: its YTD meets the target (100.0) while the projection, 100.0 - 0.2 = 99.8, misses it
-(projected_miss).
+of it in 2025: its YTD is 100.0 while the projection, 100.0 × 0.9975 = 99.75 (99.8 at one decimal), misses it.
 """
 
 from __future__ import annotations
@@ -135,11 +136,14 @@ def test_values_projection_and_rolling_12_months_as_computed_by_hand(year_and_qu
     assert [values[(p, "r12")] for p in ["2024-12", *MONTHS_2025]] == [99.8, 99.5, 99.1, 98.5]
     status = query("SELECT status, projected_value, projected_from, projected_meets FROM marts.indicator_status "
                    "WHERE indicator_code = ? AND region_code = ? AND period = '2025-03'", [CODE, HOHHOT])
-    assert status == [("未达标", pytest.approx(94.8), "2024", False)]
+    assert status == [("进行中", pytest.approx(94.7625), "2024", False)]
     xilinhot = query("SELECT period, status, projected_value, projected_meets FROM marts.indicator_status "
                      "WHERE indicator_code = ? AND region_code = ? AND period LIKE '2025-%' ORDER BY period",
                      [CODE, XILINHOT])
-    assert xilinhot == [(p, "达标", pytest.approx(99.8), False) for p in MONTHS_2025]
+    assert xilinhot == [(p, "进行中", pytest.approx(99.75), False) for p in MONTHS_2025]
+    december = query("SELECT status FROM marts.indicator_status WHERE indicator_code = ? AND region_code = ? "
+                     "AND period = '2024-12'", [CODE, HOHHOT])
+    assert december == [("未达标",)]                                        # the complete year is judged
 
 
 def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_and_quarter, smtp_sink) -> None:
@@ -147,23 +151,25 @@ def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_an
 
     found = alerts()
     assert {k for k, v in found.items() if v[0] == "open"} == {
-        *((p, "below_target") for p in ["2024-10", "2024-11", "2024-12", *MONTHS_2025]),
-        *((p, "regression_yoy") for p in MONTHS_2025), ("2025-03", "sustained_decline")}
-    decline = json.loads(found[("2025-03", "sustained_decline")][4])
-    assert decline["r12"] == [99.8, 99.5, 99.1, 98.5] and decline["from"] == "2024-12"
+        ("2024-12", "below_target"), *((p, "projected_miss") for p in MONTHS_2025),
+        *((p, "regression_yoy") for p in MONTHS_2025)}
+    assert not [k for k in found if k[1] in ("missing", "sustained_decline", "data_gap")]
     # Xilinhot meets its target so far, but not by the year's end: told early, in its own digest
     ahead = alerts(region=XILINHOT)
     assert {k for k, v in ahead.items() if v[0] == "open"} == {(p, "projected_miss") for p in MONTHS_2025}
-    assert json.loads(ahead[("2025-03", "projected_miss")][4])["projected_value"] == pytest.approx(99.8)
+    assert json.loads(ahead[("2025-03", "projected_miss")][4])["projected_value"] == pytest.approx(99.75)
+    assert json.loads(found[("2025-03", "projected_miss")][4])["projected_from"] == "2024"
     regression = json.loads(found[("2025-01", "regression_yoy")][4])
     assert regression["last_year_value"] == 100.0 and regression["worse_by"] == pytest.approx(3.0)
-    # escalation from the third month in a row below target on (escalate_after = 3 in alert_rules.csv)
-    below = ["2024-10", "2024-11", "2024-12", *MONTHS_2025]
-    assert [found[(p, "below_target")][2] for p in below] == [0, 0, 1, 1, 1, 1]
-    assert [found[(p, "regression_yoy")][2] for p in MONTHS_2025] == [0, 0, 1]
+    assert regression["tolerance"] == "2个百分点"
+    # escalation: a year-end miss at once, a 进度预警 from its third month in a row, 同比恶化 never
+    assert found[("2024-12", "below_target")][2] == 1
+    assert [found[(p, "projected_miss")][2] for p in MONTHS_2025] == [0, 0, 1]
+    assert [found[(p, "regression_yoy")][2] for p in MONTHS_2025] == [0, 0, 0]
     leading_group = "lxbgs@huhhot.example.gov.cn"
     assert leading_group in found[("2024-12", "below_target")][3]
-    assert leading_group not in found[("2024-11", "below_target")][3]
+    assert leading_group in found[("2025-03", "projected_miss")][3]
+    assert leading_group not in found[("2025-02", "projected_miss")][3]
 
     received = smtp_sink.wait_for(1)
     by_recipient: dict[str, set[str]] = {}
@@ -174,7 +180,7 @@ def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_an
     keys = {r[0] for r in query("SELECT alert_key FROM alerts.ledger WHERE indicator_code = ? AND region_code = ?",
                                 [CODE, HOHHOT])}
     escalated = {r[0] for r in query("SELECT alert_key FROM alerts.ledger WHERE escalation = 1")}
-    # (the rest of Hohhot's indicators have no data in these months: their `missing` alerts come along)
+    # (the rest of Hohhot's indicators have no data in these months: their data gaps go to the feed operators)
     def mine(recipient: str) -> set[str]:
         return {k for k in by_recipient[recipient] if k.startswith(f"{CODE}|{HOHHOT}|")}
 
@@ -186,9 +192,22 @@ def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_an
     assert "【已升级】" in msg["Subject"] and "呼和浩特市生态环境局" in msg["Subject"]
     text = msg.get_body(("plain",)).get_content()
     assert "危险废物利用处置率" in text and "95.0%" in text and "≥100%" in text
-    assert "上年同期：100.0%" in text and "持续下滑" in text and "同比退步" in text
+    assert "上年同期：100.0%" in text and "进度预警" in text and "同比恶化" in text and "年末未达标" in text
     assert "报送设施 1 / 1 个" in text and "waste:" in text     # coverage and the batches it came from
     assert "贵单位为牵头部门" in text
+    # the monthly digest's order: the table of what it leads, what it must answer and by when, what it is copied
+    # on, what changed; signed by the bureau
+    sections = ["一、贵单位牵头指标情况", "二、需贵单位反馈的事项（请于4月20日前反馈）"]
+    assert all(x in text for x in sections) and text.index(sections[0]) < text.index(sections[1])
+    assert "请于4月20日前反馈原因分析及拟采取的措施。" in text
+    assert text.rstrip().splitlines()[-2] == "内蒙古自治区生态环境厅"
+    assert msg["X-Ecoflow-Digest"] == "monthly"
+    bureau = next(r.message for r in received if r.message["To"] == BUREAU).get_body(("plain",)).get_content()
+    assert "一、各地区指标情况" in bureau and "呼和浩特市：" in bureau     # the bureau's roll-up
+    operators = {"jcz@sthjt.nmg.example.gov.cn", "xxzx@sthjt.nmg.example.gov.cn", "gfzx@sthjt.nmg.example.gov.cn"}
+    for rec in received:   # data gaps reach the operators only
+        gaps = {k for k in str(rec.message["X-Ecoflow-Alerts"]).split(", ") if "|data_gap|" in k}
+        assert not gaps or rec.message["To"] in operators, rec.message["To"]
     copy = next(r.message for r in received if r.message["To"] == "yjj@huhhot.example.gov.cn")
     assert "抄送贵单位；牵头部门：呼和浩特市生态环境局" in copy.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
@@ -197,7 +216,7 @@ def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_an
     assert all(p.get_content().startswith(b"\x89PNG") and p.get_content_disposition() == "inline" for p in images)
     assert all(f"cid:{p['Content-ID'][1:-1]}" in html for p in images)
     [xilinhot] = [r.message for r in received if r.message["To"] == "sthjj@xilinhot.example.gov.cn"]
-    assert "预计年末不达标" in xilinhot.get_body(("plain",)).get_content()
+    assert "进度预警" in xilinhot.get_body(("plain",)).get_content()
     assert "预计年末：99.8%" in xilinhot.get_body(("plain",)).get_content()
     assert result["pending"] == 0 and result["sent"] == len(query("SELECT * FROM alerts.ledger"))
 
@@ -222,18 +241,17 @@ def test_a_corrected_month_closes_its_alerts_and_owners_are_told_once(year_and_q
     recompute(ingest(["2025-01"]))
 
     found = alerts()
-    assert found[("2025-01", "below_target")][:2] == ("closed", "sent")
     assert found[("2025-01", "regression_yoy")][:2] == ("closed", "sent")
+    assert found[("2025-01", "projected_miss")][:2] == ("open", "sent")      # 100.0 × 0.9975 still misses
     closing = [r.message for r in smtp_sink.received[before:]]
     recipients = [m["To"] for m in closing]
     assert len(recipients) == len(set(recipients)) and "sthjj@huhhot.example.gov.cn" in recipients
     text = next(m for m in closing if m["To"] == "sthjj@huhhot.example.gov.cn").get_body(("plain",)).get_content()
-    assert "已解除" in text and "已达到目标" in text
-    # February and March still miss (their YTD now 97.5 and 96.0): changed, so sent again in the same digest;
-    # the rolling 12 months now hold at 99.8 from December to January: no decline three months in a row
-    assert found[("2025-02", "below_target")][:2] == ("open", "sent")
+    assert "已解除" in text and "已不比上年同期差" in text
+    # February and March are still worse than 2024 (their YTD now 97.5 and 96.0): changed, so sent again in the
+    # same digest
+    assert found[("2025-02", "regression_yoy")][:2] == ("open", "sent")
     assert "97.5%" in text and "96.0%" in text
-    assert found[("2025-03", "sustained_decline")][:2] == ("closed", "sent")
     history = query("SELECT old_value, new_value, reason FROM marts.indicator_value_history "
                     "WHERE indicator_code = ? AND region_code = ? AND period = '2025-01' AND period_type = 'ytd'",
                     [CODE, HOHHOT])
@@ -260,25 +278,37 @@ def test_smtp_down_keeps_alerts_pending_then_delivers_each_once(year_and_quarter
     assert pipeline.alert(settings.load(), [])["sent"] == 0
     received = smtp_sink.wait_for(result["digests"])
     assert len(received) == result["digests"]
-    carried = [(r.message["To"], k.strip()) for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(",")]
+    carried = [(r.message["To"], k.strip()) for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(",")
+               if k.strip()]
     assert len(carried) == len(set(carried))                                     # each alert once per recipient
     assert {k for _, k in carried} == {r[0] for r in query("SELECT alert_key FROM alerts.ledger")}
     assert set(query("SELECT delivery_status, attempts FROM alerts.ledger")) == {("sent", 2)}
     assert set(query("SELECT status, attempts FROM alerts.deliveries")) == {("sent", 2)}   # failed once, then sent
 
 
-def test_missing_data_by_the_deadline_raises_one_alert_per_indicator(year_and_quarter, smtp_sink, capsys) -> None:
+def test_a_feed_missing_by_the_deadline_reaches_its_operators_only(year_and_quarter, smtp_sink, capsys) -> None:
     # April never arrives. The monthly run on the 11th evaluates it anyway: the data were due by the 10th.
     assert ecoflow(["alerts", "--period", "2025-04", "--as-of", "2025-05-10"]) == 0
-    assert not [k for k in alerts("missing") if k[0] == "2025-04"]           # not late yet
+    assert not [k for k in alerts("data_gap") if k[0] == "2025-04"]          # not late yet
     assert ecoflow(["alerts", "--period", "2025-04", "--as-of", "2025-05-11"]) == 0
-    missing = query("SELECT indicator_code, detail FROM alerts.ledger WHERE kind = 'missing' AND region_code = ? "
-                    "AND period = '2025-04'", [HOHHOT])
-    codes = {m[0] for m in missing}
-    assert {CODE, "air_good_day_ratio", "air_pm25_mean"} <= codes
-    assert json.loads(missing[0][1])["deadline"] == "2025-05-10"
+    gaps = query("SELECT indicator_code, detail, recipients_to, recipients_cc FROM alerts.ledger "
+                 "WHERE kind = 'data_gap' AND region_code = ? AND period = '2025-04'", [HOHHOT])
+    by_code = {g[0]: g for g in gaps}
+    assert {CODE, "air_good_day_ratio", "air_pm25_mean"} <= set(by_code)
+    detail = json.loads(by_code[CODE][1])
+    assert detail["deadline"] == "2025-05-10" and detail["command"] == "ecoflow run waste --period 2025-04"
+    assert by_code[CODE][2:] == ("gfzx@sthjt.nmg.example.gov.cn", "xxzx@sthjt.nmg.example.gov.cn")
+    assert by_code["air_pm25_mean"][2:] == ("jcz@sthjt.nmg.example.gov.cn", "xxzx@sthjt.nmg.example.gov.cn")
+    # departments are chased only for what they owe: no `missing` alert about a feed's data
+    assert not query("SELECT * FROM alerts.ledger WHERE kind = 'missing' AND indicator_code = ?", [CODE])
+    # 土默特左旗 has no air station: never alerted for its air data
+    assert not query("SELECT * FROM alerts.ledger WHERE region_code = '150121' AND indicator_code LIKE 'air_%'")
     capsys.readouterr()
     assert ecoflow(["alerts", "--json", "--open"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert {(a["indicator_code"], a["kind"]) for a in listed if a["period"] == "2025-04"} >= {(CODE, "missing")}
+    assert {(a["indicator_code"], a["kind"]) for a in listed if a["period"] == "2025-04"} >= {(CODE, "data_gap")}
     assert all(a["status"] == "open" for a in listed)
+    operator = next(r.message for r in smtp_sink.received if r.message["To"] == "gfzx@sthjt.nmg.example.gov.cn"
+                    and "2025-04" in r.message["Subject"])
+    assert operator["Subject"].startswith("【数据缺口】")
+    assert "ecoflow run waste --period 2025-04" in operator.get_body(("plain",)).get_content()

@@ -3,7 +3,9 @@ re-sends, retries.
 
 Period 2025-01: Hohhot (150100) has 2025 targets in warehouse/catalogue/targets.csv. The feed publishes only
 the first two days (generated in the real format), so the year-to-date values cannot be judged against their
-targets: the alerts say the data are too thin (thin_data), never that the target was missed.
+targets: the alerts say the data are too thin (thin_data), never that the target was missed — and, the station
+files of the other days being missing, they go to the air feed's operators (feed_operators.csv), not to the
+departments (RULES §4). Water and waste have no data for the month at all: 数据缺口 for their operators.
 """
 
 from __future__ import annotations
@@ -48,7 +50,7 @@ def ledger() -> list[tuple]:
 
 def carried(received: list) -> list[str]:
     """The alert keys the digests carried, one entry per delivery."""
-    return sorted(k.strip() for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(","))
+    return sorted(k.strip() for r in received for k in str(r.message["X-Ecoflow-Alerts"]).split(",") if k.strip())
 
 
 @pytest.fixture
@@ -63,40 +65,47 @@ def run() -> pipeline.RunSummary:
     return pipeline.run(settings.load(), "air", Period.parse(PERIOD))
 
 
-def test_one_digest_goes_to_the_lead_department_and_says_the_data_are_too_thin(feed, smtp_sink) -> None:
+def test_thin_air_data_reach_the_air_operators_and_no_department(feed, smtp_sink) -> None:
     summary = run()
 
-    to = department_email(HOHHOT)
-    assert to == "sthjj@huhhot.example.gov.cn"
+    operators = "jcz@sthjt.nmg.example.gov.cn"
     everything = ledger()
-    rows = [r for r in everything if r[1] == HOHHOT and r[5] == to]
+    rows = [r for r in everything if r[1] == HOHHOT and r[5] == operators]
     assert rows, "Hohhot has 2025 air targets and only two days of data: alerts expected"
-    # the rates of sewage and household waste have their own lead departments: their own digests
-    assert {r[5] for r in everything if r[0].startswith(("urban_sewage", "household_waste")) and r[1] == HOHHOT} \
-        == {department_email(HOHHOT, "zjj"), department_email(HOHHOT, "cgj")}
     assert {r[0].split("|")[3] for r in rows if r[0].startswith("air_")} == {"thin_data"}
-    # Hohhot's other monthly indicators (water, waste) have no data for the month, long past its deadline
-    assert {r[0].split("|")[3] for r in rows if not r[0].startswith("air_")} == {"missing"}
+    # the rates of sewage and household waste: the waste feed's operators, whoever leads them
+    assert {r[5] for r in everything if r[0].startswith(("urban_sewage", "household_waste")) and r[1] == HOHHOT} \
+        == {"gfzx@sthjt.nmg.example.gov.cn"}
+    # no department hears of data it cannot supply, and the bureau is not in copy of the operators' work
+    departments = {department_email(HOHHOT, role) for role in ("sthjj", "zjj", "cgj", "slj")}
+    assert not [r for r in everything if r[5] in departments or BUREAU in (r[6] or "")]
+    assert {r[0].split("|")[3] for r in everything} <= {"thin_data", "data_gap"}
     assert summary.alerts_sent == len(everything)
     received = smtp_sink.wait_for(1)
-    [rec] = [r for r in received if r.message["To"] == to]
+    [rec] = [r for r in received if r.message["To"] == operators]
     msg = rec.message
-    assert msg["Cc"] is None and rec.rcpt_tos == [to]
-    # the bureau is in copy of every alert: its own digest, once, carrying all of them
+    assert msg["Cc"] is None and rec.rcpt_tos == [operators]
+    assert not [r for r in received if r.message["To"] in departments]
+    # the bureau: its monthly roll-up, carrying no alert
     [bureau] = [r for r in received if r.message["To"] == BUREAU]
-    assert set(carried([bureau])) == {r[0] for r in everything}
-    assert "呼和浩特市生态环境局" in msg["Subject"] and f"{len(rows)} 项预警" in msg["Subject"]
+    assert carried([bureau]) == [] and "一、各地区指标情况" in bureau.message.get_body(("plain",)).get_content()
+    theirs = [r for r in everything if r[5] == operators]      # every region's air and water gaps: one email
+    assert msg["Subject"].startswith("【数据缺口】内蒙古自治区环境监测总站：") and f"{len(theirs)} 项" in msg["Subject"]
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     assert "优良天数比例" in text and "PM2.5" in text
     assert "数据不足无法评价" in text and "数据不完整" in text and "有效天数 2 / 31 天" in text
-    assert "数据逾期未报" in text and "截至 2025-02-10 未收到监测数据" in text
+    assert "请执行：ecoflow run air --period 2025-01" in text
     assert "呼和浩特市" in html and "<html" in html.lower()
-    assert carried([rec]) == [r[0] for r in rows]
-    for _key, region, status, attempts, last_error, rto, rcc in rows:
-        assert (region, status, attempts, last_error, rto) == (HOHHOT, "sent", 1, None, to)
-        assert BUREAU in rcc
+    assert carried([rec]) == sorted(r[0] for r in theirs)
+    for _key, _region, status, attempts, last_error, rto, rcc in theirs:
+        assert (status, attempts, last_error, rto) == ("sent", 1, None, operators)
+        assert rcc == "xxzx@sthjt.nmg.example.gov.cn"
+    gaps = [r for r in everything if r[0].split("|")[3] == "data_gap"]
+    assert gaps and {r[5] for r in gaps} == {"jcz@sthjt.nmg.example.gov.cn", "gfzx@sthjt.nmg.example.gov.cn"}
+    water = next(r.message for r in received if r.message["To"] == "jcz@sthjt.nmg.example.gov.cn")
+    assert "截至 2025-02-10 本月监测数据未入库" in water.get_body(("plain",)).get_content()
 
 
 def test_rerunning_the_month_sends_nothing_new(feed, smtp_sink) -> None:
@@ -158,8 +167,10 @@ def test_alert_closed_earlier_is_reopened_and_sent_again_when_it_misses_again(fe
 
     pipeline.alert(settings.load(), [Period.parse(PERIOD)])
 
-    received = smtp_sink.wait_for(2 * first)
-    assert len(received) == 2 * first
+    # every recipient of the alerts is told again (the bureau's roll-up of the month went out once already)
+    told = {a for r in ledger() for a in [r[5], *(r[6] or "").split(", ")] if a}
+    received = smtp_sink.wait_for(first + len(told))
+    assert len(received) == first + len(told)
     assert sorted(set(carried(received[first:]))) == [r[0] for r in ledger()]
     assert {r[0] for r in query("SELECT DISTINCT status FROM alerts.ledger")} == {"open"}
 

@@ -92,19 +92,20 @@ def test_the_bulletin_of_every_region(month) -> None:
 
     # 2. counts per status over every region; some indicators are still awaiting their department
     counts = dict(re.findall(r'data-status="([^"]+)"><div class="n">(\d+)</div>', section(html, "s1")))
-    assert set(counts) == {"达标", "未达标", "数据不足", "待报送"}
-    assert int(counts["待报送"]) > 0 and int(counts["未达标"]) >= 2   # Hohhot and 土默特左旗 hazardous waste
+    assert set(counts) == {"达标", "未达标", "进行中", "数据不足", "待报送", "未监测"}
+    # Hohhot's and 土默特左旗's hazardous waste: annual targets in progress in February (RULES §4), never 未达标
+    assert int(counts["待报送"]) > 0 and int(counts["进行中"]) >= 2 and int(counts["未监测"]) >= 2
     judged = warehouse("SELECT status, count(*) FROM marts.indicator_status WHERE period = ? "
                        "AND status IS NOT NULL GROUP BY status", [FEB])
-    assert {s: int(n) for s, n in counts.items()} == {s: n for s, n in judged}
+    assert {s: int(n) for s, n in counts.items() if int(n)} == {s: n for s, n in judged}   # 未达标: 0 in February
 
-    # 3. Hohhot's hazardous waste: the year to date at evaluation precision, 未达标, facilities, 2 months drawn
+    # 3. Hohhot's hazardous waste: the year to date at evaluation precision, 进行中, facilities, 2 months drawn
     (ytd,), = warehouse("SELECT value FROM marts.indicator_values WHERE indicator_code = "
                         "'hazardous_waste_disposal_rate' AND region_code = ? AND period = ? AND period_type = 'ytd'",
                         [HOHHOT, FEB])
     hazardous = row(section(html, "s2"), "hazardous_waste_disposal_rate", HOHHOT)
     assert f'<td class="num">{ytd:.1f}<' in hazardous and "1—2月累计" in hazardous
-    assert '<span class="badge st-missed">未达标</span>' in hazardous
+    assert '<span class="badge st-progress">进行中</span>' in hazardous
     assert "≥100%" in hazardous and "8/8 家设施·月" in hazardous
     months_with_values = warehouse("SELECT count(*) FROM marts.indicator_values WHERE indicator_code = "
                                    "'hazardous_waste_disposal_rate' AND region_code = ? AND period_type = 'month' "
@@ -146,7 +147,9 @@ def test_the_bulletin_of_every_region(month) -> None:
 
     # 6. alerts raised for February
     alerts = section(html, "s5")
-    assert f'data-alert="hazardous_waste_disposal_rate|{HOHHOT}|{FEB}|below_target|raw"' in alerts
+    # (February: Hohhot's hazardous waste is in progress with no earlier year to project from — no target alert;
+    # the feeds that did not deliver are the operators' data gaps)
+    assert f'|{FEB}|data_gap|raw"' in alerts and "|below_target|" not in alerts
 
     # 7. coverage: the waste file, the value quarantined for its unit and its rule
     coverage = section(html, "s6")
@@ -227,7 +230,7 @@ def test_the_bulletin_of_one_region(month, tmp_path: Path) -> None:
     numbers = set(re.findall(r'<td class="no">(\d+)(?:\.\d+)?</td>', section(html, "s2")))
     assert numbers == {str(n) for n in range(1, 37)}
     hazardous = row(html, "hazardous_waste_disposal_rate", HOHHOT)
-    assert '<span class="badge st-missed">未达标</span>' in hazardous and svg_points(hazardous) == 2
+    assert '<span class="badge st-progress">进行中</span>' in hazardous and svg_points(hazardous) == 2
     assert "滚动12个月" in hazardous and "（不完整）" in hazardous      # two months of the twelve
     forest = row(html, "forest_grass_coverage", HOHHOT)
     assert "36.4" in forest and "达标" in forest and f'data-basis="{JAN}"' in forest
@@ -267,16 +270,16 @@ def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
     r12 = {(i, r): v for i, r, v in warehouse("SELECT indicator_code, region_code, value FROM marts.indicator_values "
                                               "WHERE period = ? AND period_type = 'r12'", [JAN])}
     household, hazardous = "household_waste_safe_treatment_rate", "hazardous_waste_disposal_rate"
-    value, projected, meets = status[(household, XILINHOT)]            # 达标 so far, but not by the year's end
+    value, projected, meets = status[(household, XILINHOT)]            # on target so far, but not by the year's end
     assert meets is False and value >= 100 > round(projected, 1)
     xilinhot = row(section(html, "s2"), household, XILINHOT)
-    assert '<span class="badge st-met">达标</span>' in xilinhot
+    assert '<span class="badge st-progress">进行中</span>' in xilinhot
     assert f'data-projected="{projected:.1f}"' in xilinhot and f"预计年末 {projected:.1f}" in xilinhot
     assert "预计不达标" in xilinhot and f"滚动12个月 {r12[(household, XILINHOT)]:.1f}" in xilinhot
     value, projected, meets = status[(household, HOHHOT)]
     hohhot = row(section(html, "s2"), household, HOHHOT)
     assert meets is True and f"预计年末 {projected:.1f}" in hohhot and "预计不达标" not in hohhot
-    value, projected, meets = status[(hazardous, HOHHOT)]               # already 未达标, and will stay so
+    value, projected, meets = status[(hazardous, HOHHOT)]               # below 100 so far, and projected to stay so
     assert meets is False and "预计不达标" in row(section(html, "s2"), hazardous, HOHHOT)
     (r12_ok,), = warehouse("SELECT coverage_ok FROM marts.indicator_values WHERE indicator_code = ? AND "
                            "region_code = ? AND period = ? AND period_type = 'r12'", [hazardous, HOHHOT, JAN])
@@ -308,11 +311,12 @@ def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
 
     # 6. alerts of the month: the rule, escalation, what it found, closed when and why; no value shown as —
     alerts = section(html, "s5")
-    assert ("预警按 alert_rules.csv 中的规则判定（未达目标、预计年末不达标、同比退步、持续下滑、数据逾期未报、"
-            "数据不足），同一预警仅在变化、升级或解除时再次通知") in alerts
+    assert ("预警按 alert_rules.csv 中的规则判定（进度预警、同比恶化、年末未达标、逾期未报送；"
+            "监测数据缺口仅通知数据运维单位），同一预警仅在变化、升级或解除时再次通知") in alerts
     ledger = warehouse("SELECT alert_key, kind, status, value, escalation, json_extract_string(detail, '$.finding'), "
                        "close_reason, closed_at FROM alerts.ledger WHERE period = ?", [JAN])
-    assert {"below_target", "projected_miss", "regression_yoy", "missing", "thin_data"} <= {a[1] for a in ledger}
+    assert {"projected_miss", "data_gap", "thin_data"} <= {a[1] for a in ledger}     # January: no year-end miss
+    assert not {"below_target", "missing"} & {a[1] for a in ledger}
     assert alerts.count("<tr data-alert=") == len(ledger)
     for key, kind, state, value, escalation, finding, close_reason, closed_at in ledger:
         shown = re.search(rf'<tr data-alert="{re.escape(key)}" data-kind="{kind}">.*?</tr>', alerts, re.S).group(0)
@@ -325,8 +329,7 @@ def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
             assert closed_at.astimezone(bulletin.TZ).strftime("%Y-%m-%d %H:%M") in cells[8]
         else:
             assert "未关闭" in cells[6] and cells[8] == "—"
-    projected_miss = next(a for a in ledger if a[1] == "projected_miss")
-    assert projected_miss[0] == f"{household}|{XILINHOT}|{JAN}|projected_miss|raw"
+    projected_miss = next(a for a in ledger if a[0] == f"{household}|{XILINHOT}|{JAN}|projected_miss|raw")
     assert f"预计年末值 {status[(household, XILINHOT)][1]:g}" == projected_miss[5]
-    assert any(a[1] == "missing" and a[3] is None and a[4] == 1 for a in ledger)   # 2 months overdue: escalated
+    assert any(a[1] == "data_gap" and a[3] is None and a[4] == 0 for a in ledger)  # the operators': never escalated
     assert any(a[2] == "closed" for a in ledger)                      # Hohhot's thin data, closed by the correction

@@ -34,12 +34,15 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "unit.wrong_dimension" in out and "urban_sewage_treatment_rate" in out
     # submissions: one accepted (on the indicators table with its lineage), one sent back
     assert re.search(r"forest_grass_coverage +submitted +raw +36\.4", out) and "submission.range" in out
-    # the recomputation: the alert ledger, then one digest per lead department
-    assert re.search(r"2025-01 +150100 +呼和浩特市 +hazardous_waste_disposal_rate +below_target +open", out)
-    assert re.search(r"2025-01 +150100 +呼和浩特市 +water_good_ratio +missing +open", out)
+    # the recomputation: in January an annual target is in progress, never missed; the water capture that did
+    # not run is the operators' data gap, not 生态环境局's
+    assert re.search(r"hazardous_waste_disposal_rate +ytd .*进行中", out)
+    assert re.search(r"2025-01 +150100 +呼和浩特市 +water_good_ratio +data_gap +open", out)
+    assert not re.search(r"2025-01 +150100 +呼和浩特市 +\w+ +below_target", out)
     mails = list((home / "smtp-sink").glob("*.eml"))
     assert f"emails received by the SMTP sink ({len(mails)})" in out
-    digests = [line for line in out.splitlines() if "Subject: 【生态文明指标预警】" in line]
+    digests = [line for line in out.splitlines()
+               if re.search(r"Subject: 【(生态文明指标月度调度|数据缺口|进度预警)】", line)]
     reviews = [line for line in out.splitlines() if "Subject: 【数据审核】" in line]
     assert len(reviews) == 2   # the stewards of air and of waste were told a review was waiting
     # 2 review requests, 2 submission receipts, 6 project-sheet receipts; the rest one digest per recipient
@@ -55,16 +58,16 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "接受（剔除不合格行）" in out and "该行字段数与表头不一致" in out and "计量单位与项目不符" in out
     assert re.search(r"air 2025-01  accept_clean  by li\.na \(airflow\)", out)
     assert re.search(r"waste 2025-01  accept_clean  by wang\.qiang \(airflow\)", out)
-    assert "Subject: 【生态文明指标预警】呼和浩特市生态环境局：5 项预警（2025-01）" in out
+    assert "Subject: 【生态文明指标月度调度】" in out and "Subject: 【数据缺口】内蒙古自治区环境监测总站" in out
     assert "Subject: 【月调度回执】呼和浩特市林业和草原局" in out
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
-    raw = next(m.read_bytes() for m in mails if b"To: sthjj@huhhot.example.gov.cn" in m.read_bytes())
+    raw = next(m.read_bytes() for m in mails if b"To: jcz@sthjt.nmg.example.gov.cn" in m.read_bytes())
     assert b"Content-Type: image/png" in raw and b"Content-Disposition: inline" in raw   # trend charts inline
     bulletin = home / "reports" / "bulletin" / "2025-01.html"
     assert str(bulletin) in out
     page = bulletin.read_text(encoding="utf-8")
     assert "生态文明建设示范区指标月度通报" in page and "呼和浩特市" in page and "危险废物利用处置率" in page
-    assert "数据逾期未报" in page and "未达目标" in page   # the alerts section names the rules
+    assert "进度预警" in page and "年末未达标" in page   # the alerts section names the rules
     monthly = home / "reports" / "monthly" / "2025-01.html"      # the demo ends with the 月报, HTML and PDF
     assert out.rstrip().endswith(str(monthly.with_suffix(".pdf")))
     from pypdf import PdfReader

@@ -13,7 +13,7 @@ import pytest
 
 from tasks import settings
 from tasks.cli import main as ecoflow
-from tasks.evaluation import AWAITING, MET, MISSED, STATUSES, THIN
+from tasks.evaluation import AWAITING, IN_PROGRESS, MET, NOT_MONITORED, STATUSES, THIN
 from tests.helpers import land_waste_months, submit_forest_coverage
 
 JAN, FEB = "2025-01", "2025-02"
@@ -28,9 +28,9 @@ def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return eco_env
 
 
-def indicators(capsys, period: str) -> list[dict]:
+def indicators(capsys, period: str, region: str = HOHHOT) -> list[dict]:
     capsys.readouterr()
-    assert ecoflow(["indicators", "--period", period, "--region", HOHHOT, "--json"]) == 0
+    assert ecoflow(["indicators", "--period", period, "--region", region, "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
@@ -54,8 +54,9 @@ def test_each_status_for_its_reason(month, capsys) -> None:
     rows = judged(indicators(capsys, JAN))
     assert rows["forest_grass_coverage"]["status"] == MET                 # submitted 36.4 >= 35
     assert rows["forest_grass_coverage"]["value"] == 36.4
-    assert rows["urban_sewage_treatment_rate"]["status"] == MET           # computed YTD >= 95
-    assert rows["hazardous_waste_disposal_rate"]["status"] == MISSED      # computed YTD < 100
+    # computed YTDs against annual targets: in progress until December (RULES §4), met or not
+    assert rows["urban_sewage_treatment_rate"]["status"] == IN_PROGRESS   # YTD >= 95 so far
+    assert rows["hazardous_waste_disposal_rate"]["status"] == IN_PROGRESS  # YTD < 100 so far: not 未达标 yet
     assert rows["eco_civilization_plan"]["status"] == AWAITING            # a task nobody reported yet
     assert rows["green_building_share"]["status"] == AWAITING             # 住建局 sent nothing
     assert rows["air_good_day_ratio"]["status"] == THIN                   # no air data at all this month
@@ -90,3 +91,11 @@ def test_each_value_comes_with_the_same_period_last_year(eco_env: Path, monkeypa
     sewage = next(r for r in indicators(capsys, JAN)
                   if r["indicator_code"] == "urban_sewage_treatment_rate" and r["period_type"] == "ytd")
     assert sewage["same_period_last_year"] is not None
+
+
+def test_a_region_without_a_station_shows_the_indicator_as_not_monitored(month, capsys) -> None:
+    rows = judged(indicators(capsys, JAN, "150121"))                      # 土默特左旗: no national air station
+    for code in ("air_good_day_ratio", "air_pm25_mean", "water_worse_v_ratio"):
+        assert rows[code]["status"] == NOT_MONITORED, code
+        assert "indicator_sources.csv" in rows[code]["status_reason"]
+    assert rows["hazardous_waste_disposal_rate"]["status"] != NOT_MONITORED   # the waste feed covers the banner

@@ -350,15 +350,19 @@ def test_running_a_month_twice_leaves_the_warehouse_identical(feed) -> None:
         == state
 
 
-def test_a_rate_below_target_alerts_the_lead_department(feed, smtp_sink) -> None:
+def test_a_january_below_the_annual_target_is_in_progress_and_alerts_no_one(feed, smtp_sink) -> None:
     feed()
     run(JAN)  # Hohhot's 2025 target for 危险废物利用处置率 is 100 %; the generated month is below it
     value, _, _ = value_of("hazardous_waste_disposal_rate", HOHHOT, JAN, "ytd")
     assert value < 100
-    [digest] = [m for m in smtp_sink.messages if m["To"] == "sthjj@huhhot.example.gov.cn"]
-    text = digest.get_body(("plain",)).get_content()
-    assert "呼和浩特市「危险废物利用处置率」" in text and "未达目标" in text
-    assert "报送设施" in text
+    # RULES §4: an annual target is judged on the complete year; January alone, with no earlier year to project
+    # from, raises nothing (the year-end miss is in test_alert_digests)
+    assert query("SELECT status FROM marts.indicator_status WHERE indicator_code = 'hazardous_waste_disposal_rate' "
+                 "AND region_code = ? AND period = ?", [HOHHOT, JAN]) == [("进行中",)]
+    assert not query("SELECT kind FROM alerts.ledger WHERE indicator_code = 'hazardous_waste_disposal_rate' "
+                     "AND region_code = ? AND period = ?", [HOHHOT, JAN])
+    for digest in (m for m in smtp_sink.messages if m["To"] == "sthjj@huhhot.example.gov.cn"):
+        assert "危险废物利用处置率" not in digest.get_body(("plain",)).get_content()
 
 
 def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed) -> None:
@@ -366,6 +370,10 @@ def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed)
     run(JAN)
     key_filter = "indicator_code = 'hazardous_waste_disposal_rate' AND region_code = ? AND period = ?"
     below = f"{key_filter} AND kind = 'below_target'"
+    with duckdb.connect(str(settings.load().warehouse_path)) as con:  # as if the period were a complete year
+        con.execute(f"UPDATE marts.indicator_status SET status = '未达标' WHERE {key_filter}", [HOHHOT, JAN])
+    with contextlib.suppress(DeliveryError):
+        pipeline.alert(settings.load(), [Period.parse(JAN)])
     assert query(f"SELECT status FROM alerts.ledger WHERE {below}", [HOHHOT, JAN]) == [("open",)]
     with duckdb.connect(str(settings.load().warehouse_path)) as con:  # e.g. a re-delivery left no denominator
         con.execute(f"UPDATE marts.indicator_values SET value = NULL WHERE {key_filter}", [HOHHOT, JAN])

@@ -8,7 +8,7 @@ import pytest
 
 from tasks import alert_rules
 from tasks.alert_rules import RuleConfig
-from tasks.evaluation import AWAITING, MET, MISSED, THIN, meets, project
+from tasks.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, THIN, Path, meets, project
 from tasks.periods import Period
 
 
@@ -57,12 +57,26 @@ def test_below_target_follows_the_status() -> None:
     assert verdict("below_target", status=AWAITING).fire is None
 
 
-def test_projected_miss_only_while_the_ytd_still_meets() -> None:
-    assert verdict("projected_miss", projected_meets=False, projected_value=78.2).fire is True
-    assert verdict("projected_miss", projected_meets=True, projected_value=81.0).fire is False
+def test_projected_miss_only_while_the_year_is_in_progress() -> None:
+    during = {"status": IN_PROGRESS}
+    assert verdict("projected_miss", projected_meets=False, projected_value=78.2, **during).fire is True
+    assert verdict("projected_miss", projected_meets=True, projected_value=81.0, **during).fire is False
     superseded = verdict("projected_miss", status=MISSED, projected_meets=False, projected_value=70.0)
-    assert superseded.fire is False and "未达标" in superseded.reason
-    assert verdict("projected_miss", projected_meets=None).fire is None  # no earlier year to project from
+    assert superseded.fire is False and "年末未达标" in superseded.reason            # December: the year is judged
+    assert verdict("projected_miss", status=MET, projected_meets=True).fire is False
+    assert verdict("projected_miss", projected_meets=None, **during).fire is None  # no earlier year to project from
+    assert verdict("projected_miss", status=THIN, projected_meets=False).fire is None
+
+
+def test_a_winter_month_far_above_the_annual_limit_alerts_nothing_when_the_projection_meets() -> None:
+    # Hohhot's January PM2.5 YTD of 65 against ≤ 34 a year: in progress, projected 31 from earlier years
+    winter = {"status": IN_PROGRESS, "direction": "lower_is_better", "value": 65.0, "comparator": "<=",
+              "target_value": 34.0, "projected_value": 31.0, "projected_meets": True, "period": "2025-01",
+              "last_year_value": 64.0, "last_year_coverage_ok": True, "unit": "μg/m³", "month_coverage_valid": 31}
+    cfg = RuleConfig("x", True, 3, deadline_day=10)
+    fired = [rule for rule in alert_rules.RULES
+             if rule != "sustained_decline" and alert_rules.VERDICTS[rule](facts(**winter), cfg, TODAY).fire]
+    assert fired == []
 
 
 @pytest.mark.parametrize(("direction", "now", "before", "fires"), [
@@ -107,13 +121,47 @@ def test_missing_waits_for_the_deadline() -> None:
     assert verdict("missing", as_of=date(2025, 4, 10), **awaiting).fire is None    # due by the 10th: not yet late
     late = verdict("missing", as_of=date(2025, 4, 11), **awaiting)
     assert late.fire is True and late.detail["deadline"] == "2025-04-10" and "报送" in late.reason
-    assert verdict("missing", as_of=date(2025, 4, 11), basis_period="2025-03").fire is False
-    feed = verdict("missing", as_of=date(2025, 5, 1), status=THIN, basis_period=None, value=None,
-                   month_coverage_valid=None)
-    assert feed.fire is True and "监测数据" in feed.reason
+    assert verdict("missing", as_of=date(2025, 4, 11), basis_period="2025-03", obtained_by="submitted").fire is False
+    # a feed's data is never chased from a department: that is data_gap's, for the operators
+    feed = {"status": THIN, "basis_period": None, "value": None, "month_coverage_valid": None}
+    assert verdict("missing", as_of=date(2025, 5, 1), **feed).fire is False
+    assert verdict("missing", as_of=date(2025, 5, 1), obtained_by="submitted", obtained_as="not_monitored",
+                   **feed).fire is False
+
+
+def test_a_feed_gap_waits_for_the_deadline_and_clears_when_the_data_lands() -> None:
+    gap = verdict("data_gap", as_of=date(2025, 5, 1), status=THIN, basis_period=None, value=None,
+                  month_coverage_valid=None)
+    assert gap.fire is True and "监测数据未入库" in gap.reason and gap.detail["deadline"] == "2025-04-10"
+    assert verdict("data_gap", as_of=date(2025, 4, 10), month_coverage_valid=None).fire is None
     # a month without data whose YTD still stands on the earlier months (e.g. no water captured in March)
-    assert verdict("missing", as_of=date(2025, 5, 1), month_coverage_valid=0).fire is True
-    assert verdict("missing", as_of=date(2025, 5, 1)).fire is False
+    assert verdict("data_gap", as_of=date(2025, 5, 1), month_coverage_valid=0).fire is True
+    assert verdict("data_gap", as_of=date(2025, 5, 1)).fire is False
+    assert verdict("data_gap", obtained_by="submitted", month_coverage_valid=None).fire is None
+    # the month itself missing is data_gap's alone: thin_data waits
+    assert verdict("thin_data", status=THIN, coverage_ok=False, month_coverage_valid=None).fire is None
+
+
+@pytest.mark.parametrize(("unit", "before", "now", "fires"), [
+    ("%", 85.0, 82.9, True),            # ratios: 2 percentage points by default
+    ("%", 85.0, 83.0, False),
+    ("μg/m³", 40.0, 41.9, False),       # concentrations: 5 % of last year's value (2.0)
+    ("μg/m³", 40.0, 42.1, True),
+])
+def test_regression_default_tolerance_is_2_points_for_ratios_and_5_percent_otherwise(
+        unit: str, before: float, now: float, fires: bool) -> None:
+    direction = "higher_is_better" if unit == "%" else "lower_is_better"
+    v = verdict("regression_yoy", cfg=RuleConfig("regression_yoy", True, None), unit=unit, direction=direction,
+                value=now, last_year_value=before, last_year_coverage_ok=True)
+    assert v.fire is fires
+
+
+def test_a_relative_tolerance_is_a_share_of_last_years_value() -> None:
+    cfg = RuleConfig("regression_yoy", True, None, tolerance=5.0, tolerance_relative=True)
+    base = {"direction": "lower_is_better", "last_year_value": 60.0, "last_year_coverage_ok": True}
+    assert verdict("regression_yoy", cfg=cfg, value=62.9, **base).fire is False    # 3 < 5 % of 60
+    fired = verdict("regression_yoy", cfg=cfg, value=63.1, **base)
+    assert fired.fire is True and fired.detail["tolerance"] == "5%"
 
 
 def test_an_annual_value_is_due_once_a_year() -> None:
@@ -159,11 +207,26 @@ def test_an_override_row_takes_the_default_rows_parameters_it_leaves_empty() -> 
     assert (cfg.deadline_day, cfg.escalate_after) == (15, 4)
 
 
-def test_projection_adds_the_earlier_years_path_to_december() -> None:
-    # YTD to March 80; earlier years went from March to December: 75 -> 79 and 70 -> 72 (on average +3)
-    p = project(80.0, 3, [(2023, 75.0, 79.0), (2024, 70.0, 72.0)])
-    assert p.value == pytest.approx(83.0) and p.years == (2023, 2024)
+def test_projection_scales_the_ytd_by_the_earlier_years_growth_to_december() -> None:
+    # RULES §4: YTD to March 80 × mean(79/75, 72/72 ... ) — earlier years' full-year ÷ same-months YTD
+    p = project(80.0, 3, [Path(2023, 75.0, 78.75), Path(2024, 70.0, 77.0)])   # 1.05 and 1.10: mean 1.075
+    assert p.value == pytest.approx(86.0) and p.years == (2023, 2024)
     assert project(80.0, 12, []).value == 80.0               # December: the YTD is the year
-    assert project(80.0, 3, []).value is None                # no earlier year: no projection
-    assert project(None, 3, [(2024, 1.0, 2.0)]).value is None
-    assert project(99.0, 3, [(2024, 90.0, 95.0)], 0, 100).value == 100   # bounded by the indicator's range
+    assert project(80.0, 3, []).value is None                # no earlier year: no projection, none invented
+    assert project(None, 3, [Path(2024, 1.0, 2.0)]).value is None
+    assert project(99.0, 3, [Path(2024, 90.0, 95.0)], 0, 100).value == 100   # bounded by the indicator's range
+
+
+def test_projection_takes_the_latest_three_years_only() -> None:
+    years = [Path(2020, 10.0, 100.0), Path(2021, 10.0, 5.0), Path(2022, 10.0, 5.0), Path(2023, 10.0, 5.0)]
+    p = project(60.0, 1, years)
+    assert p.value == pytest.approx(30.0) and p.years == (2021, 2022, 2023)
+
+
+def test_a_ratio_projects_its_day_counts() -> None:
+    # January 2024: 20 good days of 31 (64.5 %); the year 300 of 365 (82.2 %). January 2025: 22 of 31 (71.0 %).
+    # Good days grow × 15, valid days × 365/31: the projection is 71.0 × 15 / (365/31) = 90.5, the same as
+    # projecting 22 × 15 = 330 good days of 365.
+    p = project(71.0, 1, [Path(2024, 64.5, 82.2, 20, 300, 31, 365)])
+    assert p.value == pytest.approx(71.0 * 15 / (365 / 31))
+    assert round(p.value, 1) == round(71.0 / (22 / 31 * 100) * 330 / 365 * 100, 1)

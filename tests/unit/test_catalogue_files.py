@@ -560,7 +560,7 @@ def test_alert_rules_are_checked(folder: Path) -> None:
     decline = t.line(rule="sustained_decline", indicator_code="*")
     t.set(pm25, "indicator_code", "air_pm10_mean")
     t.set(decline, "months", "")
-    t.rows.append(["late_alarm", "*", "yes", "", "", "", "3", ""])
+    t.rows.append(["late_alarm", "*", "yes", "", "", "", "", "3", ""])
     t.rows = [r for r in t.rows if r[0] != "thin_data"]
     t.save()
     added = len(t.rows)
@@ -570,4 +570,23 @@ def test_alert_rules_are_checked(folder: Path) -> None:
         f"alert_rules.csv:{decline}: months: rule sustained_decline needs months",
         f"alert_rules.csv:{added}: enabled: 'yes' is not one of: true, false",
         f"alert_rules.csv:{added}: rule: 'late_alarm' is not one of: below_target, projected_miss, regression_yoy, "
-        "sustained_decline, missing, thin_data"]
+        "sustained_decline, missing, data_gap, thin_data"]
+
+
+def test_indicator_sources_and_feed_operators_are_checked(folder: Path) -> None:
+    t = Table(folder, "indicator_sources.csv")
+    t.rows.append(["150121", "eco_civilization_plan", "not_monitored", "2019-01-01", "a task is not monitored"])
+    t.rows.append(["150100", "air_pm25_mean", "feed", "2019-01-01", "the default"])
+    t.rows.append(["150100", "air_pm25_mean", "by_phone", "2019-13-01", "x"])
+    t.save()
+    n = len(t.rows)
+    ops = Table(folder, "feed_operators.csv")
+    ops.rows = [r for r in ops.rows if r[0] != "waste"]
+    ops.save()
+    assert errors(folder) == [
+        f"indicator_sources.csv:{n - 2}: indicator_code: eco_civilization_plan is task everywhere (indicators.csv): "
+        "only a computed indicator has a way of its own per region",
+        f"indicator_sources.csv:{n - 1}: obtained_as: feed is the default of a computed indicator: leave the row out",
+        f"indicator_sources.csv:{n}: obtained_as: 'by_phone' is not one of: feed, submitted, not_monitored",
+        f"indicator_sources.csv:{n}: valid_from: '2019-13-01' is not a date (YYYY-MM-DD)",
+        "feed_operators.csv:0: source: no operator for the waste feed (data gaps would reach no one)"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.evaluation import AWAITING, MET, MISSED, THIN, judge, meets
+from tasks.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, THIN, judge, meets
 
 
 def verdict(**kw) -> tuple[str | None, str]:
@@ -64,3 +64,19 @@ def test_an_assigned_target_without_its_value_cannot_be_judged() -> None:
 def test_no_target_means_no_status() -> None:
     assert verdict(target_kind=None, comparator=None, target_value=None) == (None, "no target for this region and "
                                                                                   "year")
+
+
+def test_an_annual_target_is_in_progress_during_the_year() -> None:
+    # January's PM2.5 of 65 against ≤ 34 for the year: not 未达标, the year is not over
+    status, reason = verdict(comparator="<=", target_value=34.0, value=65.0, in_year=True)
+    assert status == IN_PROGRESS and "65" in reason
+    assert verdict(comparator="<=", target_value=34.0, value=65.0, in_year=False)[0] == MISSED   # December
+    assert verdict(in_year=True, coverage_ok=False)[0] == THIN          # thin data is still said so
+    task = {"target_kind": "task", "comparator": "=", "target_value": 1.0, "obtained_by": "task", "digits": None}
+    assert verdict(**task, value=1.0, in_year=True) == (MET, "done")    # a task is done when it is done
+
+
+def test_a_region_that_does_not_monitor_an_indicator_is_shown_so() -> None:
+    status, reason = verdict(not_monitored=True, has_value_row=False, value=None)
+    assert status == NOT_MONITORED and "indicator_sources.csv" in reason
+    assert verdict(not_monitored=True, target_kind=None, comparator=None, target_value=None)[0] is None

@@ -58,11 +58,24 @@ FROM read_csv($water_assessment, header = true, all_varchar = true,
               columns = {'region_code': 'VARCHAR', 'section_code': 'VARCHAR', 'from_year': 'VARCHAR',
                          'to_year': 'VARCHAR', 'note': 'VARCHAR'});
 DELETE FROM catalogue.alert_rules;
-INSERT INTO catalogue.alert_rules
+INSERT INTO catalogue.alert_rules (rule, indicator_code, enabled, tolerance, months, deadline_day, escalate_after, note,
+                                   tolerance_relative)
 SELECT rule, indicator_code, CAST(enabled AS BOOLEAN), TRY_CAST(NULLIF(tolerance, '') AS DOUBLE),
        TRY_CAST(NULLIF(months, '') AS INTEGER), TRY_CAST(NULLIF(deadline_day, '') AS INTEGER),
-       CAST(escalate_after AS INTEGER), NULLIF(note, '')
+       TRY_CAST(NULLIF(escalate_after, '') AS INTEGER), NULLIF(note, ''),
+       coalesce(TRY_CAST(NULLIF(tolerance_relative, '') AS BOOLEAN), false)
 FROM read_csv($alert_rules, header = true, all_varchar = true,
               columns = {'rule': 'VARCHAR', 'indicator_code': 'VARCHAR', 'enabled': 'VARCHAR', 'tolerance': 'VARCHAR',
-                         'months': 'VARCHAR', 'deadline_day': 'VARCHAR', 'escalate_after': 'VARCHAR',
-                         'note': 'VARCHAR'});
+                         'tolerance_relative': 'VARCHAR', 'months': 'VARCHAR', 'deadline_day': 'VARCHAR',
+                         'escalate_after': 'VARCHAR', 'note': 'VARCHAR'});
+DELETE FROM catalogue.indicator_sources;
+INSERT INTO catalogue.indicator_sources
+SELECT region_code, indicator_code, obtained_as, CAST(valid_from AS DATE), NULLIF(note, '')
+FROM read_csv($indicator_sources, header = true, all_varchar = true,
+              columns = {'region_code': 'VARCHAR', 'indicator_code': 'VARCHAR', 'obtained_as': 'VARCHAR',
+                         'valid_from': 'VARCHAR', 'note': 'VARCHAR'});
+DELETE FROM catalogue.feed_operators;
+INSERT INTO catalogue.feed_operators
+SELECT source, email, name_zh, NULLIF(note, '')
+FROM read_csv($feed_operators, header = true, all_varchar = true,
+              columns = {'source': 'VARCHAR', 'email': 'VARCHAR', 'name_zh': 'VARCHAR', 'note': 'VARCHAR'});

@@ -11,7 +11,8 @@ WITH r12 AS (
 SELECT s.indicator_code, s.region_code, s.period, s.variant, s.status, s.reason, s.value, s.coverage_ok,
        s.basis_period_type, s.basis_period, s.target_kind, s.comparator, s.target_value, s.target_text,
        s.projected_value, s.projected_from, s.projected_meets,
-       i.direction, i.obtained_by, i.frequency,
+       s.last_year_value AS status_last_year_value, s.obtained_as,
+       i.direction, i.obtained_by, i.frequency, i.unit,
        v.coverage_valid, v.coverage_expected, m.coverage_valid AS month_coverage_valid,
        ly.value AS last_year_value, ly.coverage_ok AS last_year_coverage_ok,
        r12.r12_periods, r12.r12_values, r12.r12_ok

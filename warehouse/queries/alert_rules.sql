@@ -1,2 +1,3 @@
 -- The alert rules of the catalogue (catalogue/alert_rules.csv): a row for '*' and optional rows per indicator.
-SELECT rule, indicator_code, enabled, escalate_after, tolerance, months, deadline_day FROM catalogue.alert_rules;
+SELECT rule, indicator_code, enabled, escalate_after, tolerance, months, deadline_day,
+       tolerance_relative FROM catalogue.alert_rules;
