@@ -11,6 +11,7 @@ import pytest
 
 from tasks import digest, project_digest, warehouse
 from tasks import settings as settings_mod
+from tasks.periods import Period
 
 XCZXJ_EMAIL = "xczxj@tumedleft.example.gov.cn"
 
@@ -34,7 +35,8 @@ def test_a_project_behind_for_a_second_month_is_in_the_departments_digest(con) -
         report(con, period, "150121-P22", 60, 3000)     # 2022-2025: 79.2 % planned by February 2025
     [item] = project_digest.section(con, XCZXJ_EMAIL)
     assert (item["code"], item["period"], item["why"]) == ("150121-P22", "2025-02", "连续 2 个月滞后")
-    msg, _ = digest.build(con, XCZXJ_EMAIL, "土默特左旗乡村振兴局", [], "ecoflow@example.gov.cn")
+    msg, _ = digest.build(con, XCZXJ_EMAIL, "土默特左旗乡村振兴局", [], settings_mod.load(),
+                          sender="ecoflow@example.gov.cn", period=Period.parse("2025-02"))
     text = msg.get_body(("plain",)).get_content()
     assert "重点项目调度：以下 1 个项目已列入领导小组督办清单" in text
     assert "150121-P22「土默特左旗户厕改造工程」（2025-02）：连续 2 个月滞后（形象进度 60%，计划 79.2%" in text
