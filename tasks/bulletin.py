@@ -50,7 +50,8 @@ DOMAINS = ("生态制度", "生态安全", "生态空间", "生态经济", "生�
 SPARK_MONTHS = 12
 REVISIONS_SHOWN = 10  # section 4 lists this many revisions and says how many more there are
 STATUS_CLASS = {MET: "met", MISSED: "missed", THIN: "thin", AWAITING: "awaiting"}
-_COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送"}
+_COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送",
+                  "cities": "个盟市"}
 _RUN_STATUS = {"computed": "已计算", "landed": "已入库", "failed": "失败", "running": "运行中"}
 _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed": "失败", "rejected": "退回",
                 "fetched": "已获取", "validated": "已校验"}

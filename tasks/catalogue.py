@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks import catalogue_stations
 from tasks.settings import REPO_ROOT
 
 CATALOGUE_DIR = REPO_ROOT / "warehouse" / "catalogue"
@@ -36,6 +37,7 @@ HEADERS: dict[str, list[str]] = {
     "baselines.csv": ["region_code", "indicator_code", "year", "value", "value_text", "source", "note"],
     "alert_rules.csv": ["rule", "indicator_code", "enabled", "tolerance", "months", "deadline_day", "escalate_after",
                         "note"],
+    catalogue_stations.FILE: catalogue_stations.HEADER,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "regions.csv": ("region_code", "name_zh", "level"),
@@ -46,6 +48,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "assigned_targets.csv": ("region_code", "indicator_code", "year", "target_value", "source"),
     "baselines.csv": ("region_code", "indicator_code", "year", "source"),
     "alert_rules.csv": ("rule", "indicator_code", "enabled", "escalate_after"),
+    catalogue_stations.FILE: catalogue_stations.REQUIRED,
 }
 # Alert rules (catalogue/alert_rules.csv) and the parameter each one needs.
 ALERT_RULES: dict[str, str | None] = {
@@ -478,6 +481,9 @@ class _Checker:
             self.check_baselines(tables["baselines.csv"], indicators, regions)
         if tables["alert_rules.csv"] is not None:
             self.check_alert_rules(tables["alert_rules.csv"], indicators)
+        if tables[catalogue_stations.FILE] is not None:
+            catalogue_stations.check(tables[catalogue_stations.FILE], regions,
+                                     catalogue_stations.station_cities(self.folder), self.flag)
         if None not in (indicator_rows, targets, departments, regions):
             self.check_responsibility(indicator_rows, targets, departments, regions)
         order = {name: i for i, name in enumerate(HEADERS)}
@@ -613,6 +619,8 @@ def render_markdown(folder: Path = CATALOGUE_DIR) -> str:
     lines += _table(["规则", "指标", "启用", "容差", "月数", "截止日", "升级（月）", "说明"],
                     ([r["rule"], r["indicator_code"], r["enabled"], r["tolerance"], r["months"], r["deadline_day"],
                       r["escalate_after"], r["note"]] for r in _rows(folder, "alert_rules.csv")))
+
+    lines += catalogue_stations.markdown(_rows(folder, catalogue_stations.FILE), regions)
 
     lines += ["## Roles and departments", ""]
     used = {d["role"] for d in departments}

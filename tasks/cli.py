@@ -310,6 +310,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
                                   if r["target_value"] is not None and r["target_kind"] != "task"
                                   else r["target_text"])
         r["coverage"] = (f"{r['coverage_valid']}/{r['coverage_expected']} {r['coverage_unit']}"
+                         + (f" ({r['coverage_complete']} complete)" if r["coverage_complete"] is not None else "")
                          if r["coverage_unit"] else None)
         r["value_text"] = f"{r['value']:.1f}" if r["value"] is not None else None
         r["no"] = (f"{r['national_no']}" + (f".{r['sub_no']}" if (r["sub_no"] or 1) > 1 else "")
