@@ -187,7 +187,7 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
 def cmd_templates(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tasks import settings
+    from tasks import drinking_water, settings
     from tasks.periods import Period
     from tasks.submissions.template import write_template
     from tasks.warehouse import connect
@@ -195,7 +195,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
     period = Period.parse(args.period)
     st = settings.load()
     with connect(st) as con:
-        rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department})
+        rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department,
+                                                    "derived": drinking_water.RATIO,
+                                                    "inputs": list(drinking_water.INPUTS)})
     if not rows:
         from tasks.errors import UsageError
 
