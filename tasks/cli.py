@@ -299,6 +299,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         rows = _rows(con, "queries/indicator_values",
                      {"period": str(period), "region": args.region, "variant": None if args.all_variants
                       else args.variant})
+    if args.indicator:
+        rows = [r for r in rows if r["indicator_code"] in args.indicator]
     for r in rows:
         r["lineage"] = json.loads(r["lineage"]) if r["lineage"] else None
     if args.json:
@@ -522,6 +524,7 @@ def parser() -> argparse.ArgumentParser:
     ind.add_argument("--region", help="GB/T 2260 region code, e.g. 150100")
     ind.add_argument("--variant", default="raw", choices=["raw", "dust_deducted"])
     ind.add_argument("--all-variants", action="store_true")
+    ind.add_argument("--indicator", action="append", help="only this indicator code (repeatable)")
     ind.add_argument("--json", action="store_true")
     ind.set_defaults(func=cmd_indicators)
 
