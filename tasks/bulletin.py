@@ -74,6 +74,18 @@ _NOTES = (  # notes the computations write (waste S3/S5/S8, water W10)
     (re.compile(r"no ([\w /]+) reported \(quarantined or not delivered\)"), r"未收到 \1（被隔离或未报送）"),
     (re.compile(r"not evaluated: "), "未参评断面："),
     (re.compile(r"quarantined: "), "被隔离的数据行："),
+    # regions above the city (air rule 4b), indicator 22 (S10), drinking-water sources (D6)
+    (re.compile(r"no value: "), "无数据的盟市："),
+    (re.compile(r"incomplete: "), "数据不完整的盟市："),
+    (re.compile(r" \(baselines\.csv\)"), "（规划基准值）"),
+    (re.compile(r" \(computed, incomplete\)"), "（上年计算值，数据不完整）"),
+    (re.compile(r" \(computed\)"), "（上年计算值）"),
+    (re.compile(r"(\S+) against base year (\d{4}) (\S+)"), r"本期累计 \1，基准年 \2 为 \3"),
+    (re.compile(r"no base: [^;]*"), "无基准年数值（目录无规划基准值，上年亦无计算值）"),
+    (re.compile(r"drinking_water_sources_meeting_iii (\S+) exceeds drinking_water_sources_evaluated (\S+)"),
+     r"达标水源地数 \1 多于评价水源地数 \2"),
+    (re.compile(r"no source evaluated \([^)]*\)"), "无参评水源地"),
+    (re.compile(r"source counts must be whole numbers \((\S+) of (\S+)\)"), r"水源地个数须为整数（\1／\2）"),
 )
 _REVISION_REASONS = (  # indicator_store.revision_reason's parts, for readers of Chinese
     (re.compile(r"^no longer computed: its inputs are gone$"), "输入数据已不存在，不再计算"),

@@ -39,7 +39,7 @@ def rise_rows(rate_rows: list[dict], base_of: dict[str, dict]) -> list[dict]:
         if not has_base:
             note = f"no base: no baseline of {RATE} in baselines.csv and no computed rate for the year before"
         else:
-            rate_text = "no rate" if rate["value"] is None else f"{rate['value']:g}"
+            rate_text = "—" if rate["value"] is None else f"{rate['value']:g}"
             note = (f"{rate_text} against base year {base['base_year']} {base['base_value']:g} ({base['base_kind']}"
                     + ("" if base["base_complete"] else ", incomplete") + ")")
         out.append({

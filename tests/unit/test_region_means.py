@@ -145,3 +145,17 @@ def test_a_mapping_ends_on_its_valid_to(tmp_path, monkeypatch) -> None:
                            "WHERE region_code = '152502' ORDER BY 1").fetchall()
     assert [(r[0], str(r[1]), str(r[2])) for r in rows] == [("2202A", "2015-01-01", "None"),
                                                              ("2203A", "2015-01-01", "2019-01-10")]
+
+
+@pytest.mark.parametrize(("note", "zh"), [
+    ("no value: 包头市、乌海市; incomplete: 呼伦贝尔市", "无数据的盟市：包头市、乌海市；数据不完整的盟市：呼伦贝尔市"),
+    ("69.1 against base year 2021 67 (baselines.csv)", "本期累计 69.1，基准年 2021 为 67（规划基准值）"),
+    ("— against base year 2024 60.2 (computed, incomplete)",
+     "本期累计 —，基准年 2024 为 60.2（上年计算值，数据不完整）"),
+    ("drinking_water_sources_meeting_iii 5 exceeds drinking_water_sources_evaluated 4",
+     "达标水源地数 5 多于评价水源地数 4"),
+])
+def test_the_bulletin_reads_the_new_notes_in_chinese(note: str, zh: str) -> None:
+    from tasks.bulletin import notes_zh
+
+    assert notes_zh(note) == zh
