@@ -177,6 +177,9 @@ def main() -> int:
                 dag_test("air_quality_monthly", env, log, period)
             if period == MONTHS[0][0]:  # the real month; January 2025 is shown with everything else at the end
                 ecoflow("indicators", "--period", period, "--region", "150100", env=env)
+                for region in ("150000", "152502"):  # the mean of the 12 cities; 锡林浩特市 from its two stations
+                    ecoflow("indicators", "--period", period, "--region", region, "--indicator", "air_good_day_ratio",
+                            "--indicator", "air_pm25_mean", env=env)
 
         banner("WATER: airflow dags test water_realtime_capture (one live poll, generated readings for now)")
         dag_test("water_realtime_capture", env, log)

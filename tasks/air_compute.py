@@ -12,7 +12,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from tasks import indicator_store, sql
+from tasks import indicator_store, region_means, sql
 from tasks.periods import Period
 from tasks.rules import rules_version
 from tasks.standards.aqi import daily_aqi, standard_for
@@ -81,16 +81,24 @@ def compute_daily(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     return 0 if daily is None else len(daily)
 
 
+def _exact_ratio(numerator: int, denominator: int) -> Decimal | None:
+    return Decimal(numerator) * 100 / Decimal(denominator) if denominator else None
+
+
+def _exact_mean(total: float | None, count: int) -> Decimal | None:
+    return Decimal(repr(total)) / Decimal(count) if count and total is not None else None
+
+
+def _rounded(exact: Decimal | None) -> float | None:
+    return None if exact is None else float(round_half_even(exact, 1))
+
+
 def _ratio(numerator: int, denominator: int) -> float | None:
-    if not denominator:
-        return None
-    return float(round_half_even(Decimal(numerator) * 100 / Decimal(denominator), 1))
+    return _rounded(_exact_ratio(numerator, denominator))
 
 
 def _mean(total: float | None, count: int) -> float | None:
-    if not count or total is None:
-        return None
-    return float(round_half_even(Decimal(repr(total)) / Decimal(count), 1))
+    return _rounded(_exact_mean(total, count))
 
 
 def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: Period) -> list[dict]:
@@ -118,11 +126,11 @@ def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: 
                 if len(months) == 12:  # a full year (December's YTD, any rolling 12 months) also needs 324 days
                     complete = complete and valid >= 324
                 numerator = sum(float(getattr(r, num_col) or 0) for r in present)
-                value = (_ratio(int(numerator), valid) if code == "air_good_day_ratio"
-                         else _mean(numerator if valid else None, valid))
+                exact = (_exact_ratio(int(numerator), valid) if code == "air_good_day_ratio"
+                         else _exact_mean(numerator if valid else None, valid))
                 rows.append({
                     "indicator_code": code, "region_code": region, "period": str(period),
-                    "period_type": period_type, "variant": variant, "value": value,
+                    "period_type": period_type, "variant": variant, "value": _rounded(exact), "exact": exact,
                     "numerator": numerator if code == "air_good_day_ratio" else (
                         float(round_half_even(Decimal(repr(numerator)), 3)) if valid else None),
                     "denominator": float(valid), "valid_days": valid, "calendar_days": len(days),
@@ -134,13 +142,15 @@ def indicator_rows(inputs: pd.DataFrame, batches: dict[str, list[str]], period: 
 
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
-    """Replace the indicator values of the period (month, YTD, rolling 12 months) from marts.air_daily."""
+    """Replace the indicator values of the period (month, YTD, rolling 12 months): cities and 旗县区 from their
+    stations' days in marts.air_daily, regions above the city as the mean of their cities (tasks/region_means.py)."""
     first = period.shift(-11)  # the rolling 12 months reach back past January
     inputs = con.execute(sql.load("compute/air_indicator_inputs"),
                          {"first": first.first_day, "last": period.last_day}).fetchdf()
     batches = dict(con.execute(sql.load("compute/air_batches_by_period"), {
         "first_period": str(first), "last_period": str(period)}).fetchall())
     rows = indicator_rows(inputs, batches, period)
+    rows += region_means.mean_rows(rows, region_means.regions_above_city(con))
     return indicator_store.replace(con, str(period), AIR_INDICATORS, rows, period_types=("month", "ytd", "r12"))
 
 

@@ -51,7 +51,8 @@ SPARK_MONTHS = 12
 REVISIONS_SHOWN = 10  # section 4 lists this many revisions and says how many more there are
 STATUS_CLASS = {MET: "met", MISSED: "missed", THIN: "thin", AWAITING: "awaiting", IN_PROGRESS: "progress",
                 NOT_MONITORED: "unmonitored"}
-_COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送"}
+_COVERAGE_UNIT = {"days": "天", "sections": "个断面", "facilities": "家设施", "submission": "份报送",
+                  "cities": "个盟市"}
 _RUN_STATUS = {"computed": "已计算", "landed": "已入库", "failed": "失败", "running": "运行中"}
 _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed": "失败", "rejected": "退回",
                 "fetched": "已获取", "validated": "已校验"}
@@ -75,6 +76,18 @@ _NOTES = (  # notes the computations write (waste S3/S5/S8, water W10)
     (re.compile(r"no ([\w /]+) reported \(quarantined or not delivered\)"), r"未收到 \1（被隔离或未报送）"),
     (re.compile(r"not evaluated: "), "未参评断面："),
     (re.compile(r"quarantined: "), "被隔离的数据行："),
+    # regions above the city (air rule 4b), indicator 22 (S10), drinking-water sources (D6)
+    (re.compile(r"no value: "), "无数据的盟市："),
+    (re.compile(r"incomplete: "), "数据不完整的盟市："),
+    (re.compile(r" \(baselines\.csv\)"), "（规划基准值）"),
+    (re.compile(r" \(computed, incomplete\)"), "（上年计算值，数据不完整）"),
+    (re.compile(r" \(computed\)"), "（上年计算值）"),
+    (re.compile(r"(\S+) against base year (\d{4}) (\S+)"), r"本期累计 \1，基准年 \2 为 \3"),
+    (re.compile(r"no base: [^;]*"), "无基准年数值（目录无规划基准值，上年亦无计算值）"),
+    (re.compile(r"drinking_water_sources_meeting_iii (\S+) exceeds drinking_water_sources_evaluated (\S+)"),
+     r"达标水源地数 \1 多于评价水源地数 \2"),
+    (re.compile(r"no source evaluated \([^)]*\)"), "无参评水源地"),
+    (re.compile(r"source counts must be whole numbers \((\S+) of (\S+)\)"), r"水源地个数须为整数（\1／\2）"),
 )
 _REVISION_REASONS = (  # indicator_store.revision_reason's parts, for readers of Chinese
     (re.compile(r"^no longer computed: its inputs are gone$"), "输入数据已不存在，不再计算"),

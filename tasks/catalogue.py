@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tasks import catalogue_stations
 from tasks.project_catalogue import PROJECT_HEADERS, PROJECT_REQUIRED, check_projects, projects_markdown
 from tasks.settings import REPO_ROOT
 
@@ -40,6 +41,7 @@ HEADERS: dict[str, list[str]] = {
                         "deadline_day", "escalate_after", "note"],
     "indicator_sources.csv": ["region_code", "indicator_code", "obtained_as", "valid_from", "note"],
     "feed_operators.csv": ["source", "email", "name_zh", "note"],
+    catalogue_stations.FILE: catalogue_stations.HEADER,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "regions.csv": ("region_code", "name_zh", "level"),
@@ -52,6 +54,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "alert_rules.csv": ("rule", "indicator_code", "enabled"),
     "indicator_sources.csv": ("region_code", "indicator_code", "obtained_as", "valid_from", "note"),
     "feed_operators.csv": ("source", "email", "name_zh"),
+    catalogue_stations.FILE: catalogue_stations.REQUIRED,
 }
 HEADERS.update(PROJECT_HEADERS)
 REQUIRED.update(PROJECT_REQUIRED)
@@ -531,6 +534,9 @@ class _Checker:
             self.check_indicator_sources(tables["indicator_sources.csv"], indicators, regions)
         if tables["feed_operators.csv"] is not None:
             self.check_feed_operators(tables["feed_operators.csv"])
+        if tables[catalogue_stations.FILE] is not None:
+            catalogue_stations.check(tables[catalogue_stations.FILE], regions,
+                                     catalogue_stations.station_cities(self.folder), self.flag)
         if None not in (indicator_rows, targets, departments, regions):
             self.check_responsibility(indicator_rows, targets, departments, regions)
         check_projects(self, tables, {d["department_code"]: d for d in departments or []} if departments is not None
@@ -686,6 +692,8 @@ def render_markdown(folder: Path = CATALOGUE_DIR) -> str:
               "(数据缺口), with the command that fetches it again. Departments are never told of data gaps.", ""]
     lines += _table(["数据源", "单位", "邮箱", "说明"],
                     ([o["source"], o["name_zh"], o["email"], o["note"]] for o in _rows(folder, "feed_operators.csv")))
+
+    lines += catalogue_stations.markdown(_rows(folder, catalogue_stations.FILE), regions)
 
     lines += ["## Roles and departments", ""]
     used = {d["role"] for d in departments}

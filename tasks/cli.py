@@ -189,7 +189,7 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
 def cmd_templates(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tasks import settings
+    from tasks import drinking_water, settings
     from tasks.periods import Period
     from tasks.submissions.projects import write_department_sheets
     from tasks.submissions.template import write_template
@@ -199,7 +199,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
     st = settings.load()
     out = Path(args.out) if args.out else st.home / "templates" / str(period)
     with connect(st) as con:
-        rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department})
+        rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department,
+                                                    "derived": drinking_water.RATIO,
+                                                    "inputs": list(drinking_water.INPUTS)})
         sheets = write_department_sheets(con, out, str(period), args.department)
     if not rows and sheets:
         return _print_project_sheets(sheets)
@@ -369,6 +371,8 @@ def cmd_indicators(args: argparse.Namespace) -> int:
         rows = _rows(con, "queries/indicator_values",
                      {"period": str(period), "region": args.region, "variant": None if args.all_variants
                       else args.variant})
+    if args.indicator:
+        rows = [r for r in rows if r["indicator_code"] in args.indicator]
     for r in rows:
         r["lineage"] = json.loads(r["lineage"]) if r["lineage"] else None
     if args.json:
@@ -382,6 +386,7 @@ def cmd_indicators(args: argparse.Namespace) -> int:
                                   if r["target_value"] is not None and r["target_kind"] != "task"
                                   else r["target_text"])
         r["coverage"] = (f"{r['coverage_valid']}/{r['coverage_expected']} {r['coverage_unit']}"
+                         + (f" ({r['coverage_complete']} complete)" if r["coverage_complete"] is not None else "")
                          if r["coverage_unit"] else None)
         r["value_text"] = f"{r['value']:.1f}" if r["value"] is not None else None
         r["no"] = (f"{r['national_no']}" + (f".{r['sub_no']}" if (r["sub_no"] or 1) > 1 else "")
@@ -611,6 +616,7 @@ def parser() -> argparse.ArgumentParser:
     ind.add_argument("--region", help="GB/T 2260 region code, e.g. 150100")
     ind.add_argument("--variant", default="raw", choices=["raw", "dust_deducted"])
     ind.add_argument("--all-variants", action="store_true")
+    ind.add_argument("--indicator", action="append", help="only this indicator code (repeatable)")
     ind.add_argument("--json", action="store_true")
     ind.set_defaults(func=cmd_indicators)
 

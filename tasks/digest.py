@@ -32,7 +32,7 @@ from tasks.settings import Settings
 from tasks.wording import COMPARATOR_ZH, with_unit
 
 _COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
-                "submission": ("报送", "份")}
+                "submission": ("报送", "份"), "cities": ("有值盟市", "个")}
 CHART_MONTHS = 24
 
 

@@ -1,9 +1,10 @@
 """The one writer of marts.indicator_values: every computation hands its rows here.
 
-A value carries its coverage in its own units (days for air, sections for water, facilities for waste, one
-submission for a submitted value), its rules version and its lineage, so readers never need to know which
-computation produced it. When a recomputation changes a stored value, the old and new value and the reason (a new
-delivery, a rules change, a corrected submission) go to marts.indicator_value_history: nothing is revised silently.
+A value carries its coverage in its own units (days for air; cities for a region above the city, with how many
+were complete; sections for water; facilities for waste; one submission for a submitted value), its rules version
+and its lineage, so readers never need to know which computation produced it. When a recomputation changes a
+stored value, the old and new value and the reason (a new delivery, a rules change, a corrected submission) go to
+marts.indicator_value_history: nothing is revised silently.
 """
 
 from __future__ import annotations
@@ -21,9 +22,11 @@ from tasks.warehouse import insert_frame
 
 COLUMNS = ["indicator_code", "region_code", "period", "period_type", "variant", "value", "numerator",
            "denominator", "valid_days", "calendar_days", "coverage_ok", "rules_version", "batch_ids",
-           "coverage_unit", "coverage_valid", "coverage_expected", "notes", "lineage", "overridden_batch_ids"]
+           "coverage_unit", "coverage_valid", "coverage_expected", "notes", "lineage", "overridden_batch_ids",
+           "coverage_complete"]
 _OPTIONAL = {"valid_days": None, "calendar_days": None, "notes": None, "lineage": None,
-             "numerator": None, "denominator": None, "overridden_batch_ids": None}
+             "numerator": None, "denominator": None, "overridden_batch_ids": None,
+             "coverage_complete": None}
 
 
 def replace(con: duckdb.DuckDBPyConnection, period: str, codes: Iterable[str], rows: list[dict],
@@ -40,7 +43,7 @@ def replace(con: duckdb.DuckDBPyConnection, period: str, codes: Iterable[str], r
     con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND list_contains(?, indicator_code) "
                 "AND list_contains(?, period_type)", [period, codes, period_types])
     if len(frame):
-        for col in ("valid_days", "calendar_days", "coverage_valid", "coverage_expected"):
+        for col in ("valid_days", "calendar_days", "coverage_valid", "coverage_expected", "coverage_complete"):
             frame[col] = frame[col].astype("Int64")
         insert_frame(con, "marts.indicator_values", frame)
     _record_revisions(con, before, rows)

@@ -9,7 +9,9 @@ from tasks.standards.aqi import standard_for
 from tasks.standards.limits import limits_version
 
 #: Bumped whenever a [D] decision in docs/rules.md changes how a value is computed.
-ECOFLOW_RULES = "ecoflow-rules-2"  # 2: rolling 12 months; waste months with quarantined denominator rows left out
+# 2: rolling 12 months; waste months with quarantined denominator rows left out
+# 3: regions above the city as the mean of their cities; stations serving several regions; indicator 22
+ECOFLOW_RULES = "ecoflow-rules-3"
 
 
 def rules_for_day(day: date) -> str:

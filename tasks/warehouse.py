@@ -137,4 +137,5 @@ def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR)
     for valid_from, path in station_lists(folder / "stations"):
         run_script(con, "load/stations",
                    {"path": str(path), "valid_from": valid_from.isoformat(), "list_file": path.name})
-    run_script(con, "load/stations_close", {"changes": str(folder / "station_changes.csv")})
+    run_script(con, "load/stations_close", {"changes": str(folder / "station_changes.csv"),
+                                            "station_regions": str(folder / "station_regions.csv")})

@@ -16,7 +16,7 @@ from decimal import Decimal
 import duckdb
 import pandas as pd
 
-from tasks import indicator_store, sql
+from tasks import indicator_store, sql, waste_rise
 from tasks.periods import Period
 from tasks.rules import ECOFLOW_RULES
 from tasks.standards.rounding import round_half_even
@@ -145,12 +145,15 @@ def indicator_rows(totals: pd.DataFrame, period: Period, quarantined: pd.DataFra
 
 def compute_indicators(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     """Replace the period's rates (month, YTD, rolling 12 months) from the landed quantities and the rows held in
-    quarantine (which make their months incomplete)."""
+    quarantine (which make their months incomplete), and indicator 22, the YTD rise of the industrial solid-waste
+    rate against its base year (tasks/waste_rise.py)."""
     months = {"first_period": str(period.shift(-11)), "last_period": str(period)}
     totals = con.execute(sql.load("compute/waste_item_totals"), months).fetchdf()
     quarantined = con.execute(sql.load("compute/waste_quarantined_items"), months).fetchdf()
-    return indicator_store.replace(con, str(period), RATES, indicator_rows(totals, period, quarantined),
-                                   period_types=("month", "ytd", "r12"))
+    rows = indicator_rows(totals, period, quarantined)
+    count = indicator_store.replace(con, str(period), RATES, rows, period_types=("month", "ytd", "r12"))
+    rises = waste_rise.rise_rows(rows, waste_rise.bases(con, str(period)))
+    return count + indicator_store.replace(con, str(period), [waste_rise.CODE], rises, period_types=("ytd",))
 
 
 def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:
@@ -158,6 +161,6 @@ def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, 
     transaction."""
     with transaction(con):
         values = compute_indicators(con, period)
-        for later in indicator_store.later_months(con, period, tuple(RATES)):
+        for later in indicator_store.later_months(con, period, (*RATES, waste_rise.CODE)):
             values += compute_indicators(con, later)
     return {"indicator_values": values}

@@ -85,15 +85,17 @@ def test_dags_test_runs_january_2019_end_to_end(tmp_path: Path, smtp_sink) -> No
             "SELECT indicator_code, period_type, value, valid_days, coverage_ok FROM marts.indicator_values "
             "WHERE region_code = '150100' AND period = '2019-01' AND variant = 'raw' AND period_type <> 'r12' "
             "ORDER BY indicator_code, period_type").fetchall()
-        rolling = wh.execute("SELECT DISTINCT coverage_ok, coverage_expected FROM marts.indicator_values "
-                             "WHERE period = '2019-01' AND period_type = 'r12'").fetchall()
+        rolling = wh.execute("SELECT DISTINCT coverage_ok, coverage_expected, coverage_unit "
+                             "FROM marts.indicator_values WHERE period = '2019-01' AND period_type = 'r12' "
+                             "ORDER BY ALL").fetchall()
         evaluated = wh.execute("SELECT count(*) FROM marts.indicator_status WHERE period = '2019-01'").fetchall()
         landed_days = wh.execute("SELECT count(DISTINCT obs_date) FROM raw.cnemc_air_hourly "
                                  "WHERE period = '2019-01'").fetchall()[0][0]
     finally:
         wh.close()
     assert landed_days == 31
-    assert rolling == [(False, 365)]  # one month of the twelve: the rolling 12 months is incomplete, and says so
+    # one month of the twelve: the rolling 12 months is incomplete, and says so (150000: in cities, the mean of 12)
+    assert rolling == [(False, 12, "cities"), (False, 365, "days")]
     assert evaluated[0][0] > 0
     assert [(code, kind) for code, kind, *_ in values] == [
         ("air_good_day_ratio", "month"), ("air_good_day_ratio", "ytd"),

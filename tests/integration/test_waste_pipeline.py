@@ -384,3 +384,18 @@ def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed)
     # what it says now is that the data are too thin to judge
     assert query(f"SELECT status FROM alerts.ledger WHERE {key_filter} AND kind = 'thin_data'", [HOHHOT, JAN]) \
         == [("open",)]
+
+
+def test_indicator_22_rises_against_the_previous_year_computed_when_no_plan_baseline(feed) -> None:
+    """Hohhot has no catalogue baseline of the rate: its base is the rate computed for December 2024's year to
+    date; landing December after January recomputes January's rise (the base came late)."""
+    feed()
+    run(JAN)
+    assert value_of("industrial_solid_waste_utilization_rise", HOHHOT, JAN, "ytd")[:2] == (None, False)
+    run("2024-12")
+    rise, ok, note = value_of("industrial_solid_waste_utilization_rise", HOHHOT, JAN, "ytd")
+    jan = value_of("industrial_solid_waste_utilization_rate", HOHHOT, JAN, "ytd")[0]
+    dec = value_of("industrial_solid_waste_utilization_rate", HOHHOT, "2024-12", "ytd")[0]
+    assert rise == float((Decimal(repr(jan)) - Decimal(repr(dec))).quantize(Decimal("0.1")))
+    assert ok is False                  # 2024's year to date holds December only: an incomplete base
+    assert note.startswith(f"{jan:g} against base year 2024 {dec:g} (computed, incomplete)")

@@ -590,3 +590,24 @@ def test_indicator_sources_and_feed_operators_are_checked(folder: Path) -> None:
         f"indicator_sources.csv:{n}: obtained_as: 'by_phone' is not one of: feed, submitted, not_monitored",
         f"indicator_sources.csv:{n}: valid_from: '2019-13-01' is not a date (YYYY-MM-DD)",
         "feed_operators.csv:0: source: no operator for the waste feed (data gaps would reach no one)"]
+
+
+def test_station_regions_are_checked(folder: Path) -> None:
+    """A station maps to a known region below the city, not its own city again, with dates in order."""
+    shutil.copytree(CATALOGUE_DIR / "stations", folder / "stations")  # station codes and cities come from the lists
+    t = Table(folder, "station_regions.csv")
+    t.rows.append(["2202A", REGION, "2015-01-01", "", "the region is the mean of its cities"])
+    t.rows.append(["9999Z", XILINHOT, "2015-01-01", "", "no such station"])
+    t.rows.append(["1090A", HOHHOT, "2015-01-01", "", "its own city"])
+    t.rows.append(["2203A", TUMED_LEFT, "2020-13-01", "2019-01-01", ""])
+    t.rows.append(["2203A", XILINHOT, "2015-01-01", "2014-12-31", "repeated, and ends before it starts"])
+    t.save()
+    n = len(t.rows)
+    assert errors(folder) == [
+        f"station_regions.csv:{n - 4}: region_code: 150000 内蒙古自治区 has cities: it is the mean of their values "
+        "and takes no stations",
+        f"station_regions.csv:{n - 3}: station_code: unknown station '9999Z' (in no list of stations/)",
+        f"station_regions.csv:{n - 2}: region_code: 150100 is already the city of 1090A in the station lists",
+        f"station_regions.csv:{n - 1}: valid_from: '2020-13-01' is not a date (YYYY-MM-DD)",
+        f"station_regions.csv:{n}: valid_from: duplicate mapping (2203A, 152502, 2015-01-01) (first on line 3)",
+        f"station_regions.csv:{n}: valid_to: 2014-12-31 is before valid_from 2015-01-01"]

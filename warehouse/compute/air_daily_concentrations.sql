@@ -1,5 +1,6 @@
 -- Daily concentrations for stations and regions over [$first, $last] (RULES.md §1.4-1.6).
--- A region is a virtual station: its hourly value is the mean of its evaluation stations in force that day,
+-- A city (or a 旗县区 with stations) is a virtual station over staging.int_region_stations (regions above the city
+-- have no stations there: they are the mean of their cities' indicator values): its hourly value is the mean of its evaluation stations in force that day,
 -- valid when at least half (rounded up) of them reported. Daily means need >= 20 hours; O3 MDA8 takes the
 -- 8-hour windows ending at hours 7..23 (each valid with >= 6 hours), valid with >= 14 valid windows or a
 -- maximum above $o3_8h_limit; O3 1-hour max needs >= 20 hours.

@@ -16,3 +16,10 @@ FROM (SELECT station_code, CAST(last_day_in_force AS DATE) AS last_day
       FROM read_csv($changes, header = true, all_varchar = true)) AS c
 WHERE s.station_code = c.station_code AND s.valid_from <= c.last_day
   AND (s.valid_to IS NULL OR s.valid_to > c.last_day);
+-- Stations that also evaluate regions besides their own city's (catalogue/station_regions.csv).
+DELETE FROM catalogue.station_regions;
+INSERT INTO catalogue.station_regions
+SELECT station_code, region_code, CAST(valid_from AS DATE), CAST(NULLIF(valid_to, '') AS DATE), NULLIF(note, '')
+FROM read_csv($station_regions, header = true, all_varchar = true,
+              columns = {'station_code': 'VARCHAR', 'region_code': 'VARCHAR', 'valid_from': 'VARCHAR',
+                         'valid_to': 'VARCHAR', 'note': 'VARCHAR'});

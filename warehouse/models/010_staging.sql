@@ -27,9 +27,17 @@ SELECT
         coalesce(s.started_on, DATE '1900-01-01')) AS effective_from
 FROM catalogue.stations AS s;
 
--- Which stations make up which region: the station's own city region and that region's parent.
+-- Which stations evaluate which region (RULES §1.4): a city's (or 旗县区's) own stations, from the station lists'
+-- 城市, and the stations catalogue/station_regions.csv adds to a region for the dates it says. Regions above the
+-- city (150000) have none: they are the mean of their cities' values (tasks/region_means.py).
 CREATE OR REPLACE VIEW staging.int_region_stations AS
-SELECT r.region_code, v.station_code, v.effective_from, v.valid_to, v.is_control
+SELECT v.region_code, v.station_code, v.effective_from, v.valid_to, v.is_control
 FROM staging.stg_catalogue__station_versions AS v
-JOIN catalogue.regions AS c ON c.region_code = v.region_code
-JOIN catalogue.regions AS r ON r.region_code IN (c.region_code, c.parent_code);
+WHERE v.region_code IS NOT NULL
+UNION ALL
+SELECT m.region_code, v.station_code, greatest(v.effective_from, m.valid_from) AS effective_from,
+       least(v.valid_to, m.valid_to) AS valid_to, v.is_control
+FROM catalogue.station_regions AS m
+JOIN staging.stg_catalogue__station_versions AS v ON v.station_code = m.station_code
+WHERE (m.valid_to IS NULL OR v.effective_from <= m.valid_to)
+  AND (v.valid_to IS NULL OR v.valid_to >= m.valid_from);

@@ -5,7 +5,7 @@
 WITH own AS (
     SELECT v.indicator_code, v.region_code, v.period, v.period_type, v.variant, v.value, v.numerator, v.denominator,
            v.valid_days, v.calendar_days, v.coverage_ok, v.coverage_unit, v.coverage_valid, v.coverage_expected,
-           v.rules_version, v.batch_ids, v.overridden_batch_ids, v.notes, v.lineage, v.period AS basis_period
+           v.coverage_complete, v.rules_version, v.batch_ids, v.overridden_batch_ids, v.notes, v.lineage, v.period AS basis_period
     FROM marts.indicator_values AS v
     WHERE v.period = $period
 ),
@@ -15,7 +15,7 @@ status_only AS (
                AS period_type,
            s.variant, s.value, NULL::DOUBLE AS numerator, NULL::DOUBLE AS denominator, NULL::INTEGER AS valid_days,
            NULL::INTEGER AS calendar_days, s.coverage_ok, NULL AS coverage_unit, NULL::INTEGER AS coverage_valid,
-           NULL::INTEGER AS coverage_expected, NULL AS rules_version, []::TEXT[] AS batch_ids,
+           NULL::INTEGER AS coverage_expected, NULL::INTEGER AS coverage_complete, NULL AS rules_version, []::TEXT[] AS batch_ids,
            NULL::TEXT[] AS overridden_batch_ids, NULL AS notes,
            NULL AS lineage, s.basis_period
     FROM marts.indicator_status AS s
@@ -27,7 +27,7 @@ status_only AS (
 SELECT
     x.indicator_code, i.national_no, i.sub_no, i.name_zh, i.domain, x.region_code, r.name_zh AS region_name,
     x.period, x.period_type, x.variant, x.value, i.unit, x.numerator, x.denominator, x.valid_days, x.calendar_days,
-    x.coverage_ok, x.coverage_unit, x.coverage_valid, x.coverage_expected,
+    x.coverage_ok, x.coverage_unit, x.coverage_valid, x.coverage_expected, x.coverage_complete,
     st.comparator AS target_comparator, st.target_value, st.target_kind, st.target_text,
     CASE WHEN st.target_kind = 'task' THEN st.target_text
          WHEN st.target_value IS NOT NULL THEN st.comparator || ' ' || CAST(st.target_value AS TEXT) END AS target,

@@ -1,6 +1,7 @@
 -- What each department's template lists for $period: the submitted indicators it leads that have a target in its
 -- region or a region below it (any year), with the target of the period's year and the latest value submitted
--- before the period. $department NULL = every department.
+-- before the period. $department NULL = every department. An indicator computed from submitted counts ($derived,
+-- e.g. the drinking-water sources ratio) is not asked for: its inputs ($inputs) are, wherever it has a target.
 SELECT d.department_code, d.name_zh AS department_name, d.region_code, r.name_zh AS region_name, d.email,
        i.indicator_code, i.national_no, i.sub_no, i.name_zh, i.unit, i.min_value, i.max_value, i.frequency,
        i.obtained_by,
@@ -22,9 +23,12 @@ LEFT JOIN (
     GROUP BY ALL
 ) AS last ON last.indicator_code = i.indicator_code AND last.region_code = d.region_code
 WHERE ($department IS NULL OR d.department_code = $department)
+  AND i.indicator_code <> $derived
   AND EXISTS (SELECT 1 FROM catalogue.targets AS any_t
               JOIN staging.int_region_ancestors AS anc ON anc.region_code = any_t.region_code
-              WHERE any_t.indicator_code = i.indicator_code AND anc.ancestor_code = d.region_code
+              WHERE any_t.indicator_code = CASE WHEN list_contains($inputs, i.indicator_code) THEN $derived
+                                                ELSE i.indicator_code END
+                AND anc.ancestor_code = d.region_code
                 AND (any_t.region_code = d.region_code
                      OR NOT EXISTS (SELECT 1 FROM catalogue.departments AS own
                                     WHERE own.region_code = any_t.region_code AND own.role = d.role)))
