@@ -33,6 +33,7 @@ class CnemcAirAdapter:
     row_key = "row_id"
     column_key = "station_code"
     replace_key = "file_name"
+    extent = {"hours": ("obs_date", "hour"), "stations": ("station_code",)}  # tasks.redelivery
     natural_key = ("obs_date", "hour", "type", "station_code")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:

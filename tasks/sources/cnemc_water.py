@@ -130,6 +130,7 @@ class CnemcWaterAdapter:
     row_key = "row_id"
     column_key = "parameter"
     replace_key = "file_name"   # one file per poll (its name carries the fetch time): a replay replaces that poll
+    extent = {"hours": ("obs_time",), "stations": ("section_name",)}  # tasks.redelivery
     captured = True             # published only as latest readings: polled, not fetched per month
 
     def poll_file(self, fetched_at: datetime) -> RemoteFile:

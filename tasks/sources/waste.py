@@ -71,6 +71,7 @@ class WasteFeedAdapter:
     row_key = "row_id"
     column_key = "item"
     replace_key = "file_name"    # the month's file, delivered again, replaces what it landed before
+    extent = {"stations": ("facility_id",)}  # tasks.redelivery: facilities
     natural_key = ("facility_id", "item")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:
