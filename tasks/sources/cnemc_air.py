@@ -84,8 +84,8 @@ class CnemcAirAdapter:
                          var_name="station_code", value_name="value_text")
         tidy = tidy[tidy["value_text"] != ""].reset_index(drop=True)
         tidy.insert(0, "file_name", name)
-        tidy["hour_num"] = pd.to_numeric(tidy["hour"], errors="coerce")
-        tidy["value"] = pd.to_numeric(tidy["value_text"], errors="coerce").astype("float64")  # all-integer files too
+        tidy["hour_num"] = _numbers(tidy["hour"])
+        tidy["value"] = _numbers(tidy["value_text"])
         tidy["o3_24h"] = _o3_24h_beside_o3(tidy)
         tidy.insert(0, "row_id", range(len(tidy)))
         return Parsed(tidy, issues, lines)
@@ -103,6 +103,14 @@ class CnemcAirAdapter:
             good, batch_id=batch_id, period=period, file_name=file_name,
             obs_date=pd.to_datetime(good["date"], format="%Y%m%d").dt.date, hour=good["hour_num"].astype("int16"),
             type=good["type"], station_code=good["station_code"], value=good["value"].astype("float64"))
+
+
+def _numbers(texts: pd.Series) -> pd.Series:
+    """Each cell as a finite float or NaN by the feeds' rule (tasks.numbers.plain): `inf`, `nan`, full-width digits
+    never become values; the suite's numeric rule quarantines them. Converted once per distinct text."""
+    from tasks.numbers import plain
+
+    return texts.map({t: plain(t) for t in texts.unique()}).astype("float64")
 
 
 def _incomplete_day(good_lines: list[str], last_line: int) -> list[RowIssue]:

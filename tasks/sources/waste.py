@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ParseError
+from tasks.numbers import plain
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ UNITS: dict[str, tuple[str, int]] = {
 }
 
 BOM = b"\xef\xbb\xbf"
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")      # plain decimal: no thousands separators, no exponent, no inf/nan
 _REGION = re.compile(r"^\d{6}$")
 _FILE = re.compile(r"^waste_(\d{4}-\d{2})\.csv$")
 
@@ -191,11 +191,11 @@ def _tidy(name: str, records: list[tuple[int, list[str]]]) -> pd.DataFrame:
 def _row(name: str, number: int, fields: list[str]) -> list[Any]:
     """One tidy row; the helper columns are None where another rule already reports the problem."""
     period, facility_id, facility_name, region_code, kind, item, value_text, unit_text, note = fields
-    number_ok = bool(_NUMBER.match(value_text))
-    value_reported = float(value_text) if number_ok else math.nan
+    value_reported = plain(value_text, exponent=False)  # tasks.numbers: never inf/nan, no separators
+    number_ok = not math.isnan(value_reported)
     unit_dimension, factor = UNITS.get(unit_text, (None, 0))
     dimension_ok = unit_dimension is not None and unit_dimension == ITEM_DIMENSION.get(item)
-    value = float(Decimal(value_text) * factor) if dimension_ok and number_ok else math.nan
+    value = float(Decimal(value_text.strip()) * factor) if dimension_ok and number_ok else math.nan
     allowed = item in ITEMS_BY_KIND[kind] if kind in ITEMS_BY_KIND and item in ITEM_DIMENSION else None
     return [name, number, period, facility_id or None, facility_name, region_code, kind, item, value_text,
             unit_text or None, value_reported, BASE_UNIT[unit_dimension] if dimension_ok else "", value,
