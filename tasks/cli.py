@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-EXIT_ERROR = 2
+from tasks import cli_contract
+from tasks.cli_contract import EXIT_ERROR, args_problem
 
 
 def _quiet() -> None:
@@ -556,13 +557,27 @@ def pipeline_policies() -> tuple[str, ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet()
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    problem = args_problem(args)
+    if problem:
+        p.error(problem)
+    if getattr(args, "json", False):
+        with cli_contract.json_only_stdout():
+            return _run(args)
+    return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     from tasks.errors import EcoflowError
 
     try:
         return args.func(args)
     except EcoflowError as exc:
         print(f"ecoflow: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # disk full, read-only home, permission: what and where, one line
+        print(f"ecoflow: error: {cli_contract.os_error_line(exc)}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # duckdb lock/IO errors and the like: one line, still non-zero
         import duckdb
