@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import duckdb
 
-from tasks import http, ledger
+from tasks import http, ledger, limits
 from tasks.errors import ConfigError, FetchError
 from tasks.periods import Period
 from tasks.settings import Settings
@@ -62,19 +62,26 @@ def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Sou
     ledger and archive hold whatever did arrive, so a re-run can pick up from there.
     """
     sess = http.session(settings.http_retries)
+    bounds = http.Limits(limits.fetch_deadline(), limits.max_bytes(adapter.name), limits.max_bytes_name(adapter.name))
+    into = settings.archive_dir / adapter.name / period
 
     def one(remote):  # noqa: ANN001, ANN202
         return remote, http.get(sess, f"{feed.base_url}/{remote.path}", timeout=settings.http_timeout,
-                                auth=feed.auth)
+                                limits=bounds, into=into, auth=feed.auth)
 
-    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
-        results = list(pool.map(one, files))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
+            results = list(pool.map(one, files))
+    except OSError:
+        for part in into.glob(".incoming-*.part"):  # the archive's disk failed: no body is left half-archived
+            part.unlink(missing_ok=True)
+        raise
     counts = {"fetched": 0, "missing": 0, "failed": 0}
     failures = []
     for remote, resp in results:
         archived, status, message = None, "failed", resp.error
-        if resp.status == 200 and resp.content is not None:
-            archived = ledger.archive(settings, adapter.name, period, remote.name, resp.content)
+        if resp.status == 200 and resp.path is not None:
+            archived = ledger.archive_received(settings, adapter.name, period, remote.name, resp.path, resp.sha256)
             status, message = "fetched", None
         elif resp.status == 404:
             status, message = "missing", "HTTP 404: not published"
@@ -86,7 +93,7 @@ def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Sou
         ledger.record_attempt(
             con, run_id=run_id, source=adapter.name, period=period, file_name=remote.name, url=resp.url,
             status=status, http_status=resp.status, http_attempts=resp.attempts, archived=archived,
-            size=len(resp.content) if resp.content is not None else None, message=message)
+            size=resp.size, message=message)
     if failures:
         raise FetchError(adapter.name, feed.base_url,
                          f"{len(failures)} of {len(files)} files failed for {period}: " + "; ".join(failures[:5]))

@@ -56,6 +56,17 @@ def archive(settings: Settings, source: str, period: str, name: str, content: by
     return Archived(f"{source}:{safe_name(name, 80)}:{digest[:12]}", digest, path)
 
 
+def archive_received(settings: Settings, source: str, period: str, name: str, part: Path, digest: str) -> Archived:
+    """Give a body streamed to a temporary file (tasks.http) its archive name by renaming it: the archive only
+    ever holds whole files. The same bytes received again keep the first copy."""
+    path = settings.archive_dir / source / period / f"{digest[:16]}-{safe_name(name)}"
+    if path.exists():
+        part.unlink(missing_ok=True)
+    else:
+        part.replace(path)
+    return Archived(f"{source}:{safe_name(name, 80)}:{digest[:12]}", digest, path)
+
+
 def record_attempt(con: duckdb.DuckDBPyConnection, *, run_id: str, source: str, period: str, file_name: str,
                    url: str, status: str, http_status: int | None, http_attempts: int,
                    archived: Archived | None, size: int | None, message: str | None) -> str:
