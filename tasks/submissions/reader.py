@@ -22,7 +22,7 @@ from datetime import date, datetime, time
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
-from tasks import numbers
+from tasks import numbers, workbook_guard
 from tasks.errors import ParseError
 from tasks.sources.base import Parsed, RowIssue
 from tasks.submissions import template as tpl
@@ -195,6 +195,7 @@ def _open_workbook(name: str, content: bytes):  # noqa: ANN202 - openpyxl types 
                                "saved under .xlsx; save it as .xlsx without a password")
     if not content.startswith(b"PK"):
         raise ParseError(name, f"not an .xlsx (not a zip archive; starts with {content[:8]!r})")
+    workbook_guard.check(name, content)  # a zip bomb or a sheet declaring a million rows is refused unopened
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # "Data Validation extension is not supported" and friends
