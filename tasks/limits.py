@@ -16,7 +16,8 @@ MAX_BYTES = {"air": 16 * 2**20, "water": 16 * 2**20, "waste": 8 * 2**20, "submis
 DEFAULT_MAX_BYTES = 16 * 2**20
 
 
-def _number(name: str, default: float) -> float:
+def number(name: str, default: float, *, allow_zero: bool = False) -> float:
+    """A positive number from the environment (or zero, where that means "do not wait")."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -24,8 +25,8 @@ def _number(name: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a number") from None
-    if not value > 0:
-        raise ConfigError(f"{name}={raw!r} must be positive")
+    if not (value >= 0 if allow_zero else value > 0) or value != value or value == float("inf"):
+        raise ConfigError(f"{name}={raw!r} must be a positive number" + (" or 0" if allow_zero else ""))
     return value
 
 
@@ -35,24 +36,24 @@ def max_bytes_name(source: str) -> str:
 
 def max_bytes(source: str) -> int:
     """The largest delivery of `source` accepted, in bytes (the body is stopped when it passes this)."""
-    return int(_number(max_bytes_name(source), MAX_BYTES.get(source, DEFAULT_MAX_BYTES)))
+    return int(number(max_bytes_name(source), MAX_BYTES.get(source, DEFAULT_MAX_BYTES)))
 
 
 def fetch_deadline() -> float:
     """ECOFLOW_HTTP_DEADLINE: seconds one file's fetch may take in all, retries and a trickling body included."""
-    return _number("ECOFLOW_HTTP_DEADLINE", 300.0)
+    return number("ECOFLOW_HTTP_DEADLINE", 300.0)
 
 
 def workbook_max_inflated() -> int:
     """ECOFLOW_XLSX_MAX_INFLATED: bytes a workbook may hold once its zip members are inflated."""
-    return int(_number("ECOFLOW_XLSX_MAX_INFLATED", 64 * 2**20))
+    return int(number("ECOFLOW_XLSX_MAX_INFLATED", 64 * 2**20))
 
 
 def workbook_max_ratio() -> float:
     """ECOFLOW_XLSX_MAX_RATIO: how many times its zipped size a workbook member may inflate to."""
-    return _number("ECOFLOW_XLSX_MAX_RATIO", 200.0)
+    return number("ECOFLOW_XLSX_MAX_RATIO", 200.0)
 
 
 def workbook_max_cells() -> int:
     """ECOFLOW_XLSX_MAX_CELLS: rows x columns a sheet may declare (a form has a few hundred)."""
-    return int(_number("ECOFLOW_XLSX_MAX_CELLS", 200_000))
+    return int(number("ECOFLOW_XLSX_MAX_CELLS", 200_000))
