@@ -48,7 +48,7 @@ class CnemcAirAdapter:
             line = content[: exc.start].count(b"\n") + 1
             raise ParseError(name, f"not UTF-8 text (byte {exc.start}: {content[exc.start:exc.start + 4]!r}); "
                                    "CNEMC daily files are ASCII/UTF-8", line=line) from exc
-        raw_lines = text.replace("\r\n", "\n").split("\n")
+        raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # a bare CR ends a line too
         if raw_lines and raw_lines[-1] == "":
             raw_lines.pop()
         if not raw_lines or not raw_lines[0].strip():
@@ -78,7 +78,8 @@ class CnemcAirAdapter:
         if not good_lines:
             return Parsed(_empty_rows(), issues, lines)
         wide = pd.read_csv(io.StringIO("\n".join(good_lines)), header=None, names=header, dtype=str,
-                           keep_default_na=False, na_filter=False, engine="c")
+                           keep_default_na=False, na_filter=False, engine="c",
+                           quoting=3)  # csv.QUOTE_NONE: a stray quote must not join lines (fields are counted so)
         wide.insert(0, "source_line", good_numbers)
         tidy = wide.melt(id_vars=["source_line", "date", "hour", "type"], value_vars=stations,
                          var_name="station_code", value_name="value_text")
