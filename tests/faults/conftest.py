@@ -14,7 +14,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -144,8 +144,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     RESULTS.parent.mkdir(exist_ok=True)
     fuzz = json.loads(FUZZ.read_text()) if FUZZ.exists() else {}
-    RESULTS.write_text(json.dumps({"faults": [asdict(r) for r in _RECORDS], "fuzz": fuzz}, ensure_ascii=False,
-                                  indent=1))
+    finished = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    RESULTS.write_text(json.dumps({"finished": finished, "faults": [asdict(r) for r in _RECORDS], "fuzz": fuzz},
+                                  ensure_ascii=False, indent=1))
     if os.environ.get("ECOFLOW_WRITE_RELIABILITY"):
         from tests.faults.reliability import write
 
