@@ -31,9 +31,9 @@ STORED_LAST_DAY = date(2019, 1, 2)
 TABLES = {
     "raw.cnemc_air_hourly": "obs_date, hour, type, station_code, value",
     "raw.waste_quantities": "facility_id, item, value",
-    "raw.water_readings": "section_name, obs_time, parameter, value_text",
+    "raw.water_readings": "file_name, source_line, parameter, value_text",  # a capture repeats readings: by line
     "raw.submission_values": "file_name, indicator_code, value",
-    "meta.inbox_files": "sha256, outcome",
+    "meta.inbox_files": "file_id, sha256, outcome",   # every delivery is recorded, the same bytes twice too
 }
 
 
