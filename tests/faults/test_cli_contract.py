@@ -60,3 +60,23 @@ def test_os_error_line_names_what_and_where(code: int, words: str) -> None:
     line = os_error_line(OSError(code, os.strerror(code), "/srv/ecoflow/archive/air/x.csv.part"))
     assert words in line and "/srv/ecoflow/archive/air/x.csv.part" in line and errno.errorcode[code] in line
     assert "\n" not in line
+
+
+def test_a_log_handler_made_during_the_command_writes_to_stderr(capsys) -> None:
+    """What Airflow does when a command first touches it: a handler on the stdout of that moment."""
+    import logging
+
+    from tasks.cli_contract import json_only_stdout
+
+    log = logging.getLogger("airflow.fake")
+    with json_only_stdout():
+        handler = logging.StreamHandler(sys.stdout)
+        log.addHandler(handler)
+        try:
+            log.warning("[2026-12-07T05:00:00] {base.py:84} INFO - Retrieving connection 'ecoflow_smtp'")
+            print(json.dumps({"sent": 1}))
+        finally:
+            log.removeHandler(handler)
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"sent": 1}
+    assert "Retrieving connection" in err
