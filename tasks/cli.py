@@ -568,6 +568,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     return _run(args)
 
 
+def _home() -> str:
+    """Where ecoflow writes (named when the operating system does not say which file failed)."""
+    try:
+        from tasks import settings
+
+        return str(settings.load().home)
+    except Exception:  # noqa: BLE001 - only a hint in an error line that is printed anyway
+        return os.environ.get("ECOFLOW_HOME", ".ecoflow")
+
+
 def _run(args: argparse.Namespace) -> int:
     from tasks.errors import EcoflowError
 
@@ -577,7 +587,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"ecoflow: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except OSError as exc:  # disk full, read-only home, permission: what and where, one line
-        print(f"ecoflow: error: {cli_contract.os_error_line(exc)}", file=sys.stderr)
+        print(f"ecoflow: error: {cli_contract.os_error_line(exc, _home())}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # duckdb lock/IO errors and the like: one line, still non-zero
         import duckdb

@@ -97,9 +97,11 @@ _OS_ERRORS = {errno.ENOSPC: "磁盘已满 (no space left on device)", errno.EDQU
               errno.EPERM: "不允许的操作 (operation not permitted)", errno.EFBIG: "文件超过大小限制 (file too large)"}
 
 
-def os_error_line(exc: OSError) -> str:
-    """An operating-system error as one line naming what happened and where (never a traceback)."""
+def os_error_line(exc: OSError, home: str | None = None) -> str:
+    """An operating-system error as one line naming what happened and where (never a traceback). A write error
+    carries no file name: then `home`, the folder everything is written under, is named."""
     what = _OS_ERRORS.get(exc.errno or 0, exc.strerror or type(exc).__name__)
-    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f) or "(path not reported)"
+    where = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f) or (
+        f"a file under {home} (the operating system did not say which)" if home else "(path not reported)")
     code = errno.errorcode.get(exc.errno or 0, "OSError")
     return f"[{code}] {what}: {where}; nothing was half-written (an interrupted step leaves the previous state)"

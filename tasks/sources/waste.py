@@ -79,7 +79,7 @@ class WasteFeedAdapter:
 
     def parse(self, name: str, content: bytes) -> Parsed:
         text, cut_char = _decode(name, content)
-        raw_lines = text.replace("\r\n", "\n").split("\n")
+        raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # a bare CR ends a line too
         if raw_lines and raw_lines[-1] == "":
             raw_lines.pop()
         if not raw_lines or not raw_lines[0].strip():
@@ -97,7 +97,7 @@ class WasteFeedAdapter:
                 issues.append(RowIssue(number, "parse.truncated",
                                        "file ends inside a UTF-8 character (cut off in transit); row not loaded", line))
                 continue
-            fields = next(csv.reader([line]))
+            fields = _fields(line)
             if len(fields) != len(COLUMNS):
                 issues.append(RowIssue(
                     number, "parse.field_count",
@@ -139,6 +139,15 @@ def suite_parameters(known_region_codes: list[str], period: str) -> dict[str, An
             "items": list(ITEMS), "accepted_units": list(UNITS)}
 
 
+def _fields(line: str) -> list[str]:
+    """One CSV line's fields; a line the csv module cannot read at all is one unreadable field (then quarantined as
+    the wrong number of fields), never an exception."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return [line]
+
+
 def _decode(name: str, content: bytes) -> tuple[str, bool]:
     """UTF-8 (BOM optional). Returns the text and whether the file ended inside a multi-byte character."""
     skip = len(BOM) if content.startswith(BOM) else 0
@@ -164,7 +173,7 @@ def _other_encoding(content: bytes) -> str:
 
 
 def _check_header(name: str, line: str) -> None:
-    got = [f.strip().lower() for f in next(csv.reader([line]))]
+    got = [f.strip().lower() for f in _fields(line)]
     if tuple(got) == COLUMNS:
         return
     missing = [c for c in COLUMNS if c not in got]
