@@ -560,8 +560,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     args = p.parse_args(argv)
     problem = args_problem(args)
-    if problem:
-        p.error(problem)
+    if problem:  # as argparse's own usage errors, but returned (main's callers read the code)
+        print(f"ecoflow: error: {problem} (see `{p.prog} --help`)", file=sys.stderr)
+        return EXIT_ERROR
     if getattr(args, "json", False):
         with cli_contract.json_only_stdout():
             return _run(args)
