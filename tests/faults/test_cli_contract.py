@@ -70,7 +70,9 @@ def test_a_log_handler_made_during_the_command_writes_to_stderr(capsys) -> None:
 
     from tasks.cli_contract import json_only_stdout
 
-    log = logging.getLogger("airflow.fake")
+    log = logging.getLogger("ecoflow_contract_test")   # not "airflow": the CLI quiets that one to ERROR
+    log.setLevel(logging.INFO)
+    log.propagate = False
     with json_only_stdout():
         handler = logging.StreamHandler(sys.stdout)
         log.addHandler(handler)
