@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench screenshots clean
+.PHONY: setup demo test lint bench screenshots clean fuzz reliability
 
 setup: $(VENV)/.installed
 
@@ -28,6 +28,14 @@ test: setup
 	echo "--- tests/review (steward review in a real Airflow; log .ecoflow/review-tests.log)"; \
 	tail -n 40 .ecoflow/review-tests.log; \
 	exit $$(( main != 0 || reviewed != 0 ))
+
+# The parsers' fuzz tests at 100,000 generated inputs each (2,000 in `make test`).
+fuzz: setup
+	ECOFLOW_FUZZ_EXAMPLES=100000 $(BIN)/pytest -q tests/faults/test_fuzz.py
+
+# The fault suite and the fuzz tests, then docs/reliability.md written from their figures.
+reliability: setup
+	ECOFLOW_WRITE_RELIABILITY=1 $(BIN)/pytest -q tests/faults
 
 lint: setup
 	$(BIN)/ruff check .

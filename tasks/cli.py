@@ -14,7 +14,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-EXIT_ERROR = 2
+from tasks import cli_contract
+from tasks.cli_contract import EXIT_ERROR, args_problem
 
 
 def _quiet() -> None:
@@ -712,13 +713,38 @@ def pipeline_policies() -> tuple[str, ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     _quiet()
-    args = parser().parse_args(argv)
+    p = parser()
+    args = p.parse_args(argv)
+    problem = args_problem(args)
+    if problem:  # as argparse's own usage errors, but returned (main's callers read the code)
+        print(f"ecoflow: error: {problem} (see `{p.prog} --help`)", file=sys.stderr)
+        return EXIT_ERROR
+    if getattr(args, "json", False):
+        with cli_contract.json_only_stdout():
+            return _run(args)
+    return _run(args)
+
+
+def _home() -> str:
+    """Where ecoflow writes (named when the operating system does not say which file failed)."""
+    try:
+        from tasks import settings
+
+        return str(settings.load().home)
+    except Exception:  # noqa: BLE001 - only a hint in an error line that is printed anyway
+        return os.environ.get("ECOFLOW_HOME", ".ecoflow")
+
+
+def _run(args: argparse.Namespace) -> int:
     from tasks.errors import EcoflowError
 
     try:
         return args.func(args)
     except EcoflowError as exc:
         print(f"ecoflow: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:  # disk full, read-only home, permission: what and where, one line
+        print(f"ecoflow: error: {cli_contract.os_error_line(exc, _home())}", file=sys.stderr)
         return EXIT_ERROR
     except Exception as exc:  # duckdb lock/IO errors and the like: one line, still non-zero
         import duckdb

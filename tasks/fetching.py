@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 import requests
 
-from tasks import http, ledger
+from tasks import http, ledger, limits
 from tasks.errors import ConfigError, FetchError
 from tasks.periods import Period
 from tasks.settings import Settings
@@ -64,21 +67,29 @@ def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Sou
     ledger and archive hold whatever did arrive, so a re-run can pick up from there.
     """
     sess = http.session(settings.http_retries)
+    bounds = http.Limits(limits.fetch_deadline(), limits.max_bytes(adapter.name), limits.max_bytes_name(adapter.name))
+    into = settings.archive_dir / adapter.name / period
 
     def one(remote):  # noqa: ANN001, ANN202
         url = f"{feed.base_url}/{remote.path}"
         if remote.form is not None:
-            return remote, fetch_pages(sess, url, dict(remote.form), timeout=settings.http_timeout, auth=feed.auth)
-        return remote, http.get(sess, url, timeout=settings.http_timeout, auth=feed.auth)
+            return remote, fetch_pages(sess, url, dict(remote.form), timeout=settings.http_timeout, limits=bounds,
+                                       into=into, auth=feed.auth)
+        return remote, http.get(sess, url, timeout=settings.http_timeout, limits=bounds, into=into, auth=feed.auth)
 
-    with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
-        results = list(pool.map(one, files))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, settings.fetch_workers)) as pool:
+            results = list(pool.map(one, files))
+    except OSError:
+        for part in into.glob(".incoming-*.part"):  # the archive's disk failed: no body is left half-archived
+            part.unlink(missing_ok=True)
+        raise
     counts = {"fetched": 0, "missing": 0, "failed": 0}
     failures = []
     for remote, resp in results:
         archived, status, message = None, "failed", resp.error
-        if resp.status == 200 and resp.content is not None:
-            archived = ledger.archive(settings, adapter.name, period, remote.name, resp.content)
+        if resp.status == 200 and resp.path is not None:
+            archived = ledger.archive_received(settings, adapter.name, period, remote.name, resp.path, resp.sha256)
             status, message = "fetched", None
         elif resp.status == 404:
             status, message = "missing", "HTTP 404: not published"
@@ -90,7 +101,7 @@ def fetch_files(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Sou
         ledger.record_attempt(
             con, run_id=run_id, source=adapter.name, period=period, file_name=remote.name, url=resp.url,
             status=status, http_status=resp.status, http_attempts=resp.attempts, archived=archived,
-            size=len(resp.content) if resp.content is not None else None, message=message)
+            size=resp.size, message=message)
     if failures:
         raise FetchError(adapter.name, feed.base_url,
                          f"{len(failures)} of {len(files)} files failed for {period}: " + "; ".join(failures[:5]))
@@ -102,32 +113,57 @@ MAX_PAGES = 500
 
 
 def fetch_pages(sess: requests.Session, url: str, form: dict[str, str], *, timeout: float,
-                auth: tuple[str, str] | None = None) -> http.Response:
+                limits: http.Limits, into: Path, auth: tuple[str, str] | None = None) -> http.Response:
     """POST `form` for page 1 (`PageIndex`), then every further page the first answer's `total` announces.
 
     One Response: a single page's body as received, or for several pages a JSON array of the pages' bodies, each
     byte for byte (a leading BOM dropped), so the archive keeps what the platform sent. A page that fails or is
-    not a JSON page fails the whole capture with nothing to archive: a poll is never half-captured.
+    not a JSON page fails the whole capture with nothing to archive: a poll is never half-captured. Each page is
+    bounded like any fetch (size cap, total deadline), and so is the whole capture's size.
     """
-    first = http.post(sess, url, {**form, "PageIndex": "1"}, timeout=timeout, auth=auth)
-    total = _page_count(first.content) if first.status == 200 and first.content is not None else None
+    first = http.post(sess, url, {**form, "PageIndex": "1"}, timeout=timeout, limits=limits, into=into, auth=auth)
+    body = _body(first)
+    total = _page_count(body) if body is not None else None
     if total is None or total <= 1:
         return first  # one page, an error, or a body the parser will report on as it stands
+    _discard(first)
     if total > MAX_PAGES:
         return http.Response(url, None, None, first.attempts,
                              f"page 1 announces total={total} pages (more than {MAX_PAGES}): not fetched")
-    bodies, attempts = [first.content.removeprefix(b"\xef\xbb\xbf")], first.attempts
+    bodies, attempts = [body.removeprefix(b"\xef\xbb\xbf")], first.attempts
     for index in range(2, total + 1):
-        resp = http.post(sess, url, {**form, "PageIndex": str(index)}, timeout=timeout, auth=auth)
+        resp = http.post(sess, url, {**form, "PageIndex": str(index)}, timeout=timeout, limits=limits, into=into,
+                         auth=auth)
         attempts += resp.attempts
-        ok = resp.status == 200 and resp.content is not None and _page_count(resp.content) is not None
-        if not ok:
+        page = _body(resp)
+        _discard(resp)
+        if resp.status != 200 or page is None or _page_count(page) is None:
             why = resp.error or (f"HTTP {resp.status}" if resp.status != 200 else "the body is not a JSON page")
             return http.Response(url, None, None, attempts,
                                  f"page {index} of {total} (PageIndex={index}): {why}; the {index - 1} page(s) "
                                  "already received are not kept")
-        bodies.append(resp.content.removeprefix(b"\xef\xbb\xbf"))
-    return http.Response(url, 200, b"[" + b",\n".join(bodies) + b"]", attempts)
+        bodies.append(page.removeprefix(b"\xef\xbb\xbf"))
+    return _received(url, b"[" + b",\n".join(bodies) + b"]", attempts, limits, into)
+
+
+def _body(resp: http.Response) -> bytes | None:
+    return resp.path.read_bytes() if resp.status == 200 and resp.path is not None else None
+
+
+def _discard(resp: http.Response) -> None:
+    if resp.path is not None:
+        resp.path.unlink(missing_ok=True)
+
+
+def _received(url: str, content: bytes, attempts: int, limits: http.Limits, into: Path) -> http.Response:
+    """The joined pages as one received body: a temporary file beside the archive, as a single fetch leaves."""
+    if len(content) > limits.max_bytes:
+        return http.Response(url, 200, None, attempts, f"the pages together are larger than the size cap of "
+                             f"{limits.max_bytes:,} bytes; not archived (raise {limits.max_bytes_name})")
+    into.mkdir(parents=True, exist_ok=True)
+    part = into / f".incoming-{uuid.uuid4().hex}.part"
+    part.write_bytes(content)
+    return http.Response(url, 200, part, attempts, None, hashlib.sha256(content).hexdigest(), len(content))
 
 
 def _page_count(content: bytes) -> int | None:

@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tasks import ledger, receipts, sql
+from tasks import ledger, limits, receipts, sql
 from tasks.errors import EcoflowError, ParseError, ValidationFailed
-from tasks.filenames import safe_name
+from tasks.filenames import readable_name, safe_name
 from tasks.periods import TZ, Period
 from tasks.settings import Settings
 from tasks.warehouse import connect
@@ -89,62 +89,80 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
     from tasks.submissions.projects import is_project_sheet, read_project_sheet
     from tasks.submissions.reader import read_submission
 
-    content = path.read_bytes()
+    name = readable_name(path.name)   # any bytes as a name: stored, printed and mailed as text
     source = SOURCE
     received = datetime.now(UTC)
-    digest = hashlib.sha256(content).hexdigest()
+    cap = limits.max_bytes(SOURCE)
+    size = path.stat().st_size
+    content = path.read_bytes() if size <= cap else None   # an oversized file is kept as it is, never read
+    digest = hashlib.sha256(content).hexdigest() if content is not None else _file_digest(path)
     department = period = reason = run_id = batch_id = None
     accepted = False
-    if path.suffix.lower() not in SUFFIXES:
+    if content is None:
+        reason = (f"文件过大：{size:,} 字节，超过上限 {cap:,} 字节（{limits.max_bytes_name(SOURCE)}）；未读取"
+                  f"（file larger than the cap; not read）")
+    elif path.suffix.lower() not in SUFFIXES:
         reason = f"unsupported file type {path.suffix or '(none)'!r}: send the .xlsx template or a .csv export"
     else:
         try:
-            if is_project_sheet(path.name, content):  # a 项目月调度 sheet: same inbox, its own source
+            if is_project_sheet(name, content):  # a 项目月调度 sheet: same inbox, its own source
                 source = PROJECT_SOURCE
-                department, period, _ = read_project_sheet(path.name, content)
+                department, period, _ = read_project_sheet(name, content)
             else:
-                found = read_submission(path.name, content)
+                found = read_submission(name, content)
                 department, period = found.department_code, found.period
             reason = _identification_problem(settings, department, period)
         except ParseError as exc:
             reason = str(exc)
     if reason is None:
-        run_id, batch_id, reason = _land(settings, path, content, period, trigger, source)
+        run_id, batch_id, reason = _land(settings, path, name, content, period, trigger, source)
         accepted = reason is None
     target = _destination(settings, path, received, digest, accepted, period)
-    _record(settings, path, content, digest, received, target, department=department, period=period,
-            run_id=run_id, batch_id=batch_id, accepted=accepted, reason=reason)
+    _record(settings, name, content, digest, received, target, department=department, period=period,
+            run_id=run_id, batch_id=batch_id, accepted=accepted, reason=reason, size=size)
     os.replace(path, target)  # after the record: a crash in between leaves the file to be processed again
-    return InboxOutcome(path.name, accepted, department, period, target, reason, run_id, batch_id, "pending")
+    return InboxOutcome(name, accepted, department, period, target, reason, run_id, batch_id, "pending")
 
 
-def _record(settings: Settings, path: Path, content: bytes, digest: str, received: datetime, target: Path, *,
-            department: str | None, period: str | None, run_id: str | None, batch_id: str | None,
-            accepted: bool, reason: str | None) -> None:
+def _file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _record(settings: Settings, name: str, content: bytes | None, digest: str, received: datetime, target: Path,
+            *, department: str | None, period: str | None, run_id: str | None, batch_id: str | None,
+            accepted: bool, reason: str | None, size: int | None = None) -> None:
     with connect(settings) as con:
-        if batch_id is None:  # never identified or never archived: keep the bytes anyway
-            ledger.archive(settings, SOURCE, "unidentified", path.name, content)
+        if batch_id is None and content is not None:  # never identified or never archived: keep the bytes anyway
+            ledger.archive(settings, SOURCE, "unidentified", name, content)
         con.execute(sql.load("queries/inbox_record"), {
-            "file_id": uuid.uuid4().hex, "received_name": path.name, "sha256": digest, "size": len(content),
+            "file_id": uuid.uuid4().hex, "received_name": name, "sha256": digest,
+            "size": len(content) if content is not None else size,
             "received_at": received, "department_code": department, "period": period, "run_id": run_id,
-            "batch_id": batch_id, "outcome": "accepted" if accepted else "rejected", "reason": reason,
+            "batch_id": batch_id, "outcome": "accepted" if accepted else "rejected",
+            "reason": reason.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if reason else None,
             "moved_to": str(target)})
 
 
 def _set_aside(settings: Settings, path: Path, exc: Exception) -> InboxOutcome:
     """A file whose processing failed unexpectedly: out of the way into rejected/, recorded, the bureau told."""
     received = datetime.now(UTC)
-    content = path.read_bytes() if path.exists() else b""
-    digest = hashlib.sha256(content).hexdigest()
+    size = path.stat().st_size if path.exists() else 0
+    content = path.read_bytes() if path.exists() and size <= limits.max_bytes(SOURCE) else None
+    digest = hashlib.sha256(content).hexdigest() if content is not None else _file_digest(path) if size else ""
     target = _destination(settings, path, received, digest, False, None)
     reason = f"内部错误，已转数据管理员处理（internal error {type(exc).__name__}: {exc}）"
+    name = readable_name(path.name)
     try:
-        _record(settings, path, content, digest, received, target, department=None, period=None, run_id=None,
-                batch_id=None, accepted=False, reason=reason)
+        _record(settings, name, content, digest, received, target, department=None, period=None, run_id=None,
+                batch_id=None, accepted=False, reason=reason, size=size)
     finally:
         if path.exists():
             os.replace(path, target)
-    return InboxOutcome(path.name, False, None, None, target, reason)
+    return InboxOutcome(name, False, None, None, target, reason)
 
 
 def _identification_problem(settings: Settings, department: str | None, period: str | None) -> str | None:
@@ -161,13 +179,13 @@ def _identification_problem(settings: Settings, department: str | None, period: 
     return None
 
 
-def _land(settings: Settings, path: Path, content: bytes, period: str, trigger: str,
+def _land(settings: Settings, path: Path, name: str, content: bytes, period: str, trigger: str,
           source: str = SOURCE) -> tuple[str | None, str | None, str | None]:
     """Archive and land through the shared loader; returns (run id, batch id, rejection reason or None)."""
     from tasks import pipeline
 
     try:
-        run_id, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), path.name, path, content,
+        run_id, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), name, path, content,
                                                    trigger)
     except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
         return getattr(exc, "run_id", None), getattr(exc, "batch_id", None), _reject_reason(exc)

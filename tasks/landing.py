@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from tasks import ledger, sql, validation
+from tasks import ledger, redelivery, sql, validation
 from tasks.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.settings import Settings
 from tasks.sources.base import Parsed, RowIssue, SourceAdapter
@@ -229,7 +229,7 @@ def land_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: Source
 def refuse(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, checked: RunValidation, message: str) -> None:
     """Land nothing of the run: its staged rows go, its files are marked (an unreadable file stays `failed`)."""
     unparsable = {b.file for b in checked.breaches if isinstance(b, ParseError)}
-    rejected = {b.file for b in checked.breaches if isinstance(b, ValidationFailed)}
+    rejected = {b.file for b in checked.breaches if isinstance(b, ValidationFailed | redelivery.DeliveryShrinks)}
     with transaction(con):
         con.execute(f"DELETE FROM {table_name(con, staged_table(con, adapter))} WHERE review_run = ?",
                     [checked.run_id])
@@ -348,7 +348,20 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
         return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
                                         top, str(report) if report else None)
-    return result, None
+    shrinks = redelivery.check(con, adapter, period, staged, run_id, name, total)
+    if shrinks is not None:
+        _store_shrink(con, adapter, period, batch_id, name, shrinks)
+        result.rule_counts[redelivery.RULE] = 1
+    return result, shrinks
+
+
+def _store_shrink(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, batch_id: str, name: str,
+                  shrinks: redelivery.DeliveryShrinks) -> None:
+    """The shrinking delivery as a file-level finding of its batch, so `status` and the review show it."""
+    insert_frame(con, "quarantine.row_issues", pd.DataFrame([{
+        "source": adapter.name, "period": period, "batch_id": batch_id, "file_name": name, "source_line": None,
+        "column_name": None, "value_text": None, "rule": redelivery.RULE, "severity": "error",
+        "reason": str(shrinks)}])[ISSUE_COLUMNS])
 
 
 def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, period: str,

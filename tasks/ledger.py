@@ -46,9 +46,24 @@ def archive(settings: Settings, source: str, period: str, name: str, content: by
     path = folder / f"{digest[:16]}-{safe_name(name)}"
     if not path.exists():
         tmp = path.with_suffix(path.suffix + ".part")
-        tmp.write_bytes(content)
-        tmp.replace(path)
+        try:
+            tmp.write_bytes(content)
+            tmp.replace(path)
+        except OSError:
+            tmp.unlink(missing_ok=True)  # a full disk leaves no half-written file behind, only the error
+            raise
     # the batch id names the file too; it becomes a folder name in the validation reports, so it is bounded
+    return Archived(f"{source}:{safe_name(name, 80)}:{digest[:12]}", digest, path)
+
+
+def archive_received(settings: Settings, source: str, period: str, name: str, part: Path, digest: str) -> Archived:
+    """Give a body streamed to a temporary file (tasks.http) its archive name by renaming it: the archive only
+    ever holds whole files. The same bytes received again keep the first copy."""
+    path = settings.archive_dir / source / period / f"{digest[:16]}-{safe_name(name)}"
+    if path.exists():
+        part.unlink(missing_ok=True)
+    else:
+        part.replace(path)
     return Archived(f"{source}:{safe_name(name, 80)}:{digest[:12]}", digest, path)
 
 

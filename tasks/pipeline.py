@@ -152,7 +152,7 @@ def policy_decision(settings: Settings, source: str, checked: dict, policy: str,
     """What `ecoflow run --review POLICY` decides for a run that needs a review (with no one to ask)."""
     if policy == "safe":
         option = review_policy.for_source(source).timeout_option(bool(checked["breach"]))
-        reason = reason or (f"超过入库阈值：{checked['breach']}" if checked["breach"] else None)
+        reason = reason or (f"不能自动入库：{checked['breach']}" if checked["breach"] else None)
     else:
         option = policy.replace("-", "_")
     return review.Decision(option, decided_by=f"policy:{policy}", via="policy", reason=reason)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
-from tasks import sql
+from tasks import sql, warehouse_lock
 from tasks.errors import ConfigError
 from tasks.settings import Settings
 
@@ -34,7 +34,7 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
         raise ConfigError(f"no warehouse at {path}: run `ecoflow run air --period YYYY-MM` first")
     if not read_only:
         settings.ensure_dirs()
-    con = duckdb.connect(str(path), read_only=read_only)
+    con = warehouse_lock.connect(path, read_only=read_only)  # waits for another process's lock, then says whose
     try:
         if not read_only:
             migrate(con)

@@ -33,6 +33,7 @@ class CnemcAirAdapter:
     row_key = "row_id"
     column_key = "station_code"
     replace_key = "file_name"
+    extent = {"hours": ("obs_date", "hour"), "stations": ("station_code",)}  # tasks.redelivery
     natural_key = ("obs_date", "hour", "type", "station_code")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:
@@ -47,7 +48,7 @@ class CnemcAirAdapter:
             line = content[: exc.start].count(b"\n") + 1
             raise ParseError(name, f"not UTF-8 text (byte {exc.start}: {content[exc.start:exc.start + 4]!r}); "
                                    "CNEMC daily files are ASCII/UTF-8", line=line) from exc
-        raw_lines = text.replace("\r\n", "\n").split("\n")
+        raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # a bare CR ends a line too
         if raw_lines and raw_lines[-1] == "":
             raw_lines.pop()
         if not raw_lines or not raw_lines[0].strip():
@@ -77,14 +78,15 @@ class CnemcAirAdapter:
         if not good_lines:
             return Parsed(_empty_rows(), issues, lines)
         wide = pd.read_csv(io.StringIO("\n".join(good_lines)), header=None, names=header, dtype=str,
-                           keep_default_na=False, na_filter=False, engine="c")
+                           keep_default_na=False, na_filter=False, engine="c",
+                           quoting=3)  # csv.QUOTE_NONE: a stray quote must not join lines (fields are counted so)
         wide.insert(0, "source_line", good_numbers)
         tidy = wide.melt(id_vars=["source_line", "date", "hour", "type"], value_vars=stations,
                          var_name="station_code", value_name="value_text")
         tidy = tidy[tidy["value_text"] != ""].reset_index(drop=True)
         tidy.insert(0, "file_name", name)
-        tidy["hour_num"] = pd.to_numeric(tidy["hour"], errors="coerce")
-        tidy["value"] = pd.to_numeric(tidy["value_text"], errors="coerce").astype("float64")  # all-integer files too
+        tidy["hour_num"] = _numbers(tidy["hour"])
+        tidy["value"] = _numbers(tidy["value_text"])
         tidy["o3_24h"] = _o3_24h_beside_o3(tidy)
         tidy.insert(0, "row_id", range(len(tidy)))
         return Parsed(tidy, issues, lines)
@@ -102,6 +104,14 @@ class CnemcAirAdapter:
             good, batch_id=batch_id, period=period, file_name=file_name,
             obs_date=pd.to_datetime(good["date"], format="%Y%m%d").dt.date, hour=good["hour_num"].astype("int16"),
             type=good["type"], station_code=good["station_code"], value=good["value"].astype("float64"))
+
+
+def _numbers(texts: pd.Series) -> pd.Series:
+    """Each cell as a finite float or NaN by the feeds' rule (tasks.numbers.plain): `inf`, `nan`, full-width digits
+    never become values; the suite's numeric rule quarantines them. Converted once per distinct text."""
+    from tasks.numbers import plain
+
+    return texts.map({t: plain(t) for t in texts.unique()}).astype("float64")
 
 
 def _incomplete_day(good_lines: list[str], last_line: int) -> list[RowIssue]:

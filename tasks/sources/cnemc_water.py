@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
 from tasks.errors import ConfigError, ParseError, UsageError
+from tasks.numbers import plain
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
@@ -75,7 +76,6 @@ _TIME = re.compile(r"(\d{2})-(\d{2}) (\d{2}):(\d{2})")
 _TAG = re.compile(r"<[^>]*>")
 _TITLE = re.compile(r"""title\s*=\s*(['"])(.*?)\1""", re.S)
 _RAW_VALUE = re.compile(r"原始值\s*[：:]\s*(\S+)")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _HEADER = re.compile(r"(.+?)\s*[(（](.*)[)）]")
 
 
@@ -169,14 +169,16 @@ def read_cell(cell: str) -> tuple[str, float, str]:
     title = _TITLE.search(raw)
     if title:
         found = _RAW_VALUE.fullmatch(html.unescape(title.group(2)).strip())
-        if found and _NUMBER.fullmatch(found.group(1)):
-            return display, float(found.group(1)), "value"
+        value = plain(found.group(1)) if found else math.nan
+        if not math.isnan(value):
+            return display, value, "value"
     if display in ("--", ""):
         return display, math.nan, "missing"
     if display == "*":
         return display, math.nan, "not_measured"
-    if not title and "<" not in raw and _NUMBER.fullmatch(display):
-        return display, float(display), "value"
+    value = plain(display) if not title and "<" not in raw else math.nan
+    if not math.isnan(value):
+        return display, value, "value"  # inf, nan and 1e999 are not (tasks.numbers)
     return display, math.nan, "unparsable"
 
 
@@ -197,6 +199,7 @@ class CnemcWaterAdapter:
     row_key = "row_id"
     column_key = "parameter"
     replace_key = "file_name"   # one file per poll (its name carries the fetch time): a replay replaces that poll
+    extent = {"hours": ("obs_time",), "stations": ("section_name",)}  # tasks.redelivery
     captured = True             # published only as latest readings: polled, not fetched per month
 
     def poll_file(self, fetched_at: datetime) -> RemoteFile:

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from tasks.errors import ParseError
+from tasks.numbers import plain
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
@@ -54,7 +55,6 @@ UNITS: dict[str, tuple[str, int]] = {
 }
 
 BOM = b"\xef\xbb\xbf"
-_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")      # plain decimal: no thousands separators, no exponent, no inf/nan
 _REGION = re.compile(r"^\d{6}$")
 _FILE = re.compile(r"^waste_(\d{4}-\d{2})\.csv$")
 
@@ -71,6 +71,7 @@ class WasteFeedAdapter:
     row_key = "row_id"
     column_key = "item"
     replace_key = "file_name"    # the month's file, delivered again, replaces what it landed before
+    extent = {"stations": ("facility_id",)}  # tasks.redelivery: facilities
     natural_key = ("facility_id", "item")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:
@@ -78,7 +79,7 @@ class WasteFeedAdapter:
 
     def parse(self, name: str, content: bytes) -> Parsed:
         text, cut_char = _decode(name, content)
-        raw_lines = text.replace("\r\n", "\n").split("\n")
+        raw_lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # a bare CR ends a line too
         if raw_lines and raw_lines[-1] == "":
             raw_lines.pop()
         if not raw_lines or not raw_lines[0].strip():
@@ -96,7 +97,7 @@ class WasteFeedAdapter:
                 issues.append(RowIssue(number, "parse.truncated",
                                        "file ends inside a UTF-8 character (cut off in transit); row not loaded", line))
                 continue
-            fields = next(csv.reader([line]))
+            fields = _fields(line)
             if len(fields) != len(COLUMNS):
                 issues.append(RowIssue(
                     number, "parse.field_count",
@@ -138,6 +139,15 @@ def suite_parameters(known_region_codes: list[str], period: str) -> dict[str, An
             "items": list(ITEMS), "accepted_units": list(UNITS)}
 
 
+def _fields(line: str) -> list[str]:
+    """One CSV line's fields; a line the csv module cannot read at all is one unreadable field (then quarantined as
+    the wrong number of fields), never an exception."""
+    try:
+        return next(csv.reader([line]), [])
+    except csv.Error:
+        return [line]
+
+
 def _decode(name: str, content: bytes) -> tuple[str, bool]:
     """UTF-8 (BOM optional). Returns the text and whether the file ended inside a multi-byte character."""
     skip = len(BOM) if content.startswith(BOM) else 0
@@ -163,7 +173,7 @@ def _other_encoding(content: bytes) -> str:
 
 
 def _check_header(name: str, line: str) -> None:
-    got = [f.strip().lower() for f in next(csv.reader([line]))]
+    got = [f.strip().lower() for f in _fields(line)]
     if tuple(got) == COLUMNS:
         return
     missing = [c for c in COLUMNS if c not in got]
@@ -190,11 +200,11 @@ def _tidy(name: str, records: list[tuple[int, list[str]]]) -> pd.DataFrame:
 def _row(name: str, number: int, fields: list[str]) -> list[Any]:
     """One tidy row; the helper columns are None where another rule already reports the problem."""
     period, facility_id, facility_name, region_code, kind, item, value_text, unit_text, note = fields
-    number_ok = bool(_NUMBER.match(value_text))
-    value_reported = float(value_text) if number_ok else math.nan
+    value_reported = plain(value_text, exponent=False)  # tasks.numbers: never inf/nan, no separators
+    number_ok = not math.isnan(value_reported)
     unit_dimension, factor = UNITS.get(unit_text, (None, 0))
     dimension_ok = unit_dimension is not None and unit_dimension == ITEM_DIMENSION.get(item)
-    value = float(Decimal(value_text) * factor) if dimension_ok and number_ok else math.nan
+    value = float(Decimal(value_text.strip()) * factor) if dimension_ok and number_ok else math.nan
     allowed = item in ITEMS_BY_KIND[kind] if kind in ITEMS_BY_KIND and item in ITEM_DIMENSION else None
     return [name, number, period, facility_id or None, facility_name, region_code, kind, item, value_text,
             unit_text or None, value_reported, BASE_UNIT[unit_dimension] if dimension_ok else "", value,

@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any, Literal
 
+from tasks import numbers, workbook_guard
 from tasks.errors import ParseError
 from tasks.sources.base import Parsed, RowIssue
 from tasks.submissions import template as tpl
@@ -48,8 +49,6 @@ FIELD_LABELS = {v: k for k, v in FIELD_ALIASES.items() if not k.isascii()}
 LABEL_ROWS = 10      # the 部门编码/期别 block is looked for in these first rows
 HEADER_ROWS = 30     # and the table header in these
 
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _PERIOD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _PERIOD_COMPACT = re.compile(r"(\d{4})(\d{2})")
 TASK_ANSWERS = {tpl.YES: 1.0, tpl.NO: 0.0}
@@ -89,14 +88,10 @@ def parse_number(text: str, unit: str = "") -> float:
     trailing % when the unit is %, and 是 / 否 (1 / 0) in a task's row (unit —). Rejects "35,2" (decimal comma?),
     "约35", "35万", "-", "/" and the like.
     """
-    s = unicodedata.normalize("NFKC", str(text)).replace("\u2212", "-").strip()
+    s = unicodedata.normalize("NFKC", str(text)).strip()
     if s in TASK_ANSWERS and normalize_unit(unit) == normalize_unit("—"):
         return TASK_ANSWERS[s]     # a yes/no task's drop-down (template: 是 = done, 否 = not done)
-    if s.endswith("%") and normalize_unit(unit) == "%":
-        s = s[:-1].rstrip()
-    if _GROUPED.fullmatch(s):
-        s = s.replace(",", "")
-    return float(s) if _NUMBER.fullmatch(s) else math.nan
+    return numbers.typed(text, percent=normalize_unit(unit) == "%")
 
 
 def normalize_unit(unit: Any) -> str:
@@ -210,6 +205,7 @@ def _open_workbook(name: str, content: bytes):  # noqa: ANN202 - openpyxl types 
                                "saved under .xlsx; save it as .xlsx without a password")
     if not content.startswith(b"PK"):
         raise ParseError(name, f"not an .xlsx (not a zip archive; starts with {content[:8]!r})")
+    workbook_guard.check(name, content)  # a zip bomb or a sheet declaring a million rows is refused unopened
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # "Data Validation extension is not supported" and friends
@@ -361,7 +357,7 @@ def _cell_value(raw: Any, unit: str, number_format: str) -> tuple[str, float]:
         if "%" in (number_format or "") and normalize_unit(unit) == "%":
             shown = round(float(raw) * 100, 10)
             return f"{_number_text(shown)}%", shown
-        return _number_text(raw), float(raw)
+        return _number_text(raw), numbers.finite(float(raw))  # a cell holding 1e309 is inf: not a number
     if isinstance(raw, datetime | date | time):
         return raw.isoformat(), math.nan
     text = str(raw)
