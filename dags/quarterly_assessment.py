@@ -37,7 +37,7 @@ ASSESSMENT = Asset(name="ecoflow_quarterly_assessment", uri="file:///ecoflow/rep
 def quarterly_assessment() -> None:
     @task(outlets=[ASSESSMENT])
     def assess() -> dict:
-        from tasks.assessment import assess_step
+        from tasks.dag_support import assess_step
 
         return assess_step(get_current_context())
 

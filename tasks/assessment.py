@@ -215,12 +215,3 @@ def quarter_of_run(context: dict) -> Quarter:
         raise UsageError("a run without `quarter` param and without a data interval: pass quarter=YYYY-QN")
     month = Period.previous_to(start)
     return Quarter(month.year, (month.month - 1) // 3 + 1)
-
-
-def assess_step(context: dict) -> dict:
-    """The DAG's task: write the quarter's assessment; the paths for the task log and XCom."""
-    from tasks.dag_support import _settings
-
-    quarter = quarter_of_run(context)
-    html, pdf = write(_settings(), quarter)
-    return {"quarter": str(quarter), "html": str(html), "pdf": str(pdf) if pdf else None}

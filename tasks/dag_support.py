@@ -197,3 +197,12 @@ def refresh_step(periods: list[str]) -> dict:
                     evaluation.refresh(con, month)
                     done.add(str(month))
     return {"evaluated": sorted(done)}
+
+
+def assess_step(context: Any) -> dict:
+    """The quarterly assessment DAG's task: write the quarter's assessment; the paths for the task log and XCom."""
+    from tasks import assessment
+
+    quarter = assessment.quarter_of_run(context)
+    html, pdf = assessment.write(_settings(), quarter)
+    return {"quarter": str(quarter), "html": str(html), "pdf": str(pdf) if pdf else None}
