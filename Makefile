@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: setup demo test lint bench screenshots clean fuzz reliability
+.PHONY: setup demo test check lint bench screenshots clean fuzz reliability
 
 setup: $(VENV)/.installed
 
@@ -36,6 +36,11 @@ fuzz: setup
 # The fault suite and the fuzz tests, then docs/reliability.md written from their figures.
 reliability: setup
 	ECOFLOW_WRITE_RELIABILITY=1 $(BIN)/pytest -q tests/faults
+
+# The quick loop before a small change: lint, unit tests (the layering test among them), DAG integrity.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q -p no:cacheprovider tests/unit tests/dags/test_dag_integrity.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -93,7 +93,14 @@ def _capture_sql(query: str) -> str | None:
 
 def _wrap_pipeline(steps: st.Steps, adapter: Any) -> None:
     """Time the steps of fetch/capture + land (+ compute and alerts) for ``adapter``; GX is imported here."""
-    from tasks import alerting, digest, fetching, landing, ledger, mailer, pipeline, validation
+    from tasks.alert import digest
+    from tasks.alert import engine as alerting
+    from tasks.flow import pipeline
+    from tasks.ingest import fetch as fetching
+    from tasks.ingest import ledger
+    from tasks.land import landing
+    from tasks.notify import mailer
+    from tasks.validate import runner as validation
 
     st._wrap_common(steps)
     st._time_sql(pipeline, steps, _capture_sql)
@@ -116,7 +123,7 @@ def _wrap_pipeline(steps: st.Steps, adapter: Any) -> None:
 
 def _import_gx(steps: st.Steps) -> None:
     """As bench.stages' land stage: the import as a step of its own, then the Data Docs share of validation."""
-    from tasks import validation
+    from tasks.validate import runner as validation
 
     def import_gx() -> None:
         validation._quiet_gx()
@@ -172,8 +179,9 @@ def _query(settings: Any, sql: str, params: list | None = None) -> list[tuple]:
 
 def stage_water_poll(args: argparse.Namespace, steps: st.Steps, out: dict[str, Any]) -> None:
     """Cold poll (first of the process, fresh home) and warm poll of the national snapshot; feed URL from env."""
-    from tasks import pipeline, sources
-    from tasks import settings as settings_mod
+    from tasks import sources
+    from tasks.core import settings as settings_mod
+    from tasks.flow import pipeline
 
     _wrap_pipeline(steps, sources.get("water"))
     settings = settings_mod.load()
@@ -245,10 +253,12 @@ def stage_water_month(args: argparse.Namespace, steps: st.Steps, out: dict[str, 
     """Generated Inner Mongolia polls every ``every_hours`` (server in this process), then the month's run."""
     from demo.feed_server import FeedServer
     from demo.water_publisher import WaterPublisher
-    from tasks import pipeline, sources, water_compute
-    from tasks import settings as settings_mod
-    from tasks.errors import DeliveryError
-    from tasks.periods import Period
+    from tasks import sources
+    from tasks.compute import water as water_compute
+    from tasks.core import settings as settings_mod
+    from tasks.core.errors import DeliveryError
+    from tasks.core.periods import Period
+    from tasks.flow import pipeline
 
     p = _params()
     first, step, count = datetime.fromisoformat(p["first"]), timedelta(hours=p["every_hours"]), p["polls"]
@@ -301,10 +311,11 @@ def stage_water_month(args: argparse.Namespace, steps: st.Steps, out: dict[str, 
 
 def stage_waste_month(args: argparse.Namespace, steps: st.Steps, out: dict[str, Any]) -> None:
     """``pipeline.run`` of the waste feed for a month (cold), then the next month in the same process (warm)."""
-    from tasks import pipeline, sources
-    from tasks import settings as settings_mod
-    from tasks.errors import DeliveryError
-    from tasks.periods import Period
+    from tasks import sources
+    from tasks.core import settings as settings_mod
+    from tasks.core.errors import DeliveryError
+    from tasks.core.periods import Period
+    from tasks.flow import pipeline
 
     _wrap_pipeline(steps, sources.get("waste"))
     settings = settings_mod.load()

@@ -5,7 +5,7 @@ Started by :mod:`bench.run_bench`, which measures each process from outside (wal
 only, the functions the pipeline calls (nothing outside ``bench/`` is changed). Stages:
 
 ``fetch`` / ``land`` / ``compute``
-    the pipeline steps of ``tasks.pipeline`` for source ``air``; settings from the environment
+    the pipeline steps of ``tasks.flow.pipeline`` for source ``air``; settings from the environment
     (``ECOFLOW_HOME``, ``ECOFLOW_AIR_FEED_URL``) as in production.
 ``floor-duckdb``
     DuckDB alone on the same files: ``read_csv`` into a table, ``UNPIVOT`` to long rows, ``GROUP BY`` a daily
@@ -168,21 +168,22 @@ def _dir_bytes(path: Path) -> int:
 
 
 def _pipeline_imports() -> tuple[Any, Any, Any]:
-    from tasks import pipeline, settings
-    from tasks.periods import Period
+    from tasks.core import settings
+    from tasks.core.periods import Period
+    from tasks.flow import pipeline
 
     return pipeline, settings, Period
 
 
 def _wrap_common(steps: Steps) -> None:
-    from tasks import warehouse
+    from tasks.core import warehouse
 
     steps.wrap(warehouse, "migrate", "open warehouse: migrate + models + catalogue")
 
 
 def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
     pipeline, settings_mod, period_cls = _pipeline_imports()
-    from tasks import ledger
+    from tasks.ingest import ledger
 
     _wrap_common(steps)
     steps.wrap(ledger, "archive", "archive bytes (sha256 + write)")
@@ -206,7 +207,9 @@ def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> 
 
 def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
     pipeline, settings_mod, period_cls = _pipeline_imports()
-    from tasks import landing, sources, validation
+    from tasks import sources
+    from tasks.land import landing
+    from tasks.validate import runner as validation
 
     _wrap_common(steps)
     adapter = sources.get("air")
@@ -272,7 +275,7 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
 
 def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
     pipeline, settings_mod, period_cls = _pipeline_imports()
-    from tasks import air_compute
+    from tasks.compute import air as air_compute
 
     _wrap_common(steps)
     steps.wrap(air_compute, "compute_daily", "daily facts (marts.air_daily)")

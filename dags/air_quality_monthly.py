@@ -12,6 +12,6 @@ the month: `indicators_recompute` evaluates it and alerts the owners.
 
 from __future__ import annotations
 
-from tasks.dag_factory import monthly_feed_dag  # the airflow DAG shape shared by the monthly feeds
+from tasks.scheduling.dag_factory import monthly_feed_dag  # the airflow DAG shape shared by the monthly feeds
 
 monthly_feed_dag(dag_id="air_quality_monthly", source="air", cron="0 10 3 * *", doc_md=__doc__, tags=["air"])

@@ -23,7 +23,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
-from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
+from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
 
 STATUS = Asset(name="ecoflow_indicator_status", uri="file:///ecoflow/warehouse/indicator_status")
 
@@ -48,13 +48,13 @@ STATUS = Asset(name="ecoflow_indicator_status", uri="file:///ecoflow/warehouse/i
 def indicators_recompute() -> None:
     @task
     def changed_periods() -> list[str]:
-        from tasks.dag_support import periods_to_refresh
+        from tasks.scheduling.steps import periods_to_refresh
 
         return periods_to_refresh(get_current_context())
 
     @task(**WRITE, outlets=[STATUS])
     def evaluate(periods: list[str]) -> dict:
-        from tasks.dag_support import publish_periods, recompute_step, refresh_step
+        from tasks.scheduling.steps import publish_periods, recompute_step, refresh_step
 
         result = refresh_step(recompute_step(get_current_context(), periods))
         publish_periods(get_current_context(), STATUS, result["evaluated"])
@@ -62,13 +62,13 @@ def indicators_recompute() -> None:
 
     @task(**WRITE)
     def alert(evaluated: dict) -> dict:
-        from tasks.dag_support import alert_step
+        from tasks.scheduling.steps import alert_step
 
         return alert_step(evaluated["evaluated"], get_current_context())
 
     @task(**WRITE, trigger_rule="all_done")  # a mail server that is down must not cost the month its bulletin
     def bulletin(evaluated: dict) -> list[str]:
-        from tasks.dag_support import bulletin_step
+        from tasks.scheduling.steps import bulletin_step
 
         return bulletin_step(evaluated["evaluated"])
 

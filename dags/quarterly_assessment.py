@@ -17,7 +17,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task
 
-from tasks.dag_factory import DEFAULT_ARGS, TZ
+from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ
 
 ASSESSMENT = Asset(name="ecoflow_quarterly_assessment", uri="file:///ecoflow/reports/assessment")
 
@@ -37,7 +37,7 @@ ASSESSMENT = Asset(name="ecoflow_quarterly_assessment", uri="file:///ecoflow/rep
 def quarterly_assessment() -> None:
     @task(outlets=[ASSESSMENT])
     def assess() -> dict:
-        from tasks.dag_support import assess_step
+        from tasks.scheduling.steps import assess_step
 
         return assess_step(get_current_context())
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
-from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
+from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
 
 
 @dag(
@@ -39,13 +39,13 @@ from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
 def submissions_inbox() -> None:
     @task(**WRITE)
     def ingest_inbox() -> dict:
-        from tasks.dag_support import inbox_step
+        from tasks.scheduling.steps import inbox_step
 
         return inbox_step()
 
     @task(outlets=[indicators_asset("submissions")])
     def publish(result: dict) -> list[str]:
-        from tasks.dag_support import publish_or_skip
+        from tasks.scheduling.steps import publish_or_skip
 
         return publish_or_skip(get_current_context(), indicators_asset("submissions"), result["periods"])
 

@@ -14,6 +14,6 @@ month: `indicators_recompute` evaluates it and alerts the owners.
 
 from __future__ import annotations
 
-from tasks.dag_factory import monthly_feed_dag  # the airflow DAG shape shared by the monthly feeds
+from tasks.scheduling.dag_factory import monthly_feed_dag  # the airflow DAG shape shared by the monthly feeds
 
 monthly_feed_dag(dag_id="waste_monthly", source="waste", cron="0 10 10 * *", doc_md=__doc__, tags=["waste"])

@@ -16,7 +16,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
-from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
+from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
 
 
 @dag(
@@ -33,13 +33,13 @@ from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_
 def water_quality_monthly() -> None:
     @task
     def resolve_period() -> str:
-        from tasks.dag_support import period_of_run
+        from tasks.scheduling.steps import period_of_run
 
         return period_of_run(get_current_context())
 
     @task(**WRITE, outlets=[indicators_asset("water")])
     def evaluate(period: str) -> dict:
-        from tasks.dag_support import evaluate_step, publish_periods
+        from tasks.scheduling.steps import evaluate_step, publish_periods
 
         counts = evaluate_step("water", period)
         publish_periods(get_current_context(), indicators_asset("water"), [period])

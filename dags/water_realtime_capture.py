@@ -23,7 +23,7 @@ import os
 import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
-from tasks.dag_factory import DEFAULT_ARGS, TZ, WRITE, review_chain
+from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, review_chain
 
 WATER_READINGS = Asset(name="ecoflow_water_readings", uri="file:///ecoflow/warehouse/water_readings")
 
@@ -41,7 +41,7 @@ WATER_READINGS = Asset(name="ecoflow_water_readings", uri="file:///ecoflow/wareh
 def water_realtime_capture() -> None:
     @task(**WRITE)
     def poll() -> dict:
-        from tasks.dag_support import poll_step
+        from tasks.scheduling.steps import poll_step
 
         return poll_step("water")
 

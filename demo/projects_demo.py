@@ -38,7 +38,7 @@ SHEETS = {
 
 def ecoflow(*args: str, env: dict[str, str]) -> None:
     """The command in this process (one start-up for all of them), under the demo's environment."""
-    from tasks.cli import main as cli
+    from tasks.cli.commands import main as cli
 
     print(f"$ ecoflow {' '.join(args)}", flush=True)
     saved = dict(os.environ)

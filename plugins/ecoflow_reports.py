@@ -1,11 +1,11 @@
 """Airflow plugin: the validation reports, served by the Airflow API server itself.
 
-The review a steward opens in Airflow links first to its check report (数据校验结果, tasks/check_report.py: Chinese,
-inline CSS and script, works on an intranet with no network), then to the Great Expectations Data Docs of each
-failing batch (which load their styles and scripts from public CDNs); this FastAPI app serves
-ECOFLOW_HOME/reports/gx under /ecoflow/reports with no extra server. Airflow does not authenticate plugin apps, so
-every request is checked here: the caller must be logged in to Airflow (the UI's session cookie or a bearer token)
-and be allowed to read the source's ingestion DAG.
+The review a steward opens in Airflow links first to its check report (数据校验结果,
+tasks/validate/check_report.py: Chinese, inline CSS and script, works on an intranet with no network), then to
+the Great Expectations Data Docs of each failing batch (which load their styles and scripts from public CDNs);
+this FastAPI app serves ECOFLOW_HOME/reports/gx under /ecoflow/reports with no extra server. Airflow does not
+authenticate plugin apps, so every request is checked here: the caller must be logged in to Airflow (the UI's
+session cookie or a bearer token) and be allowed to read the source's ingestion DAG.
 """
 
 from __future__ import annotations

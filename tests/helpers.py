@@ -10,11 +10,12 @@ import pytest
 
 from demo.feed_server import FeedServer
 from demo.waste_publisher import WastePublisher
-from tasks import inbox, pipeline, settings
-from tasks.cli import main as ecoflow
-from tasks.errors import DeliveryError
-from tasks.periods import Period
-from tasks.submissions.template import FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
+from tasks.cli.commands import main as ecoflow
+from tasks.core import settings
+from tasks.core.errors import DeliveryError
+from tasks.core.periods import Period
+from tasks.flow import inbox, pipeline
+from tasks.sources.submissions.template import FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
 
 
 def land_waste_months(monkeypatch: pytest.MonkeyPatch, periods: list[str],

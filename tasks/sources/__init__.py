@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tasks.errors import UsageError
+from tasks.core.errors import UsageError
 from tasks.sources.base import SourceAdapter
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tasks.sources.cnemc_water import CnemcWaterAdapter
 from tasks.sources.project_reports import ProjectReportAdapter
-from tasks.sources.submissions import SubmissionAdapter
+from tasks.sources.submissions.adapter import SubmissionAdapter
 from tasks.sources.waste import WasteFeedAdapter
 
 REGISTRY: dict[str, SourceAdapter] = {

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.periods import Period
+    from tasks.core.periods import Period
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class RemoteFile:
     name: str          # file name as published, e.g. china_sites_20190101.csv
     path: str          # path relative to the feed's base URL
     #: A form to POST instead of a GET, asking for page 1 of a paged answer (the water platform's getRealDatas):
-    #: the fetcher follows the answer's `total` pages (tasks.fetching.fetch_pages).
+    #: the fetcher follows the answer's `total` pages (tasks.ingest.fetch.fetch_pages).
     form: tuple[tuple[str, str], ...] | None = None
 
 

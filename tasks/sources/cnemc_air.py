@@ -10,14 +10,14 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
-from tasks.errors import ParseError
+from tasks.core.errors import ParseError
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.periods import Period
+    from tasks.core.periods import Period
 
 HEADER_PREFIX = ["date", "hour", "type"]
 TYPES = ("AQI", "PM2.5", "PM2.5_24h", "PM10", "PM10_24h", "SO2", "SO2_24h", "NO2", "NO2_24h",
@@ -33,7 +33,7 @@ class CnemcAirAdapter:
     row_key = "row_id"
     column_key = "station_code"
     replace_key = "file_name"
-    extent = {"hours": ("obs_date", "hour"), "stations": ("station_code",)}  # tasks.redelivery
+    extent = {"hours": ("obs_date", "hour"), "stations": ("station_code",)}  # tasks.sources.redelivery
     natural_key = ("obs_date", "hour", "type", "station_code")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:
@@ -107,9 +107,9 @@ class CnemcAirAdapter:
 
 
 def _numbers(texts: pd.Series) -> pd.Series:
-    """Each cell as a finite float or NaN by the feeds' rule (tasks.numbers.plain): `inf`, `nan`, full-width digits
+    """Each cell as a finite float or NaN by the feeds' rule (tasks.core.numbers.plain): `inf`, `nan`, full-width digits
     never become values; the suite's numeric rule quarantines them. Converted once per distinct text."""
-    from tasks.numbers import plain
+    from tasks.core.numbers import plain
 
     return texts.map({t: plain(t) for t in texts.unique()}).astype("float64")
 

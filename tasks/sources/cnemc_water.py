@@ -30,15 +30,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
-from tasks.errors import ConfigError, ParseError, UsageError
-from tasks.numbers import plain
+from tasks.core.errors import ConfigError, ParseError, UsageError
+from tasks.core.numbers import plain
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.periods import Period
+    from tasks.core.periods import Period
 
 #: Header name (before the unit) -> parameter code, in the feed's column order.
 PARAMETER_CODES: dict[str, str] = {
@@ -178,7 +178,7 @@ def read_cell(cell: str) -> tuple[str, float, str]:
         return display, math.nan, "not_measured"
     value = plain(display) if not title and "<" not in raw else math.nan
     if not math.isnan(value):
-        return display, value, "value"  # inf, nan and 1e999 are not (tasks.numbers)
+        return display, value, "value"  # inf, nan and 1e999 are not (tasks.core.numbers)
     return display, math.nan, "unparsable"
 
 
@@ -199,7 +199,7 @@ class CnemcWaterAdapter:
     row_key = "row_id"
     column_key = "parameter"
     replace_key = "file_name"   # one file per poll (its name carries the fetch time): a replay replaces that poll
-    extent = {"hours": ("obs_time",), "stations": ("section_name",)}  # tasks.redelivery
+    extent = {"hours": ("obs_time",), "stations": ("section_name",)}  # tasks.sources.redelivery
     captured = True             # published only as latest readings: polled, not fetched per month
 
     def poll_file(self, fetched_at: datetime) -> RemoteFile:

@@ -1,6 +1,6 @@
 """Key projects' monthly sheets (项目月调度): a department's .xlsx dropped in the inbox, read strictly.
 
-Parsing is tasks.submissions.projects; before validation each row is annotated from the catalogue (is it one of
+Parsing is tasks.sources.submissions.projects; before validation each row is annotated from the catalogue (is it one of
 the department's projects, its budget) and from the last accepted month (cumulative figures never go down without
 a reason). Like the indicator submissions a file is all or nothing (max_bad_share 0): one wrong cell sends it back
 with the cells to fix; every accepted file is kept and the latest of a department and month is the current one.
@@ -11,15 +11,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from tasks import sql
-from tasks.errors import UsageError
+from tasks.core import sql
+from tasks.core.errors import UsageError
 from tasks.sources.base import Parsed, RemoteFile, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.periods import Period
+    from tasks.core.periods import Period
 
 SCALE_LIMIT = 2.0   # [D] cumulative investment above twice the budget is a unit slip (元 for 万元), not progress
 MONTH_TOLERANCE_WAN = 0.01
@@ -41,7 +41,7 @@ class ProjectReportAdapter:
         raise UsageError("project sheets are not fetched: departments drop them in the inbox (`ecoflow inbox`)")
 
     def parse(self, name: str, content: bytes) -> Parsed:
-        from tasks.submissions.projects import read_project_sheet
+        from tasks.sources.submissions.projects import read_project_sheet
 
         return read_project_sheet(name, content)[2]
 

@@ -15,15 +15,15 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from tasks.errors import ParseError
-from tasks.numbers import plain
+from tasks.core.errors import ParseError
+from tasks.core.numbers import plain
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.periods import Period
+    from tasks.core.periods import Period
 
 COLUMNS = ("period", "facility_id", "facility_name", "region_code", "kind", "item", "value", "unit", "note")
 
@@ -71,7 +71,7 @@ class WasteFeedAdapter:
     row_key = "row_id"
     column_key = "item"
     replace_key = "file_name"    # the month's file, delivered again, replaces what it landed before
-    extent = {"stations": ("facility_id",)}  # tasks.redelivery: facilities
+    extent = {"stations": ("facility_id",)}  # tasks.sources.redelivery: facilities
     natural_key = ("facility_id", "item")  # a correction replaces the rows it names
 
     def files(self, period: Period) -> list[RemoteFile]:
@@ -200,7 +200,7 @@ def _tidy(name: str, records: list[tuple[int, list[str]]]) -> pd.DataFrame:
 def _row(name: str, number: int, fields: list[str]) -> list[Any]:
     """One tidy row; the helper columns are None where another rule already reports the problem."""
     period, facility_id, facility_name, region_code, kind, item, value_text, unit_text, note = fields
-    value_reported = plain(value_text, exponent=False)  # tasks.numbers: never inf/nan, no separators
+    value_reported = plain(value_text, exponent=False)  # tasks.core.numbers: never inf/nan, no separators
     number_ok = not math.isnan(value_reported)
     unit_dimension, factor = UNITS.get(unit_text, (None, 0))
     dimension_ok = unit_dimension is not None and unit_dimension == ITEM_DIMENSION.get(item)

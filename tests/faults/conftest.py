@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import settings
+from tasks.core import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / ".ecoflow" / "faults-last-run.json"
@@ -95,8 +95,8 @@ class Fault:
 def stored_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with two small days of January 2019 landed and computed (made once, copied by each fault)."""
     from demo.feed_server import FeedServer
-    from tasks import pipeline
-    from tasks.periods import Period
+    from tasks.core.periods import Period
+    from tasks.flow import pipeline
 
     base = tmp_path_factory.mktemp("stored")
     with pytest.MonkeyPatch.context() as mp, \

@@ -23,7 +23,7 @@ operating system's limits — starting from a stored state (two days of January 
 asserts that no stored value was lost or doubled and that the message names the file and the rule (or the setting
 to change). Operator-facing behaviour: [operations.md](operations.md#when-something-goes-wrong).
 
-The value rule every parser follows (`tasks/numbers.py`): a feed's cell is a plain ASCII decimal — `inf`,
+The value rule every parser follows (`tasks/core/numbers.py`): a feed's cell is a plain ASCII decimal — `inf`,
 `Infinity`, `nan`, an overflowing `1e999`, full-width digits and thousands separators are not converted and the
 source's numeric rule quarantines them with their reason; a department's form is read as the person meant it
 (full-width digits folded, `1,234.5` in groups of three, a trailing % in a % row), anything ambiguous or

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import cli
-from tasks.cli_contract import os_error_line, split_json
+from tasks.cli import commands as cli
+from tasks.cli.contract import os_error_line, split_json
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_malformed_argument_is_one_line_and_exit_2(argv: list[str], tmp_path, mo
 
 def test_json_stdout_is_json_only_even_beside_human_lines(tmp_path) -> None:
     env = {**os.environ, "ECOFLOW_HOME": str(tmp_path / "home"), "PYTHONPATH": str(ROOT)}
-    done = subprocess.run([sys.executable, "-m", "tasks.cli", "alerts", "--send", "--json"], cwd=ROOT, env=env,
+    done = subprocess.run([sys.executable, "-m", "tasks.cli.commands", "alerts", "--send", "--json"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
@@ -68,7 +68,7 @@ def test_a_log_handler_made_during_the_command_writes_to_stderr(capsys) -> None:
     """What Airflow does when a command first touches it: a handler on the stdout of that moment."""
     import logging
 
-    from tasks.cli_contract import json_only_stdout
+    from tasks.cli.contract import json_only_stdout
 
     log = logging.getLogger("ecoflow_contract_test")   # not "airflow": the CLI quiets that one to ERROR
     log.setLevel(logging.INFO)

@@ -27,7 +27,8 @@ import pytest
 
 from demo.feed_server import FeedServer
 from demo.waste_samples import generate as waste_month
-from tasks import cli, settings
+from tasks.cli import commands as cli
+from tasks.core import settings
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tests.faults.conftest import STATIONS, STORED_LAST_DAY
 from tests.faults.servers import BytesPublisher, HostileServer, RefusingSmtp, endless, trickle
@@ -273,7 +274,7 @@ def _cli_process(env: dict[str, str], *argv: str, limit: int | None = None) -> s
             signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    return subprocess.Popen([sys.executable, "-m", "tasks.cli", *argv], cwd=ROOT, env=env, text=True,
+    return subprocess.Popen([sys.executable, "-m", "tasks.cli.commands", *argv], cwd=ROOT, env=env, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=limited)
 
 
@@ -589,7 +590,7 @@ def test_inbox_non_finite(fault, value: str) -> None:
     fault.check(issues(f"{value}.csv"), names=(f"{value}.csv", "submission.not_numeric"), added=1)
 
 
-@fault("inbox", "full-width digits in a form", "read as meant (tasks.numbers): ２３．５ lands as 23.5")
+@fault("inbox", "full-width digits in a form", "read as meant (tasks.core.numbers): ２３．５ lands as 23.5")
 def test_inbox_full_width(fault) -> None:
     drop("fw.csv", form("２３．５"))
     code, outcomes, err = inbox_run()

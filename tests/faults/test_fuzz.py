@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from tasks import numbers
-from tasks.errors import ParseError
+from tasks.core import numbers
+from tasks.core.errors import ParseError
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tasks.sources.cnemc_water import CnemcWaterAdapter
+from tasks.sources.submissions.reader import read_submission
 from tasks.sources.waste import COLUMNS as WASTE_COLUMNS
 from tasks.sources.waste import WasteFeedAdapter
-from tasks.submissions.reader import read_submission
 from tests.faults.conftest import FUZZ
 
 EXAMPLES = int(os.environ.get("ECOFLOW_FUZZ_EXAMPLES", "2000"))

@@ -1,5 +1,5 @@
 """Values are numbers (issue 12, point 2): `inf`, `nan`, `Infinity`, overflow, thousands separators and
-full-width digits in every parser — converted by the documented rule (tasks.numbers) or left NaN for the source's
+full-width digits in every parser — converted by the documented rule (tasks.core.numbers) or left NaN for the source's
 numeric rule to quarantine, never a non-finite value."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ import math
 
 import pytest
 
-from tasks import numbers
+from tasks.core import numbers
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tasks.sources.cnemc_water import CnemcWaterAdapter, read_cell
+from tasks.sources.submissions import reader
 from tasks.sources.waste import COLUMNS, WasteFeedAdapter
-from tasks.submissions import reader
 
 NOT_FINITE = ["inf", "-inf", "Infinity", "-Infinity", "nan", "NaN", "1e999", "-1e400", "INF"]
 FEED_REFUSED = [*NOT_FINITE, "１２３", "1,234", "1_000", "0x1A", "12\n3", "٣"]

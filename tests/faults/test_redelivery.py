@@ -17,9 +17,12 @@ import duckdb
 import pytest
 
 from demo.feed_server import FeedServer
-from tasks import cli, pipeline, review, settings
-from tasks.periods import Period
-from tasks.redelivery import RULE
+from tasks.cli import commands as cli
+from tasks.core import settings
+from tasks.core.periods import Period
+from tasks.flow import pipeline
+from tasks.review import decisions as review
+from tasks.sources.redelivery import RULE
 
 D1 = "china_sites_20190101.csv"
 
@@ -101,7 +104,7 @@ def test_a_steward_decides_a_shorter_delivery(day, air_files, monkeypatch) -> No
     st = settings.load()
     with duckdb.connect(str(st.warehouse_path)) as con:
         item, = review.pending(con)
-        from tasks import review_policy
+        from tasks.review import policy as review_policy
         info = review.details(con, review.find(con, item["review_id"]), st, review_policy.for_source("air"))
     _, body = review.render(info)
     assert RULE in body and "将删除" in body   # the steward sees what would be removed

@@ -20,9 +20,11 @@ import requests
 
 from demo import synth
 from demo.feed_server import FeedServer
-from tasks import cli, pipeline, settings
-from tasks.errors import EcoflowError, FetchError
-from tasks.periods import Period
+from tasks.cli import commands as cli
+from tasks.core import settings
+from tasks.core.errors import EcoflowError, FetchError
+from tasks.core.periods import Period
+from tasks.flow import pipeline
 
 JAN = "2019-01"
 HOHHOT = "150100"

@@ -31,10 +31,11 @@ import pytest
 
 from demo.feed_server import FeedServer
 from demo.waste_samples import HEADER
-from tasks import pipeline, settings
-from tasks.cli import main as ecoflow
-from tasks.errors import DeliveryError
-from tasks.periods import Period
+from tasks.cli.commands import main as ecoflow
+from tasks.core import settings
+from tasks.core.errors import DeliveryError
+from tasks.core.periods import Period
+from tasks.flow import pipeline
 
 HOHHOT = "150100"
 XILINHOT = "152502"

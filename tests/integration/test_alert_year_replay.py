@@ -2,7 +2,7 @@
 
 Hohhot (150100) only, on a catalogue trimmed to its two air targets for 2025 (PM2.5 ≤ 34 μg/m³, good days ≥ 84.9 %)
 and 林草局's annual 林草覆盖率 (≥ 35). Monthly air values are written through the one writer of indicator values
-(tasks.indicator_store) as the air computation would: a seasonal PM2.5 with winter peaks (January ≈ 55, July ≈ 16)
+(tasks.compute.store) as the air computation would: a seasonal PM2.5 with winter peaks (January ≈ 55, July ≈ 16)
 in 2022–2024, slowly improving; 2025 starts like 2024 and gets 35 % worse from May. The rest is the product's own:
 evaluation, alert rules, ledger, digests over the real SMTP sink, real DuckDB.
 
@@ -25,8 +25,13 @@ from pathlib import Path
 
 import pytest
 
-from tasks import evaluation, indicator_store, pipeline, settings, warehouse
-from tasks.periods import Period
+from tasks.catalogue import load
+from tasks.compute import store as indicator_store
+from tasks.core import settings, warehouse
+from tasks.core.periods import Period
+from tasks.evaluate import evaluation
+from tasks.flow import pipeline
+from tasks.flow.warehouse import writer
 from tasks.standards.rounding import round_half_even
 
 HOHHOT = "150100"
@@ -75,7 +80,7 @@ def month_rows(year: int, month: int) -> list[dict]:
 
 
 def land(year: int, month: int) -> None:
-    with warehouse.connect(settings.load()) as con:
+    with writer(settings.load()) as con:
         with warehouse.transaction(con):
             indicator_store.replace(con, f"{year}-{month:02d}", ["air_pm25_mean", "air_good_day_ratio"],
                                     month_rows(year, month))
@@ -87,7 +92,7 @@ def land(year: int, month: int) -> None:
 def alert(periods: list[Period], as_of: date, *, monthly: bool) -> int:
     """The alert step (the monthly dispatch first re-evaluates its month: deadlines); returns the emails sent."""
     if monthly:
-        with warehouse.connect(settings.load()) as con:
+        with writer(settings.load()) as con:
             evaluation.refresh(con, periods[0])
     return pipeline.alert(settings.load(), periods, as_of, dispatch=monthly)["digests"]
 
@@ -131,7 +136,7 @@ def replay(eco_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_
             writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
-    monkeypatch.setattr(warehouse, "load_catalogue", partial(warehouse.load_catalogue, folder=folder))
+    monkeypatch.setattr(warehouse, "load_catalogue", partial(load.load_catalogue, folder=folder))
     monkeypatch.setenv("ECOFLOW_BUREAU_EMAIL", BUREAU)
     for y in HISTORY:
         for m in range(1, 13):

@@ -19,9 +19,10 @@ import pytest
 
 from demo.feed_server import FeedServer
 from demo.smtp_sink import free_port
-from tasks import pipeline, settings
-from tasks.errors import DeliveryError
-from tasks.periods import Period
+from tasks.core import settings
+from tasks.core.errors import DeliveryError
+from tasks.core.periods import Period
+from tasks.flow import pipeline
 
 PERIOD = "2025-01"
 HOHHOT = "150100"

@@ -15,9 +15,11 @@ import pytest
 
 from demo.feed_server import FeedServer
 from demo.waste_publisher import WastePublisher
-from tasks import backup, cli, pipeline, settings
-from tasks.errors import ConfigError, DeliveryError, UsageError
-from tasks.periods import Period
+from tasks.cli import commands as cli
+from tasks.core import settings
+from tasks.core.errors import ConfigError, DeliveryError, UsageError
+from tasks.core.periods import Period
+from tasks.flow import backup, pipeline
 
 MONTHS = ("2024-12", "2025-01")
 #: What a bureau is audited on, compared whole between the original and the restored warehouse.

@@ -14,9 +14,10 @@ import duckdb
 import pytest
 
 from demo.feed_server import FeedServer
-from tasks import pipeline, settings
-from tasks.errors import EcoflowError, ParseError, ValidationFailed
-from tasks.periods import Period
+from tasks.core import settings
+from tasks.core.errors import EcoflowError, ParseError, ValidationFailed
+from tasks.core.periods import Period
+from tasks.flow import pipeline
 
 JAN = "2019-01"
 D1, D2 = "china_sites_20190101.csv", "china_sites_20190102.csv"

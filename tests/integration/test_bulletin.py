@@ -13,11 +13,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import bulletin, messages, settings
-from tasks.alert_rules import LABELS_ZH
-from tasks.errors import UsageError
-from tasks.periods import Period
-from tasks.warehouse import connect
+from tasks.alert.rules import LABELS_ZH
+from tasks.core import settings
+from tasks.core.errors import UsageError
+from tasks.core.periods import Period
+from tasks.flow.warehouse import writer
+from tasks.notify import messages
+from tasks.report import bulletin
 from tests.helpers import land_waste_months, submit_forest_coverage
 from tests.unit.test_messages import visible
 
@@ -245,7 +247,7 @@ def test_the_bulletin_of_one_region(month, tmp_path: Path) -> None:
 
 
 def test_an_unknown_region_is_a_one_line_usage_error(eco_env: Path) -> None:
-    with connect(settings.load()):                                          # an empty warehouse, catalogue loaded
+    with writer(settings.load()):                                          # an empty warehouse, catalogue loaded
         pass
     with pytest.raises(UsageError) as caught:
         bulletin.write(settings.load(), Period.parse(FEB), "999999")

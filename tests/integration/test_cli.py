@@ -18,7 +18,7 @@ import duckdb
 import pytest
 
 from demo.feed_server import FeedServer
-from tasks import cli
+from tasks.cli import commands as cli
 
 PERIOD = "2019-01"
 REAL_MONTH = Path(__file__).resolve().parents[2] / "demo" / "data" / "cnemc_air" / "inner_mongolia_2019-01"
@@ -192,7 +192,7 @@ def test_indicators_before_any_run_is_a_one_line_error(tmp_path, monkeypatch, ca
 
 
 def test_catalogue_check_passes_on_the_repository_and_names_each_problem(capsys, tmp_path: Path) -> None:
-    from tasks.catalogue import CATALOGUE_DIR
+    from tasks.catalogue.check import CATALOGUE_DIR
 
     code, out, _ = run_cli(capsys, "catalogue", "check")
     assert code == 0 and "no problems" in out

@@ -117,7 +117,7 @@ def test_celery_on_redis_and_postgresql(compose) -> None:
 
 
 def test_workers_scale_and_only_the_warehouse_worker_holds_the_warehouse(compose) -> None:
-    from tasks.dag_factory import WRITE
+    from tasks.scheduling.dag_factory import WRITE
 
     services = compose["services"]
     assert "container_name" not in services["airflow-worker"]  # `--scale airflow-worker=3` needs no fixed name

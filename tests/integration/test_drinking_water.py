@@ -9,9 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tasks import inbox, settings
-from tasks.cli import main as ecoflow
-from tasks.drinking_water import EVALUATED, MEETING, RATIO
+from tasks.cli.commands import main as ecoflow
+from tasks.compute.drinking_water import EVALUATED, MEETING, RATIO
+from tasks.core import settings
+from tasks.flow import inbox
 
 PERIOD = "2025-03"
 STHJJ = "150100-sthjj"

@@ -11,9 +11,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import settings
-from tasks.cli import main as ecoflow
-from tasks.evaluation import AWAITING, IN_PROGRESS, MET, NOT_MONITORED, STATUSES, THIN
+from tasks.cli.commands import main as ecoflow
+from tasks.core import settings
+from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, NOT_MONITORED, STATUSES, THIN
 from tests.helpers import land_waste_months, submit_forest_coverage
 
 JAN, FEB = "2025-01", "2025-02"

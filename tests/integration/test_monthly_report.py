@@ -13,8 +13,12 @@ import pytest
 from pypdf import PdfReader
 
 from demo.feed_server import FeedServer
-from tasks import cli, monthly_report, pipeline, report_charts, settings
-from tasks.periods import Period
+from tasks.cli import commands as cli
+from tasks.core import settings
+from tasks.core.periods import Period
+from tasks.flow import pipeline
+from tasks.report import charts as report_charts
+from tasks.report import monthly as monthly_report
 from tests.unit.test_messages import assert_reads_chinese, visible
 
 JAN = "2019-01"

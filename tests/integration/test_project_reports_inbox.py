@@ -13,11 +13,12 @@ import duckdb
 import openpyxl
 import pytest
 
-from tasks import inbox, settings
-from tasks.cli import main as ecoflow
-from tasks.periods import Period
-from tasks.project_status import statuses, watch_list
-from tasks.warehouse import connect
+from tasks.cli.commands import main as ecoflow
+from tasks.compute.project_status import statuses, watch_list
+from tasks.core import settings
+from tasks.core.periods import Period
+from tasks.flow import inbox
+from tasks.flow.warehouse import writer as connect
 
 SLJ = "150121-slj"   # 土默特左旗水务局: projects 11, 13, 16, 17, 19 of the 重大工程表
 BUREAU = "bureau-inbox@ecoflow-test.example.gov.cn"

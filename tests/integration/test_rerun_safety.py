@@ -1,5 +1,6 @@
-"""Re-runs that must never erase data: a retried landing step, a re-delivery in which days are no longer
-published, a re-delivery in which nothing is published, and a feed configured as an Airflow HTTP Connection.
+"""Re-runs that must never erase data: retried validate and land steps (the DAGs' path), a re-delivery in which
+days are no longer published, a re-delivery in which nothing is published, and a feed configured as an Airflow
+HTTP Connection.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import duckdb
 import pytest
 
 from demo.feed_server import FeedServer
-from tasks import fetching, pipeline, settings
-from tasks.errors import NothingToLand
-from tasks.periods import Period
+from tasks.core import settings
+from tasks.core.errors import NothingToLand
+from tasks.core.periods import Period
+from tasks.flow import pipeline
+from tasks.ingest import fetch as fetching
 
 JAN = Period.parse("2019-01")
 D1, D2 = "china_sites_20190101.csv", "china_sites_20190102.csv"
@@ -24,18 +27,24 @@ def rows_by_file() -> dict[str, int]:
         return dict(con.execute("SELECT file_name, count(*) FROM raw.cnemc_air_hourly GROUP BY 1").fetchall())
 
 
-def test_retried_landing_step_lands_the_same_rows_again(eco_env, air_files, monkeypatch) -> None:
+def test_retried_steps_land_the_same_rows_again(eco_env, air_files, monkeypatch) -> None:
+    """The DAGs' path: validate -> (review skipped: a clean run) -> land. A retry of `land` after it landed, and a
+    retry of `validate` followed by `land` again, leave exactly the rows of the first landing."""
     with FeedServer(air_files, last_day=date(2019, 1, 2)) as srv:
         monkeypatch.setenv("ECOFLOW_AIR_FEED_URL", srv.url)
         st = settings.load()
         run_id = pipeline.fetch(st, "air", JAN)
-        first = pipeline.land(st, "air", JAN, run_id)
+        checked = pipeline.validate(st, "air", JAN, run_id, waits_in="warehouse")
+        first = pipeline.decide(st, "air", JAN, run_id, None)
         before = rows_by_file()
-        again = pipeline.land(st, "air", JAN, run_id)  # what an Airflow retry of validate_and_land does
+        again = pipeline.decide(st, "air", JAN, run_id, None)      # an Airflow retry of `land`
+        pipeline.validate(st, "air", JAN, run_id, waits_in="warehouse")  # a retry of `validate` ...
+        third = pipeline.decide(st, "air", JAN, run_id, None)      # ... and of `land` after it
 
+    assert not checked["needs_review"]
     assert before == {D1: first.batches[0].rows_landed, D2: first.batches[1].rows_landed}
     assert rows_by_file() == before
-    assert again.rows_landed == first.rows_landed > 0
+    assert again.rows_landed == third.rows_landed == first.rows_landed > 0
 
 
 def test_a_day_no_longer_published_keeps_what_was_landed(eco_env, air_files, monkeypatch) -> None:

@@ -14,7 +14,8 @@ import duckdb
 import pytest
 
 from demo.feed_server import FeedServer
-from tasks import cli, settings
+from tasks.cli import commands as cli
+from tasks.core import settings
 
 JAN = "2019-01"
 D1 = "china_sites_20190101.csv"
@@ -219,12 +220,13 @@ def test_the_review_links_the_failing_files_report_first(eco_env, air_files, mon
 
 def test_the_check_report_lists_every_failing_row_in_chinese_and_needs_no_network(bad_feed, capsys,
                                                                                    smtp_sink) -> None:
-    """The steward's check report (tasks/check_report.py): every failing row with file and the line number the
+    """The steward's check report (tasks/validate/check_report.py): every failing row with file and the line number the
     email gives, the rule in words, inline styles and script only; the stewards' email is HTML + plain text."""
     import json
     import re
 
-    from tasks import review, review_policy
+    from tasks.review import decisions as review
+    from tasks.review import policy as review_policy
     from tests.unit.test_messages import assert_reads_chinese, visible
 
     assert ecoflow(capsys, "run", "air", "--period", JAN, "--review", "hold")[0] == 0

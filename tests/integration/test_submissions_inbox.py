@@ -16,8 +16,9 @@ import openpyxl
 import pytest
 
 from demo.smtp_sink import SmtpSink, free_port
-from tasks import inbox, settings
-from tasks.cli import main as ecoflow
+from tasks.cli.commands import main as ecoflow
+from tasks.core import settings
+from tasks.flow import inbox
 from tests.unit.test_messages import assert_reads_chinese, visible
 
 PERIOD = "2025-03"

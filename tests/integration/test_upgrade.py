@@ -10,8 +10,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import backup, pipeline, settings, sql
-from tasks.periods import Period
+from tasks.core import settings, sql
+from tasks.core.periods import Period
+from tasks.flow import backup, pipeline
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "upgrade" / "backup-385de14"
 MANIFEST = json.loads((FIXTURE / "MANIFEST.json").read_text(encoding="utf-8"))

@@ -17,9 +17,12 @@ import pytest
 from demo import waste_samples
 from demo.feed_server import FeedServer
 from demo.waste_publisher import WastePublisher
-from tasks import evaluation, pipeline, settings, waste_compute
-from tasks.errors import DeliveryError, NothingToLand, ParseError, ValidationFailed
-from tasks.periods import Period
+from tasks.compute import waste as waste_compute
+from tasks.core import settings
+from tasks.core.errors import DeliveryError, NothingToLand, ParseError, ValidationFailed
+from tasks.core.periods import Period
+from tasks.evaluate import evaluation
+from tasks.flow import pipeline
 from tests.helpers import land_waste_months
 
 JAN, FEB = "2025-01", "2025-02"

@@ -32,9 +32,13 @@ import pytest
 from demo.feed_server import FeedServer
 from demo.smtp_sink import SmtpSink
 from demo.water_publisher import WaterPublisher
-from tasks import cli, pipeline, settings, warehouse, water_compute
-from tasks.errors import ConfigError, ParseError
-from tasks.periods import Period
+from tasks.cli import commands as cli
+from tasks.compute import water as water_compute
+from tasks.core import settings
+from tasks.core.errors import ConfigError, ParseError
+from tasks.core.periods import Period
+from tasks.flow import pipeline
+from tasks.flow.warehouse import writer
 
 ROOT = Path(__file__).resolve().parents[2]
 WATER_DATA = ROOT / "demo" / "data" / "cnemc_water"
@@ -684,7 +688,7 @@ def test_rolling_12_months_classify_the_mean_of_the_monthly_means_across_the_yea
             return None
         return max(gb3838_class(p, sum(Decimal(repr(m[p])) for m in means) / len(means), "river") for p in means[0])
 
-    with warehouse.connect(settings.load()) as con:
+    with writer(settings.load()) as con:
         for (section, period), means in stored.items():
             province, basin, name = by_name[section]
             con.execute("INSERT INTO marts.water_section_month (section_code, province, basin, section_name, period, "

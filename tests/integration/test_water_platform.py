@@ -15,9 +15,10 @@ import pytest
 
 from demo.feed_server import FeedServer
 from demo.water_publisher import PLATFORM_NAME, THEAD, WaterPublisher
-from tasks import pipeline, settings
-from tasks.errors import FetchError
-from tasks.periods import Period
+from tasks.core import settings
+from tasks.core.errors import FetchError
+from tasks.core.periods import Period
+from tasks.flow import pipeline
 
 POLL = datetime(2021, 4, 2, 8, 0)
 POLL_FILE = "water_realtime_20210402T080000.json"

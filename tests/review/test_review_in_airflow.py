@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tasks.review_policy import LABELS
+from tasks.review.policy import LABELS
 from tests.review.conftest import AIR_DAG, WASTE_DAG, WASTE_TIMEOUT_SECONDS, Stack
 
 BIN = Path(sys.executable).parent

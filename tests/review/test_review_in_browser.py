@@ -15,7 +15,7 @@ import pytest
 import requests
 
 from demo.airflow_stack import USERS
-from tasks.review_policy import LABELS
+from tasks.review.policy import LABELS
 from tests.review.conftest import AIR_DAG, Stack
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -16,10 +16,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from tasks import settings as settings_mod
-from tasks import warehouse
-from tasks.air_compute import compute_daily, compute_indicators, indicator_rows
-from tasks.periods import Period
+from tasks.compute.air import compute_daily, compute_indicators, indicator_rows
+from tasks.core import settings as settings_mod
+from tasks.core.periods import Period
+from tasks.flow.warehouse import writer
 
 JAN = Period.parse("2019-01")
 HOHHOT = "150100"
@@ -37,7 +37,7 @@ Row = tuple[str, date, int, str, float]
 @pytest.fixture
 def con(tmp_path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
-    with warehouse.connect(settings_mod.load()) as connection:
+    with writer(settings_mod.load()) as connection:
         yield connection
 
 
@@ -464,9 +464,9 @@ def test_rolling_12_months_of_a_month_are_stored_from_the_warehouse(con) -> None
 
 def test_dust_deducted_variant_exists_for_every_region_even_without_dust_days(tmp_path, monkeypatch) -> None:
     """A YTD of the 扣沙 variant must span the same months as the raw one, so every region gets both."""
-    from tasks import air_compute
-    from tasks import settings as settings_module
-    from tasks.warehouse import connect
+    from tasks.compute import air as air_compute
+    from tasks.core import settings as settings_module
+    from tasks.flow.warehouse import writer as connect
 
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "dust"))
     with connect(settings_module.load()) as con:
@@ -482,9 +482,9 @@ def test_dust_deducted_variant_exists_for_every_region_even_without_dust_days(tm
 
 def test_dust_days_drop_pm_from_the_dust_deducted_variant_only(tmp_path, monkeypatch) -> None:
     """RULES.md §1.15: on a listed dust day the 扣沙 variant leaves PM10/PM2.5 out; the raw variant keeps them."""
-    from tasks import air_compute
-    from tasks import settings as settings_module
-    from tasks.warehouse import connect
+    from tasks.compute import air as air_compute
+    from tasks.core import settings as settings_module
+    from tasks.flow.warehouse import writer as connect
 
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "dust2"))
     with connect(settings_module.load()) as con:

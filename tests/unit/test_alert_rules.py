@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from tasks import alert_rules
-from tasks.alert_rules import RuleConfig
-from tasks.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, THIN, Path, meets, project
-from tasks.periods import Period
+from tasks.alert import rules as alert_rules
+from tasks.alert.rules import RuleConfig
+from tasks.core.periods import Period
+from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, THIN, Path, meets, project
 
 
 @pytest.mark.parametrize(("comparator", "value", "target", "digits", "expected"), [

@@ -23,10 +23,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import assessment, warehouse
-from tasks import settings as settings_mod
-from tasks.assessment import Quarter, assess, load_scheme, render_html
-from tasks.errors import ConfigError
+from tasks.core import settings as settings_mod
+from tasks.core.errors import ConfigError
+from tasks.flow.warehouse import writer
+from tasks.report import assessment
+from tasks.report.assessment import Quarter, assess, load_scheme, render_html
 
 TUMED = "150121"
 
@@ -34,7 +35,7 @@ TUMED = "150121"
 @pytest.fixture
 def con(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
-    with warehouse.connect(settings_mod.load()) as connection:
+    with writer(settings_mod.load()) as connection:
         yield connection
 
 
@@ -137,7 +138,7 @@ def test_the_score_gives_a_missing_part_its_weight() -> None:
 def test_a_scheduled_run_assesses_the_quarter_before_and_a_manual_run_its_param() -> None:
     from datetime import datetime as dt
 
-    from tasks.periods import TZ
+    from tasks.core.periods import TZ
 
     assert str(assessment.quarter_of_run({"data_interval_start": dt(2025, 4, 11, 14, tzinfo=TZ)})) == "2025-Q1"
     assert str(assessment.quarter_of_run({"data_interval_start": dt(2026, 1, 11, 14, tzinfo=TZ)})) == "2025-Q4"
@@ -147,7 +148,7 @@ def test_a_scheduled_run_assesses_the_quarter_before_and_a_manual_run_its_param(
 def test_the_cli_writes_the_page_and_a_pdf_when_chromium_is_installed(quarter: dict, con, capsys) -> None:
     import shutil
 
-    from tasks.cli import main as ecoflow
+    from tasks.cli.commands import main as ecoflow
 
     con.close()   # the CLI opens the warehouse read-only
     assert ecoflow(["assess", "--quarter", "2025-Q1", "--as-of", "2025-04-11"]) == 0

@@ -7,8 +7,8 @@ from datetime import date
 import duckdb
 import pytest
 
-from tasks import settings
-from tasks.warehouse import connect
+from tasks.core import settings
+from tasks.flow.warehouse import writer
 
 IM_PREFECTURES = {"150100", "150200", "150300", "150400", "150500", "150600", "150700", "150800", "150900",
                   "152200", "152500", "152900"}
@@ -17,7 +17,7 @@ IM_PREFECTURES = {"150100", "150200", "150300", "150400", "150500", "150600", "1
 @pytest.fixture
 def con(tmp_path, monkeypatch) -> duckdb.DuckDBPyConnection:
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
-    with connect(settings.load()) as connection:
+    with writer(settings.load()) as connection:
         yield connection
 
 

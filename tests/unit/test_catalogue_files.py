@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tasks import catalogue
-from tasks.catalogue import CATALOGUE_DIR, ROLES, check, render_markdown
+from tasks.catalogue import check as catalogue
+from tasks.catalogue.check import CATALOGUE_DIR, ROLES, check
+from tasks.catalogue.docs import render_markdown
+from tasks.cli.commands import main as ecoflow
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -519,19 +521,19 @@ def test_regions_parents_and_emails(folder: Path) -> None:
 
 
 def test_main_prints_errors_and_exits_2(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert catalogue.main(["check", str(folder)]) == 0
-    assert capsys.readouterr().out == ""
+    assert ecoflow(["catalogue", "check", "--folder", str(folder)]) == 0
+    assert capsys.readouterr().out == f"catalogue at {folder}: no problems\n"
     t = Table(folder, "targets.csv")
     line = t.line(region_code=HOHHOT, indicator_code="air_pm25_mean", year="2025")
     t.set(line, "variant", "dust")
     t.save()
-    assert catalogue.main(["check", str(folder)]) == 2
+    assert ecoflow(["catalogue", "check", "--folder", str(folder)]) == 2
     assert capsys.readouterr().out == f"targets.csv:{line}: variant: 'dust' is not one of: raw, dust_deducted\n"
-    assert catalogue.main(["markdown", str(folder)]) == 2
+    assert ecoflow(["catalogue", "markdown", "--folder", str(folder)]) == 2
 
 
 def test_main_markdown_prints_the_doc(capsys: pytest.CaptureFixture[str]) -> None:
-    assert catalogue.main(["markdown"]) == 0
+    assert ecoflow(["catalogue", "markdown"]) == 0
     assert capsys.readouterr().out == render_markdown()
 
 
@@ -540,8 +542,9 @@ def test_the_warehouse_refuses_to_load_a_catalogue_with_a_problem(tmp_path: Path
 
     import duckdb
 
-    from tasks.errors import ConfigError
-    from tasks.warehouse import load_catalogue, migrate
+    from tasks.catalogue.load import load_catalogue
+    from tasks.core.errors import ConfigError
+    from tasks.core.warehouse import migrate
 
     shutil.copytree(CATALOGUE_DIR, tmp_path / "catalogue")
     targets = tmp_path / "catalogue" / "targets.csv"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import charts
-from tasks.charts import trend_png
+from tasks.notify import charts
+from tasks.notify.charts import trend_png
 
 ROOT = Path(__file__).resolve().parents[2]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -51,7 +51,7 @@ def clean_env(**extra: str) -> dict[str, str]:
 CHART_SCRIPT = """
 import json, os, sys, warnings
 warnings.simplefilter("error")
-from tasks.charts import trend_png
+from tasks.notify.charts import trend_png
 points = [tuple(p) for p in json.loads(sys.argv[1] if len(sys.argv) > 1 else os.environ["POINTS"])]
 png = trend_png(points, target=35.0, unit="ug/m3", highlight=points[-1][0])
 sys.stdout.write(json.dumps({"png": png.hex(), "mplconfigdir": os.environ.get("MPLCONFIGDIR")}))
@@ -175,7 +175,7 @@ def test_real_cjk_lookup_draws_without_missing_glyphs() -> None:
 
 
 def test_importing_the_module_does_not_import_matplotlib() -> None:
-    result = run_python("import sys, tasks.charts; print('matplotlib' in sys.modules)", clean_env())
+    result = run_python("import sys, tasks.notify.charts; print('matplotlib' in sys.modules)", clean_env())
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
 
@@ -244,7 +244,7 @@ def test_shared_temp_dir_not_private_is_not_reused(tmp_path: Path, monkeypatch: 
 
 
 def test_the_legend_is_chinese_with_a_cjk_font_and_ascii_without(monkeypatch: pytest.MonkeyPatch) -> None:
-    from tasks.messages import CHART_LEGEND
+    from tasks.notify.messages import CHART_LEGEND
 
     if charts._cjk_font_path() is None:
         pytest.fail("no CJK font installed: .ci/run installs fonts-wqy-zenhei")

@@ -6,8 +6,8 @@ from types import SimpleNamespace
 
 import pytest
 
-from tasks.dag_support import periods_to_refresh, publish_or_skip, publish_periods
-from tasks.errors import UsageError
+from tasks.core.errors import UsageError
+from tasks.scheduling.steps import periods_to_refresh, publish_or_skip, publish_periods
 
 
 def event(*periods: str) -> SimpleNamespace:
@@ -54,7 +54,7 @@ def test_nothing_changed_skips_the_publisher_so_no_asset_event_is_sent() -> None
 def test_a_run_of_the_monthly_timetable_takes_the_month_before() -> None:
     from datetime import datetime
 
-    from tasks.periods import TZ
+    from tasks.core.periods import TZ
 
     context = {"params": {"period": None}, "data_interval_start": datetime(2025, 3, 11, 12, tzinfo=TZ)}
     assert periods_to_refresh(context) == ["2025-02"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.drinking_water import EVALUATED, MEETING, RATIO, derive, ratio_value
+from tasks.compute.drinking_water import EVALUATED, MEETING, RATIO, derive, ratio_value
 
 
 @pytest.mark.parametrize(("meeting", "evaluated", "value"), [(5, 6, 83.3), (6, 6, 100.0), (0, 3, 0.0), (1, 8, 12.5)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tasks.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, THIN, judge, meets
+from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, THIN, judge, meets
 
 
 def verdict(**kw) -> tuple[str | None, str]:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from datetime import date
 
-from tasks import digest_content, feed_operators
-from tasks.catalogue import CATALOGUE_DIR
-from tasks.periods import Period
+from tasks.alert import digest_content, feed_operators
+from tasks.catalogue.check import CATALOGUE_DIR
+from tasks.core.periods import Period
 
 
 def test_every_computed_indicator_has_a_feed_with_operators() -> None:

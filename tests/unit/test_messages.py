@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks import messages
-from tasks.settings import REPO_ROOT
+from tasks.core.settings import REPO_ROOT
+from tasks.notify import messages
 
 CODE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")   # indicator codes, rule ids and batch ids look like this
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.errors import ParseError
+from tasks.core.errors import ParseError
 from tasks.sources.cnemc_air import CnemcAirAdapter
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pendulum
 import pytest
 
-from tasks.dag_support import period_of_run
-from tasks.errors import UsageError
-from tasks.periods import TZ, Period
-from tasks.rules import ECOFLOW_RULES, rules_for_day, rules_version
+from tasks.core.errors import UsageError
+from tasks.core.periods import TZ, Period
+from tasks.scheduling.steps import period_of_run
+from tasks.standards.rules import ECOFLOW_RULES, rules_for_day, rules_version
 
 
 def test_parse_accepts_year_month() -> None:

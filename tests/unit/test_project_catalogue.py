@@ -17,9 +17,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import catalogue, warehouse
-from tasks import settings as settings_mod
-from tasks.catalogue import CATALOGUE_DIR, check
+from tasks.catalogue import check as catalogue
+from tasks.catalogue.check import CATALOGUE_DIR, check
+from tasks.core import settings as settings_mod
+from tasks.flow.warehouse import writer
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS = ROOT / "tests" / "fixtures" / "seed_projects"
@@ -222,7 +223,7 @@ def test_duplicate_seq_in_a_region(folder: Path) -> None:
 @pytest.fixture
 def con(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
-    with warehouse.connect(settings_mod.load()) as connection:
+    with writer(settings_mod.load()) as connection:
         yield connection
 
 

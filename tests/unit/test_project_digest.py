@@ -9,9 +9,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import digest, project_digest, warehouse
-from tasks import settings as settings_mod
-from tasks.periods import Period
+from tasks.alert import digest, project_digest
+from tasks.core import settings as settings_mod
+from tasks.core.periods import Period
+from tasks.flow.warehouse import writer
 
 XCZXJ_EMAIL = "xczxj@tumedleft.example.gov.cn"
 
@@ -19,7 +20,7 @@ XCZXJ_EMAIL = "xczxj@tumedleft.example.gov.cn"
 @pytest.fixture
 def con(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
-    with warehouse.connect(settings_mod.load()) as connection:
+    with writer(settings_mod.load()) as connection:
         yield connection
 
 
@@ -52,7 +53,7 @@ def test_behind_for_one_month_only_or_another_department_adds_nothing(con) -> No
 
 
 def test_the_leading_group_office_lists_the_month(con, capsys) -> None:
-    from tasks.cli import main as ecoflow
+    from tasks.cli.commands import main as ecoflow
 
     for period in ("2025-01", "2025-02"):
         report(con, period, "150121-P22", 60, 3000)

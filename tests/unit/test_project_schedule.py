@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from tasks.periods import Period
-from tasks.project_schedule import Plan, Report, due_date, is_overdue, judge, planned_share
+from tasks.core.periods import Period
+from tasks.standards.project_schedule import Plan, Report, due_date, is_overdue, judge, planned_share
 
 THREE_YEARS = Plan(2023, 2025, 3600.0)
 FARMLAND = Plan(2021, 2025, 136500.0, {2021: 19.6, 2022: 43.4, 2023: 67.0, 2024: 86.1, 2025: 100.0})

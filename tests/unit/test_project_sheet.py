@@ -7,8 +7,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tasks.errors import ParseError
-from tasks.submissions.projects import is_project_sheet, read_project_sheet, write_project_sheet
+from tasks.core.errors import ParseError
+from tasks.sources.submissions.projects import is_project_sheet, read_project_sheet, write_project_sheet
 
 PROJECTS = [{"seq": 11, "project_code": "150121-P11", "name_zh": "大黑河土左旗段清淤治理工程", "years_text": "2022",
              "budget_wan": 2026.21, "planned_pct": 100.0},

@@ -13,10 +13,12 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks import air_compute, warehouse
-from tasks import settings as settings_mod
-from tasks.periods import Period
-from tasks.region_means import RegionAboveCity, mean_rows
+from tasks.compute import air as air_compute
+from tasks.compute.region_means import RegionAboveCity, mean_rows
+from tasks.core import settings as settings_mod
+from tasks.core import warehouse
+from tasks.core.periods import Period
+from tasks.flow.warehouse import writer
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tests.conftest import REAL_MONTH
 
@@ -85,7 +87,7 @@ def real_january(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.Du
     mp.setenv("ECOFLOW_HOME", str(home))
     adapter = CnemcAirAdapter()
     try:
-        with warehouse.connect(settings_mod.load()) as con:
+        with writer(settings_mod.load()) as con:
             for path in sorted(Path(REAL_MONTH).glob("china_sites_*.csv")):
                 parsed = adapter.parse(path.name, path.read_bytes())
                 good = parsed.rows[parsed.rows["value"].notna() & (parsed.rows["value"] >= 0)]
@@ -139,7 +141,7 @@ def test_xilinhot_gets_the_air_values_of_its_two_stations_and_the_league_keeps_t
 
 def test_a_mapping_ends_on_its_valid_to(tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
-    with warehouse.connect(settings_mod.load()) as con:
+    with writer(settings_mod.load()) as con:
         con.execute("UPDATE catalogue.station_regions SET valid_to = DATE '2019-01-10' WHERE station_code = '2203A'")
         rows = con.execute("SELECT station_code, effective_from, valid_to FROM staging.int_region_stations "
                            "WHERE region_code = '152502' ORDER BY 1").fetchall()
@@ -156,6 +158,6 @@ def test_a_mapping_ends_on_its_valid_to(tmp_path, monkeypatch) -> None:
      "达标水源地数 5 多于评价水源地数 4"),
 ])
 def test_the_bulletin_reads_the_new_notes_in_chinese(note: str, zh: str) -> None:
-    from tasks.bulletin import notes_zh
+    from tasks.report.bulletin import notes_zh
 
     assert notes_zh(note) == zh

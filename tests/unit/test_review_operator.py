@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tasks.dag_support import review_decision
-from tasks.review_operator import StewardReviewOperator
-from tasks.review_policy import LABELS
+from tasks.review.policy import LABELS
+from tasks.scheduling.review_operator import StewardReviewOperator
+from tasks.scheduling.steps import review_decision
 
 
 def _answer(option: str, reason: str | None, *, user: str | None = "li.na", timedout: bool = False) -> dict:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks import review_policy
-from tasks.errors import ConfigError
-from tasks.review import Decision
+from tasks.core.errors import ConfigError
+from tasks.review import policy as review_policy
+from tasks.review.decisions import Decision
 from tasks.sources import REGISTRY
 
 HEADER = ",".join(review_policy.COLUMNS)

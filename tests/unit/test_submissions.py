@@ -11,11 +11,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tasks.errors import ParseError, UsageError
-from tasks.submissions import template as tpl
-from tasks.submissions.reader import TIDY_COLUMNS, annotate, parse_number, read_submission
-from tasks.submissions.template import write_template
-from tasks.validation import validate
+from tasks.core.errors import ParseError, UsageError
+from tasks.sources.submissions import template as tpl
+from tasks.sources.submissions.reader import TIDY_COLUMNS, annotate, parse_number, read_submission
+from tasks.sources.submissions.template import write_template
+from tasks.validate.runner import validate
 
 DEPARTMENT = {"department_code": "150100-lcj", "name_zh": "林草局", "region_code": "150100",
               "region_name": "呼和浩特市", "email": "lcj@huhhot.example.gov.cn"}

@@ -13,11 +13,11 @@ import pandas as pd
 import pytest
 
 from demo.waste_samples import FAULT_TARGETS, generate, main
-from tasks.errors import ParseError
-from tasks.periods import Period
+from tasks.core.errors import ParseError
+from tasks.core.periods import Period
 from tasks.sources.waste import COLUMNS, ITEMS_BY_KIND, KINDS, MASS_ITEMS, UNITS, VOLUME_ITEMS, WasteFeedAdapter
 from tasks.sources.waste import suite_parameters as build_parameters
-from tasks.validation import suite_definition, validate
+from tasks.validate.runner import suite_definition, validate
 
 PERIOD = "2025-01"
 NAME = f"waste_{PERIOD}.csv"

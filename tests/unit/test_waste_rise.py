@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tasks.waste_rise import CODE, RATE, rise_rows
+from tasks.compute.waste_rise import CODE, RATE, rise_rows
 
 
 def rate(region: str, value: float | None, ok: bool = True, period_type: str = "ytd") -> dict:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tasks.errors import ParseError, UsageError
-from tasks.periods import Period
+from tasks.core.errors import ParseError, UsageError
+from tasks.core.periods import Period
 from tasks.sources.cnemc_water import (
     PARAMETERS,
     TIDY_COLUMNS,
@@ -361,7 +361,7 @@ def test_landing_frame_columns(snapshot) -> None:
 # --- validation (Great Expectations) --------------------------------------------------------------------------
 
 def test_suite_runs_on_the_snapshot_and_reports_a_bad_ph_by_row_id(snapshot, tmp_path: Path) -> None:
-    from tasks.validation import validate
+    from tasks.validate.runner import validate
 
     _, rows, _ = snapshot
     frame = rows.copy()

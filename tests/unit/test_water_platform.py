@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.errors import ConfigError, ParseError
+from tasks.core.errors import ConfigError, ParseError
 from tasks.sources.cnemc_water import (
     CnemcWaterAdapter,
     PlatformQuery,

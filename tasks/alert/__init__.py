@@ -1,0 +1,1 @@
+"""The alert rules, the alert ledger and the digests that tell owners."""

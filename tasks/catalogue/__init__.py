@@ -1,0 +1,1 @@
+"""The catalogue of indicators, targets, regions, stations and departments: checked, loaded, documented."""

@@ -1,0 +1,1 @@
+"""The `ecoflow` command line: operators' and stewards' entry points into the flow."""

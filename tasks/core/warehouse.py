@@ -1,0 +1,98 @@
+"""The DuckDB warehouse: connections, ordered migrations, re-runnable models and the catalogue load.
+
+DuckDB allows one writer: writing code paths share the Airflow pool `warehouse` (one slot); readers open
+the file read-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import duckdb
+
+from tasks.core import sql, warehouse_lock
+from tasks.core.errors import ConfigError
+from tasks.core.settings import Settings
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+
+@contextmanager
+def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Open the warehouse; a writer also brings the schema up to date (the catalogue is the flow's first step of a
+    run: tasks.flow.warehouse.writer)."""
+    path = settings.warehouse_path
+    if read_only and not path.exists():
+        raise ConfigError(f"no warehouse at {path}: run `ecoflow run air --period YYYY-MM` first")
+    if not read_only:
+        settings.ensure_dirs()
+    con = warehouse_lock.connect(path, read_only=read_only)  # waits for another process's lock, then says whose
+    try:
+        if not read_only:
+            migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """All or nothing: a failure rolls back, leaving the previous state."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def table_name(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
+    """A quoted [schema.]table that exists in the warehouse: table names in SQL come from this allowlist only."""
+    schema, _, table = qualified.rpartition(".")
+    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
+                        "AND (? = '' OR table_schema = ?)", [table, schema, schema]).fetchall()[0][0]
+    if not found:
+        raise ConfigError(f"unknown warehouse table {qualified!r}")
+    return f'"{schema}"."{table}"' if schema else f'"{table}"'
+
+
+def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
+    """Append a DataFrame whose columns are in the table's order (one place that registers frames)."""
+    target = table_name(con, table)
+    con.register("_frame", frame)
+    try:
+        con.execute(f"INSERT INTO {target} SELECT * FROM _frame")
+    finally:
+        con.unregister("_frame")
+
+
+def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
+    """Run every statement of warehouse/<name>.sql, binding only the parameters each statement names."""
+    for stmt in sql.statements(sql.load(name)):
+        used = {k: v for k, v in (params or {}).items() if f"${k}" in stmt}
+        con.execute(stmt, used) if used else con.execute(stmt)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Apply pending migrations in order, each in one transaction; then refresh the models."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS main.schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM main.schema_migrations").fetchall()}
+    applied = []
+    for path in sql.files("migrations"):
+        if path.stem in done:
+            continue
+        with transaction(con):
+            run_script(con, f"migrations/{path.stem}")
+            con.execute("INSERT INTO main.schema_migrations VALUES (?, now())", [path.stem])
+        applied.append(path.stem)
+    with transaction(con):
+        for path in sql.files("models"):
+            run_script(con, f"models/{path.stem}")
+    return applied

@@ -1,0 +1,1 @@
+"""Judging indicator values against their targets and periods (RULES.md §4)."""

@@ -1,0 +1,1 @@
+"""Landing decided rows into the raw tables: one transaction per slice, replaced, never half-written."""

@@ -1,0 +1,217 @@
+"""The quarterly assessment (季考核): per region its indicators, per department its projects and a score, and the
+lists the leading group acts on. HTML always; PDF too when a headless Chromium is installed.
+
+Indicators come from the evaluation of the quarter's last month (status, projected year-end, 同比 against the same
+basis a year earlier); projects from tasks/compute/project_status.py judged as of the day the last month's sheets were
+due (the day after, by default). The score per department follows warehouse/assessment/scheme.csv [D]
+(docs/projects.md shows the sums).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+
+from tasks.compute.project_status import ProjectMonth, statuses, watch_list
+from tasks.core import sql
+from tasks.core.errors import ConfigError, UsageError
+from tasks.core.periods import Period
+from tasks.core.settings import REPO_ROOT, Settings
+from tasks.standards.project_schedule import due_date
+
+SCHEME_PATH = REPO_ROOT / "warehouse" / "assessment" / "scheme.csv"
+SCHEME_ITEMS = ("indicator_weight", "project_weight", "missed_report_penalty")
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+ON_TRACK, OFF_TRACK, NOT_COUNTED = "正常", "需关注", "不计分"
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run")
+
+
+@dataclass(frozen=True)
+class Quarter:
+    year: int
+    number: int
+
+    @classmethod
+    def parse(cls, text: str) -> Quarter:
+        match = _QUARTER.match(text.strip())
+        if not match:
+            raise UsageError(f"quarter {text!r} is not in the form YYYY-QN (e.g. 2025-Q1)")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @property
+    def months(self) -> list[Period]:
+        return [Period(self.year, 3 * (self.number - 1) + m) for m in (1, 2, 3)]
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.number}"
+
+    @property
+    def zh(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+
+
+def load_scheme(path: Path = SCHEME_PATH) -> dict[str, float]:
+    """The scoring scheme; a wrong row is named by file, line and column."""
+    scheme: dict[str, float] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            if row.get("item") not in SCHEME_ITEMS:
+                raise ConfigError(f"{path}, line {line}, column item: {row.get('item')!r} is not one of "
+                                  f"{', '.join(SCHEME_ITEMS)}")
+            try:
+                scheme[row["item"]] = float(row["value"])
+            except (TypeError, ValueError):
+                raise ConfigError(f"{path}, line {line}, column value: {row.get('value')!r} is not a number") from None
+    missing = [i for i in SCHEME_ITEMS if i not in scheme]
+    if missing:
+        raise ConfigError(f"{path}: no row for {', '.join(missing)}")
+    return scheme
+
+
+@dataclass
+class DepartmentScore:
+    department_code: str
+    name_zh: str
+    indicators_on_track: int = 0
+    indicators_judged: int = 0
+    projects_on_schedule: int = 0
+    projects_judged: int = 0
+    missed_reports: int = 0
+    invest_done_wan: float = 0.0
+    invest_planned_wan: float = 0.0
+    indicators: list[dict] = field(default_factory=list)
+    projects: list[ProjectMonth] = field(default_factory=list)
+    score: float = 0.0
+
+
+def indicator_verdict(row: dict) -> str:
+    """正常 when met and not projected to miss; 需关注 when missed, projected to miss or owed; else not counted."""
+    if row["status"] == "数据不足":
+        return NOT_COUNTED      # data the system failed to obtain is never a department's fault (RULES.md §4)
+    if row["status"] == "达标" and row["projected_meets"] is not False:
+        return ON_TRACK
+    return OFF_TRACK
+
+
+def score(d: DepartmentScore, scheme: dict[str, float]) -> float:
+    """[D] weights over the parts the department has (a part it has none of gives its weight to the other),
+    minus the penalty per missed project-month, never below 0; one decimal."""
+    parts = []
+    if d.indicators_judged:
+        parts.append((scheme["indicator_weight"], d.indicators_on_track / d.indicators_judged))
+    if d.projects_judged:
+        parts.append((scheme["project_weight"], d.projects_on_schedule / d.projects_judged))
+    total_weight = scheme["indicator_weight"] + scheme["project_weight"]
+    weight = sum(w for w, _ in parts)
+    earned = sum(w * share for w, share in parts) * (total_weight / weight) if weight else 0.0
+    return round(max(0.0, earned - scheme["missed_report_penalty"] * d.missed_reports), 1)
+
+
+def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | None = None,
+           scheme: dict[str, float] | None = None) -> dict:
+    """Everything the assessment page shows, as data (the test checks these numbers by hand)."""
+    scheme = scheme or load_scheme()
+    last = quarter.months[-1]
+    as_of = as_of or due_date(last) + timedelta(days=1)   # the day after the last month's sheets were due
+    indicators = sql.rows(con, "queries/assessment_indicators",
+                          {"period": str(last), "last_year": str(last.shift(-12))})
+    departments = sql.rows(con, "queries/assessment_departments")
+    by_role = {(d["region_code"], d["role"]): d for d in departments}
+    parent = {d["region_code"]: d["parent_code"] for d in departments}
+    scores: dict[str, DepartmentScore] = {}
+
+    def entry(code: str, name: str) -> DepartmentScore:
+        return scores.setdefault(code, DepartmentScore(code, name))
+
+    regions: dict[str, dict] = {}
+    for row in indicators:
+        row["verdict"] = indicator_verdict(row)
+        row["yoy"] = None if row["last_year_value"] is None or row["value"] is None else \
+            row["value"] - row["last_year_value"]
+        lead = by_role.get((row["region_code"], row["lead_department"])) or \
+            by_role.get((parent.get(row["region_code"]), row["lead_department"]))
+        row["lead_name"] = lead["name_zh"] if lead else row["lead_department"]
+        regions.setdefault(row["region_code"], {"name_zh": row["region_name"], "indicators": []})["indicators"] \
+            .append(row)
+        if lead and row["verdict"] != NOT_COUNTED:
+            d = entry(lead["department_code"], lead["name_zh"])
+            d.indicators_judged += 1
+            d.indicators_on_track += row["verdict"] == ON_TRACK
+            d.indicators.append(row)
+    quarter_months = {m: statuses(con, m, as_of) for m in quarter.months}
+    at_end = quarter_months[last]
+    for month_rows in quarter_months.values():
+        for m in month_rows:
+            if m.status == "not_reported":
+                entry(m.department_code, m.department_name).missed_reports += 1
+    for m in at_end:
+        d = entry(m.department_code, m.department_name)
+        d.projects.append(m)
+        if m.status in ("on_schedule", "behind", "not_reported", "no_plan"):
+            d.projects_judged += 1
+            d.projects_on_schedule += m.status in ("on_schedule", "no_plan")
+        if m.planned_invest_wan is not None:
+            d.invest_planned_wan += m.planned_invest_wan
+            d.invest_done_wan += m.invest_to_date_wan or 0.0
+    for d in scores.values():
+        d.score = score(d, scheme)
+    ranked = sorted((d for d in scores.values() if d.indicators_judged or d.projects_judged),
+                    key=lambda d: (-d.score, d.department_code))
+    return {
+        "quarter": quarter, "period": str(last), "as_of": as_of, "scheme": scheme, "regions": regions,
+        "departments": ranked,
+        "watch_projects": watch_list(con, at_end, last),
+        "watch_indicators": [r for rs in regions.values() for r in rs["indicators"] if r["verdict"] == OFF_TRACK],
+    }
+
+
+def render_html(data: dict) -> str:
+    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
+                      autoescape=select_autoescape(["html.j2"]))
+    return env.get_template("assessment.html.j2").render(a=data)
+
+
+def write(settings: Settings, quarter: Quarter, *, as_of: date | None = None) -> tuple[Path, Path | None]:
+    """Write reports/assessment/<quarter>/assessment.html (and .pdf when Chromium is there); their paths."""
+    from tasks.core.warehouse import connect
+
+    with connect(settings, read_only=True) as con:
+        data = assess(con, quarter, as_of=as_of)
+    folder = settings.reports_dir / "assessment" / str(quarter)
+    folder.mkdir(parents=True, exist_ok=True)
+    html = folder / "assessment.html"
+    html.write_text(render_html(data), encoding="utf-8")
+    return html, to_pdf(html)
+
+
+def to_pdf(html: Path) -> Path | None:
+    """Print the page with headless Chromium when it is installed; None (HTML only) when it is not."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser is None:
+        return None
+    pdf = html.with_suffix(".pdf")
+    subprocess.run([browser, *CHROMIUM_FLAGS, f"--print-to-pdf={pdf}", "--no-pdf-header-footer", html.as_uri()],
+                   check=True, capture_output=True, timeout=120)
+    return pdf if pdf.exists() else None
+
+
+def quarter_of_run(context: dict) -> Quarter:
+    """The `quarter` param of a manual run, else the quarter of the month before the scheduled run."""
+    param = (context.get("params") or {}).get("quarter")
+    if param:
+        return Quarter.parse(param)
+    start = context.get("data_interval_start") or context.get("logical_date")
+    if start is None:
+        raise UsageError("a run without `quarter` param and without a data interval: pass quarter=YYYY-QN")
+    month = Period.previous_to(start)
+    return Quarter(month.year, (month.month - 1) // 3 + 1)

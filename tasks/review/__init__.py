@@ -1,0 +1,1 @@
+"""Data stewards' decisions on failing batches, the review policy, and the notices to providers."""

@@ -1,0 +1,96 @@
+"""A re-delivery never erases by itself: compare a file's new delivery with what is landed for it.
+
+A feed's file replaces what the same file landed before (replace_key `file_name`). A delivery that carries fewer
+values, fewer hours or fewer stations than what is stored — cut off in transit, header-only, partial — would
+silently erase data, so it is a breach of its own (rule `landing.no_shrink`): the run waits for a steward's
+decision in the review (which shows what would be removed), and a run with no one to ask refuses it. A complete
+re-delivery (as many values, hours and stations, or more) replaces as before; every delivery stays in the ledger.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import duckdb
+
+from tasks.core.errors import EcoflowError
+from tasks.core.warehouse import table_name
+from tasks.sources.base import SourceAdapter
+
+RULE = "landing.no_shrink"
+#: What a measure is called in the message a person reads.
+MEASURES_ZH = {"values": "数值", "hours": "小时", "stations": "站点"}
+_IDENT = re.compile(r"^[a-z_][a-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class Extent:
+    """How much a delivery of one file holds: values, and distinct hours and stations where the source has them."""
+
+    values: int
+    hours: int | None = None
+    stations: int | None = None
+
+    def shortfalls(self, stored: Extent) -> list[tuple[str, int, int]]:
+        """(measure, stored, new) for every measure this delivery holds less of than what is stored."""
+        out = []
+        for measure in MEASURES_ZH:
+            new, old = getattr(self, measure), getattr(stored, measure)
+            if new is not None and old is not None and new < old:
+                out.append((measure, old, new))
+        return out
+
+
+class DeliveryShrinks(EcoflowError):
+    """A re-delivery holds less than what its file landed before: not landed unless a steward decides so."""
+
+    def __init__(self, source: str, period: str, file: str, shortfalls: list[tuple[str, int, int]]) -> None:
+        what = "；".join(f"{MEASURES_ZH[m]} {new:,} < 已入库 {old:,}（将删除 {old - new:,}）"
+                        for m, old, new in shortfalls)
+        super().__init__(f"{source} {period}: {file} 的重新交付少于已入库的数据（{what}）；未入库，已入库数据保持不变"
+                         f"（规则 {RULE}；如确需替换，由数据管理员在审核中决定：ecoflow review decide）")
+        self.source, self.period, self.file, self.shortfalls = source, period, file, shortfalls
+        self.rule = RULE
+
+
+def _columns(adapter: SourceAdapter, measure: str) -> tuple[str, ...]:
+    """The raw-table columns that tell the adapter's hours or stations apart (none: the measure is not checked)."""
+    cols = tuple(getattr(adapter, "extent", {}).get(measure, ()))
+    if not all(_IDENT.match(c) for c in cols):
+        raise ValueError(f"adapter {adapter.name!r}: extent columns must be plain column names, not {cols!r}")
+    return cols
+
+
+def _distinct(cols: tuple[str, ...]) -> str:
+    return f"count(DISTINCT ({', '.join(cols)}))" if cols else "NULL"
+
+
+def stored(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, file_name: str) -> Extent | None:
+    """What the file's earlier deliveries landed for the period (None: nothing yet, or every batch is kept)."""
+    if getattr(adapter, "replace_key", "file_name") != "file_name":
+        return None
+    raw = table_name(con, adapter.raw_table)
+    hours, stations = _columns(adapter, "hours"), _columns(adapter, "stations")
+    values, h, s = con.execute(f"SELECT count(*), {_distinct(hours)}, {_distinct(stations)} FROM {raw} "
+                               "WHERE period = ? AND file_name = ?", [period, file_name]).fetchall()[0]
+    return Extent(values, h, s) if values else None
+
+
+def delivered(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, file_name: str,
+              values: int) -> Extent:
+    """What the new delivery holds: `values` it carries (readable or not), hours and stations of its staged rows."""
+    hours, stations = _columns(adapter, "hours"), _columns(adapter, "stations")
+    h, s = con.execute(f"SELECT {_distinct(hours)}, {_distinct(stations)} FROM {table_name(con, staged)} "
+                       "WHERE review_run = ? AND file_name = ?", [run_id, file_name]).fetchall()[0]
+    return Extent(values, h, s)
+
+
+def check(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, staged: str, run_id: str,
+          file_name: str, values: int) -> DeliveryShrinks | None:
+    """The breach if this delivery would erase landed data by replacing its file, else None."""
+    before = stored(con, adapter, period, file_name)
+    if before is None:
+        return None
+    short = delivered(con, adapter, staged, run_id, file_name, values).shortfalls(before)
+    return DeliveryShrinks(adapter.name, period, file_name, short) if short else None

@@ -1,0 +1,1 @@
+"""Departments' monthly submissions: the template they fill in, the reader, the adapter."""

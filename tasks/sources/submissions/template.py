@@ -1,0 +1,268 @@
+"""The 月调度 workbook a department fills in each month: one sheet, one row per indicator it leads.
+
+Written for a clerk who fills it alone: Chinese headers only (the indicator codes the reader needs sit in a hidden
+column and in the hidden `_meta` sheet), 序号 as the plan writes them (7.1, 7.2 for sub-indicators), the unit and
+the basis of each value (本月数, 1—N月累计, or 年度 for an annual indicator) in every row, a yes/no task as a 是/否
+list, and the deadline, the route and the 填报人 / 联系电话 fields on the sheet itself.
+
+Only 本期值, 备注 and the 填报人 / 联系电话 cells are editable: sheet protection without a password guides people, it
+does not secure anything. Each 本期值 cell carries Excel data validation for the indicator's plausible range (or
+the 是/否 list), so most typos are stopped while typing. A hidden `_meta` sheet repeats department, period and the
+row → indicator mapping, so the reader can still identify a file whose visible labels were edited. The layout
+constants here are what the reader relies on.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tasks.core.errors import UsageError
+
+SHEET = "月调度"
+META_SHEET = "_meta"
+TEMPLATE_VERSION = "ecoflow-submission/1"
+
+LABEL_DEPARTMENT = "部门编码"
+LABEL_NAME = "部门名称"
+LABEL_PERIOD = "期别"
+LABEL_INSTRUCTIONS = "填报说明"
+HEADERS = ("序号", "指标代码", "指标名称", "单位", "目标值", "上期值", "本期值", "备注", "填报口径")
+
+TITLE_ROW = 1
+DEPARTMENT_ROW, NAME_ROW, PERIOD_ROW, INSTRUCTIONS_ROW = 2, 3, 4, 5   # label in column A, value in B
+HEADER_ROW = 6
+FIRST_DATA_ROW = 7
+VALUE_COLUMN = "G"          # 本期值
+NOTE_COLUMN = "H"           # 备注
+BASIS_COLUMN = "I"          # 填报口径: 本月数 / 1—N月累计 / 年度
+LAST_COLUMN = "I"
+CODE_COLUMN = "B"           # 指标代码: hidden (the reader needs it, a clerk does not)
+YES, NO = "是", "否"         # a task's answer; the reader takes 是 as 1 (done) and 否 as 0
+LABEL_FILLED_BY, LABEL_PHONE = "填报人", "联系电话"
+DEADLINE_DAY = 10           # as the `missing` alert rule: the 10th of the next month
+
+INSTRUCTIONS = ("只填写黄色的“本期值”（按“单位”列的单位和“填报口径”列的口径填数字；“是/否”类指标从下拉列表选择）"
+                "和“备注”，并在表末填写填报人和联系电话；本月未报送的指标请留空（留空≠0），请勿改动其他内容、插入或删除行。"
+                "请于{deadline}前将本表保存为 Excel 文件放入报送收件箱（或发送至 {email}）。")
+DEPARTMENT_KEYS = ("department_code", "name_zh", "region_code", "region_name", "email")
+ROW_KEYS = ("indicator_code", "national_no", "name_zh", "unit", "target_text", "last_value", "last_period",
+            "min_value", "max_value")
+_PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
+_WIDTHS = {"A": 7, "C": 40, "D": 12, "E": 10, "F": 12, "G": 14, "H": 30, "I": 16}
+
+
+def write_template(path: Path, *, department: dict, period: str, rows: list[dict]) -> Path:
+    """Write the department's 月调度 workbook for `period` (YYYY-MM) to `path` and return the path."""
+    from openpyxl import Workbook
+
+    rows = [{k: _none_if_nan(v) for k, v in row.items()} for row in rows]   # NULL from a frame arrives as NaN
+    _check(department, period, rows)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SHEET
+    _write_heading(ws, department, period)
+    _write_table(ws, rows, period)
+    _write_meta(wb.create_sheet(META_SHEET), department, period, rows)
+    wb.properties.title = ws["A1"].value
+    wb.properties.creator = "ecoflow"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def full_name(department: dict) -> str:
+    """区划 + 部门, without doubling the region when the catalogue name already carries it (呼和浩特市林业和草原局)."""
+    region, name = department.get("region_name") or "", department["name_zh"]
+    return name if name.startswith(region) else f"{region}{name}"
+
+
+def _check(department: dict, period: str, rows: list[dict]) -> None:
+    missing = [k for k in DEPARTMENT_KEYS if k not in department]
+    if missing:
+        raise UsageError(f"template: department is missing {', '.join(missing)}")
+    if not isinstance(period, str) or not _PERIOD.fullmatch(period):
+        raise UsageError(f"template: period must be YYYY-MM, got {period!r}")
+    for number, row in enumerate(rows, start=1):
+        absent = [k for k in ROW_KEYS if k not in row]
+        if absent:
+            code = row.get("indicator_code", "?")
+            raise UsageError(f"template: row {number} ({code}) is missing {', '.join(absent)}")
+        if row["min_value"] is not None and row["max_value"] is not None and row["min_value"] > row["max_value"]:
+            raise UsageError(f"template: {row['indicator_code']} has min_value {row['min_value']} > max_value "
+                             f"{row['max_value']}")
+    codes = [r["indicator_code"] for r in rows]
+    if len(set(codes)) != len(codes):
+        raise UsageError(f"template: an indicator is listed twice in {codes}")
+
+
+def _write_heading(ws, department: dict, period: str) -> None:  # noqa: ANN001 - openpyxl types are imported lazily
+    from openpyxl.styles import Alignment, Font
+
+    ws["A1"] = f"{full_name(department)} {period} 生态文明建设示范区指标月调度表"
+    ws.merge_cells(f"A{TITLE_ROW}:{LAST_COLUMN}{TITLE_ROW}")
+    ws["A1"].font = Font(bold=True, size=14)
+    ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
+    ws.row_dimensions[TITLE_ROW].height = 28
+    block = ((DEPARTMENT_ROW, LABEL_DEPARTMENT, department["department_code"], "D"),
+             (NAME_ROW, LABEL_NAME, full_name(department), "D"),
+             (PERIOD_ROW, LABEL_PERIOD, period, "D"),
+             (INSTRUCTIONS_ROW, LABEL_INSTRUCTIONS, instructions(department, period), LAST_COLUMN))
+    for row, label, value, last in block:
+        ws.cell(row, 1, label).font = Font(bold=True)
+        cell = ws.cell(row, 2, value)
+        cell.number_format = "@"          # 期别 stays text: Excel would turn a retyped 2025-06 into a date
+        cell.alignment = Alignment(horizontal="left", wrap_text=row == INSTRUCTIONS_ROW)
+        ws.merge_cells(f"B{row}:{last}{row}")
+    ws.row_dimensions[INSTRUCTIONS_ROW].height = 60
+
+
+def instructions(department: dict, period: str) -> str:
+    """What to fill, by when (the 10th of the next month) and where to send it."""
+    year, month = int(period[:4]), int(period[5:])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return INSTRUCTIONS.format(deadline=f"{year}年{month}月{DEADLINE_DAY}日", email=department["email"])
+
+
+def plan_number(item: dict) -> object:
+    """序号 as the plan writes it: 7.1 for a sub-indicator, 10 for an indicator without sub-indicators."""
+    if item["national_no"] is None:
+        return None
+    if (item.get("sub_count") or 1) > 1 and item.get("sub_no"):
+        return f"{item['national_no']}.{item['sub_no']}"
+    return item["national_no"]
+
+
+def basis(item: dict, period: str) -> str:
+    """Whether the value is the month's, the year so far, or the year's (an annual indicator)."""
+    if item.get("frequency") == "annual":
+        return "年度（全年数）"
+    if item.get("unit") == "%":
+        month = int(period[5:])
+        return "1月累计" if month == 1 else f"1—{month}月累计"
+    return "本月数"
+
+
+def is_task(item: dict) -> bool:
+    """A yes/no (done / not done) task: unit — and the range 0…1 (the catalogue's tasks, and only they)."""
+    return item.get("obtained_by") == "task" or (item["unit"] in ("—", "") and item["min_value"] == 0
+                                                 and item["max_value"] == 1)
+
+
+def _write_table(ws, rows: list[dict], period: str) -> None:  # noqa: ANN001 - openpyxl types are imported lazily
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    for col, text in enumerate(HEADERS, start=1):
+        cell = ws.cell(HEADER_ROW, col, text)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="D9E1F2")
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.border = border
+    editable = PatternFill("solid", fgColor="FFF2CC")
+    for offset, item in enumerate(rows):
+        r = FIRST_DATA_ROW + offset
+        last = item["last_value"]
+        if is_task(item) and last is not None:
+            last = YES if last >= 1 else NO
+        values = (plan_number(item), item["indicator_code"], item["name_zh"], item["unit"],
+                  item["target_text"] or None, last, None, None, basis(item, period))
+        for col, value in enumerate(values, start=1):
+            cell = ws.cell(r, col, value)
+            cell.border = border
+            cell.alignment = Alignment(vertical="center", wrap_text=col == 3)
+        if item["last_value"] is not None and item["last_period"]:
+            ws.cell(r, 6).comment = Comment(f"上期：{item['last_period']}", "ecoflow")
+        for col in (VALUE_COLUMN, NOTE_COLUMN):
+            ws[f"{col}{r}"].protection = Protection(locked=False)
+            ws[f"{col}{r}"].fill = editable
+        ws.data_validations.append(_task_validation(item, f"{VALUE_COLUMN}{r}") if is_task(item)
+                                   else _value_validation(item, f"{VALUE_COLUMN}{r}"))
+    code_width = max([14, *(len(str(item["indicator_code"])) + 2 for item in rows)])
+    for col, width in {**_WIDTHS, "B": min(code_width, 44)}.items():
+        ws.column_dimensions[col].width = width
+    ws.column_dimensions[CODE_COLUMN].hidden = True   # codes are for the reader; the clerk reads names
+    _write_signature(ws, FIRST_DATA_ROW + len(rows) + 1, border, editable)
+    ws.freeze_panes = f"A{FIRST_DATA_ROW}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.protection.sheet = True            # no password: it stops slips, not people
+    ws.protection.formatColumns = False   # widening a column is fine
+    ws.protection.formatRows = False
+
+
+def _write_signature(ws, row: int, border, fill) -> None:  # noqa: ANN001 - openpyxl types are imported lazily
+    """填报人 and 联系电话 below the table: labels in A and E, the cells to fill in C and F (columns the reader does
+    not read, so a name or a number there is never taken for a value)."""
+    from openpyxl.styles import Font, Protection
+
+    for label_col, input_col, label in (("A", "C", LABEL_FILLED_BY), ("E", "F", LABEL_PHONE)):
+        ws[f"{label_col}{row}"] = label
+        ws[f"{label_col}{row}"].font = Font(bold=True)
+        cell = ws[f"{input_col}{row}"]
+        cell.protection = Protection(locked=False)
+        cell.fill = fill
+        cell.border = border
+        cell.number_format = "@"
+
+
+def _task_validation(item: dict, ref: str):  # noqa: ANN202 - openpyxl types are imported lazily
+    """A yes/no task: a drop-down of 是 / 否, nothing else accepted."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True, showDropDown=False,
+                        showErrorMessage=True, errorStyle="stop", errorTitle="请从列表中选择",
+                        error=f"{item['name_zh']}：请选择“{YES}”（已完成）或“{NO}”（未完成）；本月未报送请留空。"[:255],
+                        showInputMessage=True, promptTitle="本期值", prompt=f"从下拉列表选择“{YES}”或“{NO}”")
+    dv.add(ref)
+    return dv
+
+
+def _value_validation(item: dict, ref: str):  # noqa: ANN202 - openpyxl types are imported lazily
+    """Excel refuses text and numbers outside [min_value, max_value] as they are typed (a bound may be None)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    low, high = (None if item[k] is None else _plain(item[k]) for k in ("min_value", "max_value"))
+    unit = item["unit"] or "无（纯数值）"
+    if low is not None and high is not None:
+        operator, formulas, allowed = "between", (low, high), f"{low} 至 {high} 之间的数字"
+    elif low is not None:
+        operator, formulas, allowed = "greaterThanOrEqual", (low, None), f"不小于 {low} 的数字"
+    elif high is not None:
+        operator, formulas, allowed = "lessThanOrEqual", (high, None), f"不大于 {high} 的数字"
+    else:
+        operator, formulas, allowed = "between", ("-1000000000000000", "1000000000000000"), "数字"
+    dv = DataValidation(
+        type="decimal", operator=operator, formula1=formulas[0], formula2=formulas[1], allow_blank=True,
+        showErrorMessage=True, errorStyle="stop", errorTitle="数值不符合要求",
+        error=f"{item['name_zh']}：请填写{allowed}（单位：{unit}），不要带单位或文字；本月未报送请留空。"[:255],
+        showInputMessage=True, promptTitle="本期值",
+        prompt=f"单位：{unit}；{allowed}"[:255])
+    dv.add(ref)
+    return dv
+
+
+def _write_meta(ws, department: dict, period: str, rows: list[dict]) -> None:  # noqa: ANN001
+    ws.append(["key", "value", "indicator_code"])
+    for key, value in (("template_version", TEMPLATE_VERSION), ("department_code", department["department_code"]),
+                       ("period", period), ("region_code", department["region_code"]),
+                       ("department_email", department["email"]), ("data_sheet", SHEET),
+                       ("header_row", HEADER_ROW), ("value_column", VALUE_COLUMN)):
+        ws.append([key, value])
+    for offset, item in enumerate(rows):
+        ws.append(["row", FIRST_DATA_ROW + offset, item["indicator_code"]])
+    ws.sheet_state = "hidden"
+    ws.protection.sheet = True
+
+
+def _none_if_nan(value: object) -> object:
+    return None if isinstance(value, float) and value != value else value
+
+
+def _plain(value: float) -> str:
+    """A number as Excel formula text without exponent or float noise (1000000, 0.5, 100)."""
+    text = f"{float(value):.10f}".rstrip("0").rstrip(".")
+    return "0" if text in ("", "-0") else text

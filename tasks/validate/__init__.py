@@ -1,0 +1,1 @@
+"""The one validation runner (Great Expectations suites) and the batch verdict."""

@@ -1,0 +1,308 @@
+"""Validate a run's archived files and stage their rows; the batch verdict. Nothing lands here: landing waits for
+a decision (a steward's, or the policy's) in tasks.land.landing.
+
+Per batch: parse -> validate (GX) -> split rows into good and failing, each staged in review.staged_<raw table>
+with its run. If a batch breaches the allowed share of bad rows, the run cannot be landed as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from tasks.core import sql
+from tasks.core.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
+from tasks.core.settings import Settings
+from tasks.core.warehouse import insert_frame, table_name, transaction
+from tasks.ingest import ledger
+from tasks.sources import redelivery
+from tasks.sources.base import Parsed, RowIssue, SourceAdapter
+from tasks.validate import runner as validation
+
+ISSUE_COLUMNS = ["source", "period", "batch_id", "file_name", "source_line", "column_name", "value_text",
+                 "rule", "severity", "reason"]
+
+
+@dataclass
+class BatchResult:
+    attempt_id: str
+    batch_id: str
+    file_name: str
+    rows_in: int
+    rows_landed: int
+    rows_rejected: int
+    rows_warned: int
+    report_path: Path | None
+    rule_counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class LandingResult:
+    period: str
+    batches: list[BatchResult]
+    rows_landed: int
+    rows_rejected: int
+    rows_warned: int
+    missing_files: list[str]
+    rows_overridden: int = 0       # landed although they fail an error rule (a steward's accept_all)
+
+    @classmethod
+    def of(cls, period: str, batches: list[BatchResult], missing: list[str], overridden: int = 0) -> LandingResult:
+        """The result of these files, their counts summed."""
+        return cls(period, batches, sum(b.rows_landed for b in batches), sum(b.rows_rejected for b in batches),
+                   sum(b.rows_warned for b in batches), missing, overridden)
+
+    @property
+    def reports(self) -> list[str]:
+        """The batches' validation report pages."""
+        return sorted({str(b.report_path) for b in self.batches if b.report_path})
+
+
+def _issues_frame(adapter: SourceAdapter, period: str, batch_id: str, name: str, parsed: Parsed,
+                  outcome: validation.ValidationOutcome | None) -> pd.DataFrame:
+    parts = []
+    if parsed.issues:
+        parts.append(pd.DataFrame({
+            "source_line": [i.source_line for i in parsed.issues],
+            "column_name": [i.column_name for i in parsed.issues],
+            "value_text": [i.value_text for i in parsed.issues],
+            "rule": [i.rule for i in parsed.issues], "severity": [i.severity for i in parsed.issues],
+            "reason": [i.reason for i in parsed.issues]}))
+    rows = parsed.rows.set_index(adapter.row_key, drop=False) if outcome else None
+    for failure in (outcome.failures if outcome else []):
+        if failure.table_level:
+            parts.append(pd.DataFrame({"source_line": [None], "column_name": [failure.column],
+                                       "value_text": [None], "rule": [failure.rule],
+                                       "severity": [failure.severity], "reason": [failure.reason]}))
+            continue
+        hit = rows.loc[list(failure.row_ids)]
+        parts.append(pd.DataFrame({
+            "source_line": hit["source_line"].to_numpy(), "column_name": hit[adapter.column_key].to_numpy(),
+            "value_text": hit["value_text"].to_numpy(),
+            "rule": failure.rule, "severity": failure.severity, "reason": failure.reason}))
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=ISSUE_COLUMNS[4:])
+    frame.insert(0, "file_name", name)
+    frame.insert(0, "batch_id", batch_id)
+    frame.insert(0, "period", period)
+    frame.insert(0, "source", adapter.name)
+    return frame[ISSUE_COLUMNS]
+
+
+def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.DataFrame, parsed: Parsed) -> None:
+    """Replace this batch's findings and the source lines they quote (caller holds the transaction)."""
+    con.execute("DELETE FROM quarantine.row_issues WHERE batch_id = ?", [batch_id])
+    con.execute("DELETE FROM quarantine.source_lines WHERE batch_id = ?", [batch_id])
+    if issues.empty:
+        return
+    insert_frame(con, "quarantine.row_issues", issues)
+    numbers = sorted({int(n) for n in issues["source_line"].dropna() if parsed.lines.get(int(n))})
+    lines = pd.DataFrame({"batch_id": batch_id, "source_line": numbers,
+                          "record": [parsed.lines.get(n, "") for n in numbers]})
+    insert_frame(con, "quarantine.source_lines", lines)
+
+
+def _bad_share_limit(adapter: SourceAdapter, settings: Settings) -> float:
+    """A feed tolerates a few bad rows (ECOFLOW_MAX_BAD_SHARE); a department's form is all or nothing (0)."""
+    own = getattr(adapter, "max_bad_share", None)
+    return settings.max_bad_share if own is None else own
+
+
+@dataclass
+class RunValidation:
+    """What validating an ingestion run found, before anything of it is landed (a steward may have to decide)."""
+    run_id: str
+    source: str
+    period: str
+    batches: list[BatchResult]
+    missing_files: list[str]
+    breaches: list[EcoflowError] = field(default_factory=list)
+    rows_overridable: int = 0      # failing rows that accept_all could land (the rest cannot even be read)
+    subject: str | None = None     # what the steward is shown, when the run needs a review
+    body: str | None = None
+
+    @property
+    def rows_in(self) -> int:
+        return sum(b.rows_in for b in self.batches)
+
+    @property
+    def rows_bad(self) -> int:
+        return sum(b.rows_rejected for b in self.batches)
+
+    @property
+    def rule_counts(self) -> dict[str, int]:
+        """Findings by rule over every file of the run."""
+        counts: dict[str, int] = {}
+        for batch in self.batches:
+            for rule, n in batch.rule_counts.items():
+                counts[rule] = counts.get(rule, 0) + int(n)
+        return counts
+
+    @property
+    def needs_review(self) -> bool:
+        """Error-severity findings (rows that would be quarantined) or a breach of the stop threshold."""
+        return bool(self.breaches) or any(b.rows_rejected for b in self.batches)
+
+
+def staged_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> str:
+    """review.staged_<raw table>: validated rows waiting for a decision, shaped as the raw table plus the run and
+    whether the row fails an error rule. Made again when the raw table's columns changed (no review is lost: a
+    table with rows in it is never replaced)."""
+    raw = table_name(con, adapter.raw_table)
+    name = "staged_" + adapter.raw_table.rpartition(".")[2]
+    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
+    have = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                                      "'review' AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()]
+    if have != [*cols, "review_run", "failed"]:
+        if have and con.execute(f'SELECT count(*) FROM review."{name}"').fetchall()[0][0]:
+            raise ConfigError(f"review.{name} holds rows of pending reviews but {adapter.raw_table} changed its "
+                              "columns: decide those reviews (`ecoflow review list`) before migrating")
+        con.execute(f'CREATE OR REPLACE TABLE review."{name}" AS SELECT *, \'\'::TEXT AS review_run, '
+                    f"false AS failed FROM {raw} LIMIT 0")
+    return f"review.{name}"
+
+
+def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
+                 period: str) -> RunValidation:
+    """Validate every archived batch of the run and stage its rows (nothing lands yet).
+
+    Re-validating is safe: a retried task replaces what an earlier try staged and stored.
+    """
+    attempts = ledger.attempts_of_run(con, run_id)
+    missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
+    archived = [a for a in attempts if a["archive_path"]]
+    if not archived:
+        raise NothingToLand(f"{adapter.name} {period}: no file arrived in run {run_id} "
+                            f"({len(missing)} not published); the warehouse keeps what it had for {period}")
+    staged = staged_table(con, adapter)
+    con.execute(f"DELETE FROM {table_name(con, staged)} WHERE review_run = ?", [run_id])
+    results: list[BatchResult] = []
+    breaches: list[EcoflowError] = []
+    for attempt in archived:
+        result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id)
+        results.append(result)
+        if breach:
+            breaches.append(breach)
+    overridable = con.execute(f"SELECT count(*) FROM {table_name(con, staged)} WHERE review_run = ? AND failed",
+                              [run_id]).fetchall()[0][0]
+    _supersede(con, staged, adapter.name, period, run_id, [a["file_name"] for a in archived])
+    return RunValidation(run_id, adapter.name, period, results, missing, breaches, overridable)
+
+
+def _supersede(con: duckdb.DuckDBPyConnection, staged: str, source: str, period: str, run_id: str,
+               files: list[str]) -> None:
+    """A newer delivery of the same files replaces older reviews still waiting: their staged rows go, and a
+    decision taken on them later lands nothing (tasks.flow.pipeline.decide says so)."""
+    with transaction(con):
+        older = [r[0] for r in con.execute(sql.load("queries/review_supersede"), {
+            "source": source, "period": period, "review_id": run_id, "files": files,
+            "now": ledger.now()}).fetchall()]
+        for review_id in older:
+            con.execute(f"DELETE FROM {table_name(con, staged)} WHERE review_run = ?", [review_id])
+            ledger.finish_run(con, review_id, "superseded", f"a newer delivery ({run_id}) replaced it before a "
+                                                            "steward decided")
+
+
+def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
+                    attempt: dict, staged: str, run_id: str) -> tuple[BatchResult, EcoflowError | None]:
+    name, batch_id = attempt["file_name"], attempt["batch_id"]
+    content = Path(attempt["archive_path"]).read_bytes()
+    outcome = None
+    try:
+        parsed = adapter.parse(name, content)
+    except ParseError as exc:
+        parsed = Parsed(pd.DataFrame(), [RowIssue(exc.line, "parse.file", exc.reason, "")], {})
+        issues = _issues_frame(adapter, period, batch_id, name, parsed, None)
+        with transaction(con):
+            _store_issues(con, batch_id, issues, parsed)
+        ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
+                              rows_rejected=0, rows_warned=0, message=str(exc))
+        return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), exc
+    prepare = getattr(adapter, "prepare", None)
+    if prepare is not None and len(parsed.rows):
+        parsed.rows = prepare(con, parsed.rows)
+    if len(parsed.rows):
+        outcome = validation.validate(
+            parsed.rows, suite=adapter.suite, row_key=adapter.row_key,
+            parameters=adapter.expectation_parameters(con, name, rows=parsed.rows, period=period),
+            gx_root=settings.gx_root(adapter.name, period),
+            run_name=batch_id.replace(":", "_"))
+    issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
+    errors = outcome.rows("error") if outcome else set()
+    warned = (outcome.rows("warning") - errors) if outcome else set()
+    bad_cells = sum(i.values_lost for i in parsed.issues if i.severity == "error")
+    file_warnings = sum(1 for i in parsed.issues if i.severity == "warning")
+    table_errors = outcome.table_errors() if outcome else []
+    total = len(parsed.rows) + bad_cells
+    bad = len(errors) + bad_cells
+    rule_counts = issues.groupby("rule").size().to_dict() if len(issues) else {}
+    good = parsed.rows[~parsed.rows[adapter.row_key].isin(errors)] if len(parsed.rows) else parsed.rows
+    with transaction(con):
+        _store_issues(con, batch_id, issues, parsed)
+    report = outcome.report_path if outcome else None
+    result = BatchResult(attempt["attempt_id"], batch_id, name, total, len(good), bad,
+                         len(warned) + file_warnings, report, rule_counts)
+    ledger.update_attempt(con, attempt["attempt_id"], status="validated", rows_in=total, rows_landed=len(good),
+                          rows_rejected=bad, rows_warned=len(warned) + file_warnings,
+                          report_path=str(report) if report else None)
+    _stage(con, adapter, staged, run_id, period, name, batch_id, good, failed=False)
+    _stage(con, adapter, staged, run_id, period, name, batch_id,
+           parsed.rows[parsed.rows[adapter.row_key].isin(errors)] if len(errors) else parsed.rows.iloc[0:0],
+           failed=True)
+    limit = _bad_share_limit(adapter, settings)
+    if table_errors or (total and bad / total > limit) or (total == 0 and bad_cells):
+        top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
+        return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
+                                        top, str(report) if report else None)
+    shrinks = redelivery.check(con, adapter, period, staged, run_id, name, total)
+    if shrinks is not None:
+        _store_shrink(con, adapter, period, batch_id, name, shrinks)
+        result.rule_counts[redelivery.RULE] = 1
+    return result, shrinks
+
+
+def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, period: str,
+           name: str, batch_id: str, rows: pd.DataFrame, *, failed: bool) -> None:
+    """Stage rows as the raw table's columns. A failing row whose values cannot even be shaped (a date that is no
+    date) or that lacks a value the raw table requires (a non-numeric value) cannot be landed by any decision, so
+    it is not staged; the other failing rows of the file are, one by one if need be."""
+    if not len(rows):
+        return
+    shape = adapter.landing_frame
+    try:
+        frame = shape(rows, batch_id=batch_id, period=period, file_name=name)
+    except (ValueError, TypeError, KeyError):
+        if not failed:
+            raise
+        frame = _shape_one_by_one(shape, rows, batch_id, period, name)
+    if failed and len(frame):
+        frame = frame.dropna(subset=_required_columns(con, adapter.raw_table))
+    if len(frame):
+        insert_frame(con, staged, frame.assign(review_run=run_id, failed=failed))
+
+
+def _shape_one_by_one(shape: Callable, rows: pd.DataFrame, batch_id: str, period: str, name: str) -> pd.DataFrame:
+    shaped = []
+    for i in range(len(rows)):
+        try:
+            shaped.append(shape(rows.iloc[i:i + 1], batch_id=batch_id, period=period, file_name=name))
+        except (ValueError, TypeError, KeyError):
+            continue
+    return pd.concat(shaped, ignore_index=True) if shaped else pd.DataFrame()
+
+
+def _required_columns(con: duckdb.DuckDBPyConnection, raw_table: str) -> list[str]:
+    """The raw table's NOT NULL columns (a staged table made by CREATE TABLE AS does not carry them)."""
+    return [r[0] for r in con.execute(f"DESCRIBE {table_name(con, raw_table)}").fetchall() if r[2] == "NO"]
+
+
+def _store_shrink(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, batch_id: str, name: str,
+                  shrinks: redelivery.DeliveryShrinks) -> None:
+    """The shrinking delivery as a file-level finding of its batch, so `status` and the review show it."""
+    insert_frame(con, "quarantine.row_issues", pd.DataFrame([{
+        "source": adapter.name, "period": period, "batch_id": batch_id, "file_name": name, "source_line": None,
+        "column_name": None, "value_text": None, "rule": redelivery.RULE, "severity": "error",
+        "reason": str(shrinks)}])[ISSUE_COLUMNS])
