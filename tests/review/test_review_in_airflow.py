@@ -41,14 +41,17 @@ def test_a_steward_accepts_everything_with_a_reason_and_the_values_say_so(stack:
     # what the steward is shown: Chinese subject and body with the counts, the failing rows and the options
     assert "2019-02" in waiting["subject"] and "未通过校验" in waiting["subject"]
     body = waiting["body"]
-    assert "air.value_non_negative" in body and "china_sites_20190201.csv" in body
+    assert "浓度不应为负值" in body and "china_sites_20190201.csv" in body   # the rule in words, not its id
+    assert "air.value_non_negative" not in body
     assert all(label in body for label in LABELS.values())
     assert "/ecoflow/reports/air/2019-02/" in body
-    # the report is served by Airflow to a logged-in steward, sandboxed; nothing outside the reports is served
+    # the check report (linked first) is served by Airflow to a logged-in steward, sandboxed; nothing outside the
+    # reports is served
     [report] = re.findall(r"\((https?://[^)]+/ecoflow/reports/air/2019-02/[^)]+\.html)\)", body)[:1]
+    assert "/check/" in report
     steward = stack.airflow.session("li.na")
     page = steward.get(report, timeout=30)
-    assert page.status_code == 200 and "air_hourly" in page.text
+    assert page.status_code == 200 and "浓度不应为负值" in page.text and "china_sites_20190201.csv" in page.text
     assert page.headers["Content-Security-Policy"].startswith("sandbox")
     outside = steward.get(f"{stack.airflow.url}/ecoflow/reports/%2e%2e/%2e%2e/warehouse.duckdb", timeout=30)
     assert outside.status_code == 404
@@ -118,7 +121,7 @@ def test_a_rejection_through_the_cli_keeps_the_month_and_tells_the_provider(stac
                        [review_id]) == [("rejected",)]
     [notice] = [m for m in stack.sink.received if m.rcpt_tos == ["feed-air@cnemc.example.cn"]]
     text = notice.message.get_body(("plain",)).get_content()
-    assert "2019-03" in notice.subject and "PM2.5 出现负值，请总站核实" in text and "air.value_non_negative" in text
+    assert "2019-03" in notice.subject and "PM2.5 出现负值，请总站核实" in text and "浓度不应为负值" in text
     shown = _ecoflow(stack, "status", "--period", "2019-03", user="li.na")
     assert "reject  by li.na (airflow)" in shown.stdout and "PM2.5 出现负值" in shown.stdout
 
