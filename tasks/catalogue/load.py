@@ -60,9 +60,11 @@ def fingerprint(folder: Path = CATALOGUE_DIR) -> str:
     return digest.hexdigest()
 
 
-def refresh(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR) -> bool:
-    """Load the catalogue if its files changed since the last load (a run's first step; cheap when nothing
-    changed). Returns whether it loaded. A catalogue with a problem is refused and the last good one stays."""
+def refresh(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> bool:
+    """Load the catalogue (default: the repository's, CATALOGUE_DIR) if its files changed since the last load (a
+    run's first step; cheap when nothing changed). Returns whether it loaded. A catalogue with a problem is refused
+    and the last good one stays."""
+    folder = folder or CATALOGUE_DIR
     current = fingerprint(folder)
     row = con.execute("SELECT fingerprint FROM catalogue.load_state").fetchone()
     if row and row[0] == current:

@@ -192,20 +192,17 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
 def cmd_templates(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from tasks.compute import drinking_water
     from tasks.core import settings
     from tasks.core.periods import Period
     from tasks.flow.warehouse import writer
     from tasks.sources.submissions.projects import write_department_sheets
-    from tasks.sources.submissions.template import write_template
+    from tasks.sources.submissions.template import rows_params, write_template
 
     period = Period.parse(args.period)
     st = settings.load()
     out = Path(args.out) if args.out else st.home / "templates" / str(period)
     with writer(st) as con:
-        rows = _rows(con, "queries/template_rows", {"period": str(period), "department": args.department,
-                                                    "derived": drinking_water.RATIO,
-                                                    "inputs": list(drinking_water.INPUTS)})
+        rows = _rows(con, "queries/template_rows", rows_params(str(period), args.department))
         sheets = write_department_sheets(con, out, str(period), args.department)
     if not rows and sheets:
         return _print_project_sheets(sheets)

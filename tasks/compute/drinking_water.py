@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from tasks.sources.submissions import template
 from tasks.standards.rounding import round_half_even
 
-RATIO = "drinking_water_source_good_ratio"
-EVALUATED = "drinking_water_sources_evaluated"
-MEETING = "drinking_water_sources_meeting_iii"
+RATIO = template.DERIVED
+EVALUATED, MEETING = template.DERIVED_INPUTS
 INPUTS = (EVALUATED, MEETING)
 
 

@@ -149,7 +149,10 @@ def evaluate(con: duckdb.DuckDBPyConnection, period: Period) -> pd.DataFrame:
     for c in inputs:
         has_value = c["basis_period"] is not None
         not_monitored = c["obtained_as"] == "not_monitored"
-        in_year = period.month != 12 and c["frequency"] != "annual" and c["basis_period_type"] in ("ytd", "submitted")
+        # a year-to-date value before December is part of its year, whatever the indicator's frequency (indicator 22
+        # is annual and computed as a YTD rise); an annual value as submitted is judged when it comes
+        in_year = period.month != 12 and (c["basis_period_type"] == "ytd" or (
+            c["frequency"] != "annual" and c["basis_period_type"] == "submitted"))
         verdict = judge(target_kind=c["target_kind"], comparator=c["comparator"], target_value=c["target_value"],
                         obtained_by=c["obtained_by"], value=c["value"], coverage_ok=c["coverage_ok"],
                         digits=c["evaluation_digits"], has_value_row=has_value, in_year=in_year,

@@ -69,7 +69,8 @@ WASTE_ITEMS_ZH = {
 }  # the digest's trend charts (tasks/notify/charts.py)
 
 # what one row of a source's batch is, so a review counts values, not lines: a CNEMC line holds 48 stations' values
-VALUE_UNIT = {"air": "个站点小时数值", "water": "个断面监测值", "waste": "条设施填报数", "submissions": "项指标值"}
+VALUE_UNIT = {"air": "个站点小时数值", "water": "个断面监测值", "waste": "条设施填报数", "submissions": "项指标值",
+              "project_reports": "个项目填报数"}
 
 
 def water_class_label(water_class: int | None) -> str:

@@ -59,7 +59,8 @@ _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed"
                 "fetched": "已获取", "validated": "已校验"}
 _DELIVERY = {"sent": "已发送", "pending": "待发送", "failed": "发送失败", "none": "无需回复",
              "cancelled": "未发送即关闭"}
-_SOURCE_ZH = {"air": "环境空气", "water": "地表水", "waste": "固废与污水", "submissions": "部门报送"}
+_SOURCE_ZH = {"air": "环境空气", "water": "地表水", "waste": "固废与污水", "submissions": "部门报送",
+              "project_reports": "重点项目调度"}
 _DECISION_ZH = {"accept_clean": "接受（剔除不合格行）", "accept_all": "全部接受", "reject": "退回",
                 "correction": "更正"}  # review_policy.LABELS without the hints the steward's buttons carry
 _REASONS = (  # evaluation.judge's reasons, for readers of Chinese

@@ -17,6 +17,7 @@ from tasks.core.errors import DeliveryError
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
 from tasks.notify import mailer, messages
+from tasks.sources.submissions import template
 
 DEADLINE_DAY = 10  # as the `missing` alert rule's default (warehouse/catalogue/alert_rules.csv): the 10th
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -134,7 +135,7 @@ def _owed(con: duckdb.DuckDBPyConnection, item: dict, period: str) -> list[dict]
                                                {"department": item["department_code"], "period": period})}
     month = int(period[5:])
     owed = []
-    for r in _rows(con, "queries/template_rows", {"period": period, "department": item["department_code"]}):
+    for r in _rows(con, "queries/template_rows", template.rows_params(period, item["department_code"])):
         if r["indicator_code"] in done or (r["frequency"] == "annual" and month != 12):
             continue
         owed.append({"name": r["name_zh"], "no": _plan_no(r)})

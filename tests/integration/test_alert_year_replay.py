@@ -20,7 +20,6 @@ import re
 import shutil
 from collections import Counter
 from datetime import date
-from functools import partial
 from pathlib import Path
 
 import pytest
@@ -126,7 +125,7 @@ def expected_first_miss() -> int:
 def replay(eco_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_sink) -> dict:
     """The replay: the emails of each month, and PM2.5's status at the August dispatch (the feed down)."""
     folder = tmp_path / "catalogue"
-    shutil.copytree(warehouse.CATALOGUE_DIR, folder)
+    shutil.copytree(load.CATALOGUE_DIR, folder)
     for name, keep in (("targets.csv", lambda r: r["region_code"] == HOHHOT and r["indicator_code"] in KEEP),
                        ("assigned_targets.csv", lambda r: False)):
         with (folder / name).open(encoding="utf-8", newline="") as fh:
@@ -136,7 +135,7 @@ def replay(eco_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_
             writer = csv.DictWriter(fh, fieldnames=fields, lineterminator="\n")
             writer.writeheader()
             writer.writerows(rows)
-    monkeypatch.setattr(warehouse, "load_catalogue", partial(load.load_catalogue, folder=folder))
+    monkeypatch.setattr(load, "CATALOGUE_DIR", folder)     # the runs' writer loads this trimmed catalogue
     monkeypatch.setenv("ECOFLOW_BUREAU_EMAIL", BUREAU)
     for y in HISTORY:
         for m in range(1, 13):

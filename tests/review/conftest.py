@@ -114,9 +114,11 @@ class Stack:
             waiting = [d for d in answer.json()["hitl_details"] if d["responded_at"] is None
                        and d["task_instance"]["state"] == "awaiting_input"]
             if waiting:
-                # Airflow 3.3 fails the task when a response lands before the executor has reported that the task
-                # parked (TI queued for resumption, executor says "success" → "failed", retried): no person answers
-                # within a second, and a test acting as one waits a little too (docs/pitfalls.md).
+                # Airflow 3.3 fails the task when a response lands before the scheduler has taken the executor's
+                # report that the task parked (TI queued for resumption, executor says "success" → "failed",
+                # retried): no person answers within seconds, and a test acting as one waits until the scheduler
+                # logged that report (on a loaded machine it comes well after the park) (docs/pitfalls.md).
+                self._wait_for_park(dag_id, run_id, waiting[0]["task_instance"], deadline)
                 time.sleep(PARK_SETTLE_SECONDS)
                 return waiting[0]
             state = self.airflow.run_state(dag_id, run_id)
@@ -125,6 +127,17 @@ class Stack:
                                      f"{self.airflow.task_states(dag_id, run_id)}")
             time.sleep(1)
         raise AssertionError(f"no review waiting in {dag_id} {run_id} after {timeout:.0f} s")
+
+    def _wait_for_park(self, dag_id: str, run_id: str, ti: dict, deadline: float) -> None:
+        """Until the scheduler has received the executor's event for the parked try of the review task."""
+        event = (f"Received executor event with state success for task instance TaskInstanceKey(dag_id='{dag_id}', "
+                 f"task_id='{ti['task_id']}', run_id='{run_id}', try_number={ti['try_number']}")
+        log = self.airflow.logs / "scheduler.log"
+        while time.monotonic() < deadline:
+            if log.exists() and event in log.read_text(encoding="utf-8", errors="replace"):
+                return
+            time.sleep(0.5)
+        raise AssertionError(f"the scheduler never took the report that {dag_id} {run_id} parked for review")
 
 
 @pytest.fixture(scope="session")

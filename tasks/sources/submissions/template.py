@@ -19,6 +19,17 @@ from pathlib import Path
 
 from tasks.core.errors import UsageError
 
+# An indicator the template never asks for: it is computed from the counts asked instead (RULES §3: the
+# drinking-water sources ratio from the sources evaluated and those meeting class Ⅲ; tasks/compute/drinking_water.py)
+DERIVED = "drinking_water_source_good_ratio"
+DERIVED_INPUTS = ("drinking_water_sources_evaluated", "drinking_water_sources_meeting_iii")
+
+
+def rows_params(period: str, department: str | None) -> dict:
+    """The parameters of queries/template_rows.sql: what a department's template of the month asks."""
+    return {"period": period, "department": department, "derived": DERIVED, "inputs": list(DERIVED_INPUTS)}
+
+
 SHEET = "月调度"
 META_SHEET = "_meta"
 TEMPLATE_VERSION = "ecoflow-submission/1"
