@@ -381,7 +381,7 @@ def correct(settings: Settings, batch_ref: str, path: Path, steward: str, reason
         with _failing_marks(con, run_id):
             ledger.record_local_file(con, settings, run_id=run_id, source=source, period=period, name=name,
                                      path=path, content=content)
-            checked = staging.validate_run(con, settings, adapter, run_id, period)
+            checked = staging.validate_run(con, settings, adapter, run_id, period, correction=True)
             if checked.needs_review:
                 landing.refuse(con, adapter, checked, "correction refused: it fails validation itself")
                 raise review.CorrectionRefused(path, checked)

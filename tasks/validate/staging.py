@@ -166,10 +166,11 @@ def staged_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> str:
 
 
 def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, run_id: str,
-                 period: str) -> RunValidation:
+                 period: str, *, correction: bool = False) -> RunValidation:
     """Validate every archived batch of the run and stage its rows (nothing lands yet).
 
-    Re-validating is safe: a retried task replaces what an earlier try staged and stored.
+    Re-validating is safe: a retried task replaces what an earlier try staged and stored. A `correction` (a
+    steward's corrected rows) is not held to the re-delivery rule: it replaces only the rows it names.
     """
     attempts = ledger.attempts_of_run(con, run_id)
     missing = [a["file_name"] for a in attempts if a["status"] == "missing"]
@@ -182,7 +183,7 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
     for attempt in archived:
-        result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id)
+        result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id, correction)
         results.append(result)
         if breach:
             breaches.append(breach)
@@ -207,7 +208,8 @@ def _supersede(con: duckdb.DuckDBPyConnection, staged: str, source: str, period:
 
 
 def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
-                    attempt: dict, staged: str, run_id: str) -> tuple[BatchResult, EcoflowError | None]:
+                    attempt: dict, staged: str, run_id: str,
+                    correction: bool = False) -> tuple[BatchResult, EcoflowError | None]:
     name, batch_id = attempt["file_name"], attempt["batch_id"]
     content = Path(attempt["archive_path"]).read_bytes()
     outcome = None
@@ -257,7 +259,8 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
         return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
                                         top, str(report) if report else None)
-    shrinks = redelivery.check(con, adapter, period, staged, run_id, name, total)
+    # a steward's correction replaces only the rows it names (land_correction): it is short by design, erases nothing
+    shrinks = None if correction else redelivery.check(con, adapter, period, staged, run_id, name, total)
     if shrinks is not None:
         _store_shrink(con, adapter, period, batch_id, name, shrinks)
         result.rule_counts[redelivery.RULE] = 1
