@@ -5,6 +5,8 @@ Both run as subprocesses exactly as the Makefile runs them, with their state und
 
 from __future__ import annotations
 
+import email
+import email.policy
 import os
 import re
 import subprocess
@@ -62,7 +64,8 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "Subject: 【月调度回执】呼和浩特市林业和草原局" in out
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
     raw = next(m.read_bytes() for m in mails if b"To: jcz@sthjt.nmg.example.gov.cn" in m.read_bytes())
-    assert b"Content-Type: image/png" in raw and b"Content-Disposition: inline" in raw   # trend charts inline
+    gap = email.message_from_bytes(raw, policy=email.policy.default)       # the operators are told what to run
+    assert "请执行：ecoflow run" in gap.get_body(("plain",)).get_content()
     bulletin = home / "reports" / "bulletin" / "2025-01.html"
     assert str(bulletin) in out
     page = bulletin.read_text(encoding="utf-8")

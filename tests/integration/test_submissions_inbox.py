@@ -202,7 +202,7 @@ def test_a_corrected_resubmission_replaces_the_value_and_keeps_the_history(home:
     assert query("SELECT value FROM marts.indicator_values WHERE indicator_code = 'forest_grass_coverage'") \
         == [(37.1,)]
     receipt = body(mails(smtp_sink)[-1])
-    assert "更正前为 36.4" in receipt and "first.xlsx" in receipt
+    assert "更正前为36.4%（原文件“first.xlsx”）" in receipt
 
 
 def test_a_rejected_correction_leaves_the_accepted_value_in_place(home: Path) -> None:
