@@ -77,7 +77,10 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
 
     assert len(PdfReader(monthly.with_suffix(".pdf")).pages) >= 2
     assert "生态环境质量月报" in monthly.read_text(encoding="utf-8")
-    assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == ["2025-01", "rejected"]
+    # the inbox keeps every file: 林草局's form and the key projects' sheets (two units, January to March)
+    # processed, 住建局's CSV rejected
+    assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == \
+        ["2025-01"] * 3 + ["2025-02"] * 2 + ["2025-03"] * 2 + ["rejected"]
     for source, period in (("air", "2025-01"), ("water", "2021-04"), ("waste", "2025-01"), ("submissions", "2025-01")):
         site = home / "reports" / "gx" / source / period / "gx" / "uncommitted" / "data_docs" / "local_site"
         assert (site / "index.html").exists(), site
