@@ -75,6 +75,21 @@ class SourceAdapter(Protocol):
         """Rows that passed, shaped as the columns of raw_table."""
 
 
+class InboxForm:
+    """What every department form delivered through the inbox shares: never fetched, one row per cell, each
+    delivery kept as its own batch (history), all or nothing (a form with a bad cell is sent back whole)."""
+    row_key = "row_id"
+    column_key = "cell"
+    replace_key = "batch_id"
+    max_bad_share = 0.0
+    not_fetched, dropped = "forms are not fetched", "them"   # each form says what it is
+
+    def files(self, period: Period) -> list[RemoteFile]:
+        from tasks.core.errors import UsageError
+
+        raise UsageError(f"{self.not_fetched}: departments drop {self.dropped} in the inbox (`ecoflow inbox`)")
+
+
 def landed_rows(good: pd.DataFrame, *, batch_id: str, period: str, file_name: str, **columns: Any) -> pd.DataFrame:
     """A raw table's rows: the ledger columns every raw table starts with (batch, period, file, source line),
     then the source's own columns in the table's order."""

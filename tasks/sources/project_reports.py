@@ -12,14 +12,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tasks.core import sql
-from tasks.core.errors import UsageError
-from tasks.sources.base import Parsed, RemoteFile, landed_rows
+from tasks.sources.base import InboxForm, Parsed, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.core.periods import Period
 
 SCALE_LIMIT = 2.0   # [D] cumulative investment above twice the budget is a unit slip (元 for 万元), not progress
 MONTH_TOLERANCE_WAN = 0.01
@@ -27,18 +25,12 @@ ANNOTATION_COLUMNS = ["known_project", "numbers_ok", "complete", "in_range", "mo
                       "cumulative_ok", "scale_ok", "month_consistent", "reported"]
 
 
-class ProjectReportAdapter:
+class ProjectReportAdapter(InboxForm):
     name = "project_reports"
     title = "重点项目月调度报送"
     suite = "project_reports"
     raw_table = "raw.project_reports"
-    row_key = "row_id"
-    column_key = "cell"
-    replace_key = "batch_id"
-    max_bad_share = 0.0
-
-    def files(self, period: Period) -> list[RemoteFile]:
-        raise UsageError("project sheets are not fetched: departments drop them in the inbox (`ecoflow inbox`)")
+    not_fetched, dropped = "project sheets are not fetched", "them"
 
     def parse(self, name: str, content: bytes) -> Parsed:
         from tasks.sources.submissions.projects import read_project_sheet

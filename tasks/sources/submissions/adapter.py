@@ -12,28 +12,20 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from tasks.core import sql
-from tasks.core.errors import UsageError
-from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
+from tasks.sources.base import InboxForm, Parsed, RowIssue, landed_rows
 
 if TYPE_CHECKING:
     import duckdb
     import pandas as pd
 
-    from tasks.core.periods import Period
 
 
-class SubmissionAdapter:
+class SubmissionAdapter(InboxForm):
     name = "submissions"
     title = "部门月调度报送"
     suite = "submission_values"
     raw_table = "raw.submission_values"
-    row_key = "row_id"
-    column_key = "cell"
-    replace_key = "batch_id"
-    max_bad_share = 0.0
-
-    def files(self, period: Period) -> list[RemoteFile]:
-        raise UsageError("submissions are not fetched: departments drop files in the inbox (`ecoflow inbox`)")
+    not_fetched, dropped = "submissions are not fetched", "files"
 
     def parse(self, name: str, content: bytes) -> Parsed:
         from tasks.sources.submissions.reader import read_submission
