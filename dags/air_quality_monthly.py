@@ -14,4 +14,4 @@ from __future__ import annotations
 
 from tasks.scheduling.dag_factory import monthly_feed_dag  # the airflow DAG shape shared by the monthly feeds
 
-monthly_feed_dag(dag_id="air_quality_monthly", source="air", cron="0 10 3 * *", doc_md=__doc__, tags=["air"])
+monthly_feed_dag(source="air", doc_md=__doc__, tags=["air"])   # id air_quality_monthly, cron: tasks/sources/spec.py

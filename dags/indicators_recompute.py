@@ -23,7 +23,7 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, Param, dag, get_current_context, task
 
-from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
+from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, period_param, recompute_schedule_assets
 
 STATUS = Asset(name="ecoflow_indicator_status", uri="file:///ecoflow/warehouse/indicator_status")
 
@@ -33,8 +33,7 @@ STATUS = Asset(name="ecoflow_indicator_status", uri="file:///ecoflow/warehouse/i
     doc_md=__doc__,
     schedule=AssetOrTimeSchedule(
         timetable=CronTriggerTimetable("0 12 11 * *", timezone=TZ),
-        assets=(indicators_asset("air") | indicators_asset("water") | indicators_asset("waste")
-                | indicators_asset("submissions"))),
+        assets=recompute_schedule_assets()),
     start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
     catchup=False,
     max_active_runs=1,

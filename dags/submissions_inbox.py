@@ -24,12 +24,13 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
 from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset
+from tasks.sources.spec import spec
 
 
 @dag(
     dag_id="submissions_inbox",
     doc_md=__doc__,
-    schedule=CronTriggerTimetable("*/10 * * * *", timezone=TZ),
+    schedule=CronTriggerTimetable(spec("submissions").schedule, timezone=TZ),
     start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
     catchup=False,
     max_active_runs=1,

@@ -16,4 +16,4 @@ from __future__ import annotations
 
 from tasks.scheduling.dag_factory import monthly_feed_dag  # the airflow DAG shape shared by the monthly feeds
 
-monthly_feed_dag(dag_id="waste_monthly", source="waste", cron="0 10 10 * *", doc_md=__doc__, tags=["waste"])
+monthly_feed_dag(source="waste", doc_md=__doc__, tags=["waste"])   # id waste_monthly, cron: tasks/sources/spec.py

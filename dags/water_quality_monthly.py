@@ -17,12 +17,13 @@ import pendulum
 from airflow.sdk import CronTriggerTimetable, dag, get_current_context, task
 
 from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, indicators_asset, period_param
+from tasks.sources.spec import spec
 
 
 @dag(
     dag_id="water_quality_monthly",
     doc_md=__doc__,
-    schedule=CronTriggerTimetable("0 11 3 * *", timezone=TZ),
+    schedule=CronTriggerTimetable(spec("water").month_schedule, timezone=TZ),
     start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
     catchup=False,
     max_active_runs=1,

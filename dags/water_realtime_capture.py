@@ -24,6 +24,7 @@ import pendulum
 from airflow.sdk import Asset, CronTriggerTimetable, dag, task
 
 from tasks.scheduling.dag_factory import DEFAULT_ARGS, TZ, WRITE, review_chain
+from tasks.sources.spec import spec
 
 WATER_READINGS = Asset(name="ecoflow_water_readings", uri="file:///ecoflow/warehouse/water_readings")
 
@@ -31,7 +32,7 @@ WATER_READINGS = Asset(name="ecoflow_water_readings", uri="file:///ecoflow/wareh
 @dag(
     dag_id="water_realtime_capture",
     doc_md=__doc__,
-    schedule=CronTriggerTimetable(os.environ.get("ECOFLOW_WATER_POLL_CRON") or "5 */4 * * *", timezone=TZ),
+    schedule=CronTriggerTimetable(os.environ.get("ECOFLOW_WATER_POLL_CRON") or spec("water").schedule, timezone=TZ),
     start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
     catchup=False,
     max_active_runs=3,  # a poll waiting for its review must not hold back the next polls

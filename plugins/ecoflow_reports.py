@@ -18,11 +18,11 @@ from airflow.plugins_manager import AirflowPlugin
 from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi.responses import FileResponse, HTMLResponse
 
+from tasks.sources.spec import SPECS
+
 PREFIX = "/ecoflow"
-#: Which DAG's readers may read a source's reports.
-SOURCE_DAGS = {"air": "air_quality_monthly", "waste": "waste_monthly", "water": "water_realtime_capture",
-               "submissions": "submissions_inbox",
-               "project_reports": "submissions_inbox"}
+#: Which DAG's readers may read a source's reports: the DAG that ingests and validates it (tasks/sources/spec.py).
+SOURCE_DAGS = {s.name: s.dag_id for s in SPECS}
 
 app = FastAPI(title="ecoflow validation reports", docs_url=None, redoc_url=None, openapi_url=None)
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from tasks.catalogue import stations as catalogue_stations
 from tasks.catalogue.projects import PROJECT_HEADERS, PROJECT_REQUIRED, check_projects
 from tasks.core.settings import REPO_ROOT
+from tasks.sources.spec import names
 
 CATALOGUE_DIR = REPO_ROOT / "warehouse" / "catalogue"
 
@@ -63,7 +64,7 @@ ALERT_RULES: dict[str, str | None] = {
 }
 # How a region obtains an indicator where it differs from indicators.csv (indicator_sources.csv), and the feeds.
 OBTAINED_AS = ("feed", "submitted", "not_monitored")
-FEEDS = ("air", "water", "waste")
+FEEDS = tuple(names("fetch", "poll"))
 
 # The ten task groups (任务) of the national system and the domain (领域) each belongs to.
 TASK_GROUPS: dict[str, str] = {

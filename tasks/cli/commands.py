@@ -67,10 +67,10 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     if as_json:
         print(json.dumps(summary.as_dict(), ensure_ascii=False, indent=2))
         return
-    from tasks.sources import REGISTRY
+    from tasks.sources.spec import spec
 
     print(f"{summary.source} {summary.period}: run {summary.run_id}")
-    if getattr(REGISTRY.get(summary.source), "captured", False):
+    if spec(summary.source).mode == "poll":
         print(f"  polls with readings of the month: {summary.fetched} (evaluated from what was captured)")
     else:
         print(f"  files landed: {summary.fetched}; not published (404): {len(summary.missing)}"
@@ -469,9 +469,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from tasks.core import settings
     from tasks.core.warehouse import connect
-    from tasks.sources import REGISTRY
+    from tasks.sources import adapters
 
-    batch_keyed = [n for n, a in REGISTRY.items() if getattr(a, "replace_key", "file_name") == "batch_id"]
+    batch_keyed = [n for n, a in adapters().items() if a.replace_key == "batch_id"]
     params = {"period": args.period, "batch_keyed": batch_keyed}
     if args.period:
         from tasks.core.periods import Period
@@ -567,12 +567,12 @@ def parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     run = sub.add_parser("run", help="fetch, validate, land, compute and alert one source for one month")
-    from tasks.sources import REGISTRY
+    from tasks.sources.spec import BY_NAME, names
 
     run_sub = run.add_subparsers(dest="source", required=True, parser_class=_Parser)
-    for name in sorted(n for n in REGISTRY if n != "submissions"):
-        one = run_sub.add_parser(name, help=f"{REGISTRY[name].title}: the month"
-                                 + (" evaluated from the captured readings" if name == "water" else ""))
+    for name in sorted(names("fetch", "poll")):   # forms arrive through the inbox (`ecoflow inbox`)
+        one = run_sub.add_parser(name, help=f"{BY_NAME[name].title_zh}: the month"
+                                 + (" evaluated from the captured readings" if BY_NAME[name].mode == "poll" else ""))
         one.add_argument("--period", required=True, help="the month, YYYY-MM (Asia/Shanghai)")
         one.add_argument("--json", action="store_true")
         one.add_argument("--review", default="safe", choices=pipeline_policies(),
@@ -636,7 +636,7 @@ def parser() -> argparse.ArgumentParser:
     rc = sub.add_parser("recompute", help="recompute a month's values from what is landed (after a catalogue or "
                                           "rules change) and list what changed")
     rc.add_argument("--period", required=True)
-    rc.add_argument("--source", action="append", choices=sorted(REGISTRY), help="only this source (repeatable)")
+    rc.add_argument("--source", action="append", choices=sorted(BY_NAME), help="only this source (repeatable)")
     rc.set_defaults(func=cmd_recompute)
 
     ind = sub.add_parser("indicators", help="indicator values of a month (month, year-to-date, rolling 12 months)")

@@ -1,4 +1,4 @@
-"""Which computation a source's data feeds: one entry per source, imported only when used."""
+"""Which computation a source's data feeds (as its spec says), imported only when used."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ import duckdb
 
 from tasks.core.errors import UsageError
 from tasks.core.periods import Period
+from tasks.sources.spec import SPECS
 
-COMPUTATIONS = {
-    "air": "tasks.compute.air",
-    "water": "tasks.compute.water",
-    "waste": "tasks.compute.waste",
-    "submissions": "tasks.compute.submitted",
-    "project_reports": "tasks.compute.project_status",
-}
+#: source -> the module holding its compute_period (declared in tasks/sources/spec.py)
+COMPUTATIONS = {s.name: s.computation for s in SPECS}
 
 
 def for_source(source: str) -> Callable[[duckdb.DuckDBPyConnection, Period], dict[str, int]]:

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-FEEDS = ("air", "water", "waste")  # sources fetched over HTTP; each has its own URL or connection
 
 
 @dataclass(frozen=True)
 class Settings:
     home: Path
     feed_urls: dict[str, str]      # source -> base URL (ECOFLOW_<SOURCE>_FEED_URL)
-    feed_conn_ids: dict[str, str]  # source -> Airflow HTTP connection id used when no URL is set
+    feed_conn_ids: dict[str, str]  # source -> Airflow HTTP connection id (ECOFLOW_<SOURCE>_FEED_CONN_ID); default
+    #                                ecoflow_<source>_feed, used when no URL is set
     smtp_conn_id: str
     bureau_email: str
     max_bad_share: float
@@ -76,14 +76,20 @@ def _float(name: str, default: float) -> float:
         raise ValueError(f"environment variable {name}={raw!r} is not a number") from exc
 
 
+def _per_source(suffix: str) -> dict[str, str]:
+    """ECOFLOW_<SOURCE><suffix> for every source that sets one (the sources themselves are declared in
+    tasks/sources/spec.py, above this floor)."""
+    return {name[len("ECOFLOW_"):-len(suffix)].lower(): value for name, value in os.environ.items()
+            if name.startswith("ECOFLOW_") and name.endswith(suffix) and value and len(name) > len("ECOFLOW_" + suffix)}
+
+
 def load() -> Settings:
     """Read settings from the environment (ECOFLOW_*)."""
     home = Path(os.environ.get("ECOFLOW_HOME") or Path.cwd() / ".ecoflow").resolve()
     return Settings(
         home=home,
-        feed_urls={s: os.environ[f"ECOFLOW_{s.upper()}_FEED_URL"] for s in FEEDS
-                   if os.environ.get(f"ECOFLOW_{s.upper()}_FEED_URL")},
-        feed_conn_ids={s: os.environ.get(f"ECOFLOW_{s.upper()}_FEED_CONN_ID", f"ecoflow_{s}_feed") for s in FEEDS},
+        feed_urls=_per_source("_FEED_URL"),
+        feed_conn_ids=_per_source("_FEED_CONN_ID"),
         smtp_conn_id=os.environ.get("ECOFLOW_SMTP_CONN_ID", "ecoflow_smtp"),
         bureau_email=os.environ.get("ECOFLOW_BUREAU_EMAIL", "cjb@sthjt.nmg.example.gov.cn"),
         max_bad_share=_float("ECOFLOW_MAX_BAD_SHARE", 0.05),

@@ -68,10 +68,6 @@ WASTE_ITEMS_ZH = {
     "isw_utilized": "一般工业固体废物综合利用量", "isw_utilized_from_storage": "综合利用往年贮存量",
 }  # the digest's trend charts (tasks/notify/charts.py)
 
-# what one row of a source's batch is, so a review counts values, not lines: a CNEMC line holds 48 stations' values
-VALUE_UNIT = {"air": "个站点小时数值", "water": "个断面监测值", "waste": "条设施填报数", "submissions": "项指标值",
-              "project_reports": "个项目填报数"}
-
 
 def water_class_label(water_class: int | None) -> str:
     """1..5 → Ⅰ类..Ⅴ类, 6 → 劣Ⅴ类, None → 未评价."""

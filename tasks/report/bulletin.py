@@ -44,6 +44,7 @@ from tasks.core.settings import Settings
 from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, STATUSES, THIN
 from tasks.notify import messages
 from tasks.notify.wording import COMPARATOR_ZH, number
+from tasks.sources.spec import label as source_label
 from tasks.standards.rounding import round_half_even
 
 ALL_REGIONS_TITLE = "内蒙古自治区及各盟市"
@@ -59,8 +60,6 @@ _FILE_STATUS = {"landed": "已入库", "missing": "未发布（404）", "failed"
                 "fetched": "已获取", "validated": "已校验"}
 _DELIVERY = {"sent": "已发送", "pending": "待发送", "failed": "发送失败", "none": "无需回复",
              "cancelled": "未发送即关闭"}
-_SOURCE_ZH = {"air": "环境空气", "water": "地表水", "waste": "固废与污水", "submissions": "部门报送",
-              "project_reports": "重点项目调度"}
 _DECISION_ZH = {"accept_clean": "接受（剔除不合格行）", "accept_all": "全部接受", "reject": "退回",
                 "correction": "更正"}  # review_policy.LABELS without the hints the steward's buttons carry
 _REASONS = (  # evaluation.judge's reasons, for readers of Chinese
@@ -490,9 +489,9 @@ def _finding(detail: str | None) -> str | None:
 # -- section 7: data coverage and validation problems --------------------------------------------------------------
 
 def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None) -> list[dict[str, Any]]:
-    from tasks.sources import REGISTRY
+    from tasks.sources import adapters
 
-    batch_keyed = [n for n, a in REGISTRY.items() if getattr(a, "replace_key", "file_name") == "batch_id"]
+    batch_keyed = [n for n, a in adapters().items() if a.replace_key == "batch_id"]
     params = {"period": str(period), "batch_keyed": batch_keyed}
     runs = {r["source"]: r for r in _rows(con, "queries/status_batches", params)}
     files: dict[str, list[dict[str, Any]]] = {}
@@ -512,12 +511,12 @@ def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None)
         f["reason_zh"] = None if f["outcome"] == "accepted" else "未通过校验，已回复报送单位修改后重新报送"
         f["reply_zh"] = _DELIVERY.get(f["reply_status"], f["reply_status"])
     out = []
-    for name, adapter in REGISTRY.items():
+    for name, adapter in adapters().items():
         run = runs.get(name)
         mine = files.get(name, [])
         rules = sorted(issues.get(name, []), key=lambda i: (i["severity"] != "error", -i["rows"]))
         title = _title_zh(getattr(adapter, "title", name))
-        source = {"name": name, "label": _SOURCE_ZH.get(name, name), "title": title,
+        source = {"name": name, "label": source_label(name), "title": title,
                   "ran": run is not None, "run_status": _RUN_STATUS.get(run["run_status"], run["run_status"])
                   if run else None, "run_failed": bool(run and run["run_status"] == "failed"),
                   "message": run["message"] if run and run["run_status"] == "failed" else None,
@@ -541,7 +540,7 @@ def _reviews(con: duckdb.DuckDBPyConnection, period: Period) -> list[dict[str, A
     rows = _rows(con, "queries/bulletin_reviews", {"period": str(period)})
     for r in rows:
         r["decided_text"] = _time(r["decided_at"])
-        r["source_zh"] = _SOURCE_ZH.get(r["source"], r["source"])
+        r["source_zh"] = source_label(r["source"])
         r["option_zh"] = _DECISION_ZH.get(r["option"], r["option"])
         r["by_zh"] = _decided_by_zh(r["decided_by"], r["via"])
     return rows

@@ -26,14 +26,12 @@ from tasks.core.settings import Settings
 from tasks.core.warehouse import run_script
 from tasks.notify import mailer, messages
 from tasks.review.policy import LABELS, ReviewPolicy
+from tasks.sources import spec
 from tasks.validate import check_report
 from tasks.validate.staging import LandingResult, RunValidation
 
 CODES = {label: code for code, label in LABELS.items()}
 NEEDS_REASON = ("accept_all", "reject")
-SOURCE_ZH = {"air": "环境空气质量（国控站点）", "water": "地表水水质（自动监测站）", "waste": "固体废物与污水处理",
-             "submissions": "部门月调度报送",
-             "project_reports": "重点项目月调度报送"}
 SAMPLE_ROWS = 10
 REPORTS_PREFIX = "/ecoflow/reports"   # where the Airflow plugin (plugins/ecoflow_reports.py) serves the reports
 
@@ -101,7 +99,8 @@ def details(con: duckdb.DuckDBPyConnection, review: dict, settings: Settings, po
     landed_now = con.execute(sql.load("queries/review_period_rows"),
                              {"source": review["source"], "period": review["period"],
                               "review_id": review["review_id"]}).fetchall()[0][0]
-    source_zh = SOURCE_ZH.get(review["source"], review["source"])
+    declared = spec.BY_NAME.get(review["source"])
+    source_zh = declared.title_zh if declared else review["source"]
     for r in (*rules, *sample):
         r["rule_zh"] = messages.rule_zh(r["rule"], r["reason"])
     for r in sample:  # a waste row's column is its item: named as the system's staff know it
@@ -113,7 +112,7 @@ def details(con: duckdb.DuckDBPyConnection, review: dict, settings: Settings, po
             "report_links": [report_url(settings, Path(p), base_url)
                              for p in _failing_first(review["reports"], failing)],
             "labels": LABELS, "source_zh": source_zh,
-            "value_unit": messages.VALUE_UNIT.get(review["source"], "条数据"),
+            "value_unit": declared.value_unit if declared else "条数据",
             "provider": policy.provider, "timeout_hours": round(policy.response_timeout.total_seconds() / 3600, 2),
             "timeout_option": policy.timeout_option(bool(review["breach"]))}
 

@@ -11,9 +11,10 @@ mend fail at once (tasks.scheduling.steps).
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import Asset, CronTriggerTimetable, Param, dag, get_current_context, task
+from airflow.sdk import Asset, AssetAny, CronTriggerTimetable, Param, dag, get_current_context, task
 
 from tasks.scheduling.review_operator import StewardReviewOperator
+from tasks.sources.spec import SPECS, spec
 
 TZ = "Asia/Shanghai"
 #: Every task that opens the warehouse: the one-slot pool (DuckDB has one writer) and, under the CeleryExecutor,
@@ -31,16 +32,24 @@ def period_param() -> Param:
 
 def indicators_asset(source: str) -> Asset:
     """The Asset a source's computation updates (the recomputation and reports schedule on these)."""
-    return Asset(name=f"ecoflow_{source}_indicators", uri=f"file:///ecoflow/warehouse/{source}_indicators")
+    declared = spec(source)
+    return Asset(name=declared.asset_name, uri=declared.asset_uri)
 
 
-def monthly_feed_dag(*, dag_id: str, source: str, cron: str, doc_md: str, tags: list[str]):  # noqa: ANN201
-    """A monthly feed DAG: `cron` in Asia/Shanghai; scheduled runs take the previous month."""
+def recompute_schedule_assets() -> AssetAny:
+    """Every source whose spec says its indicators are re-evaluated when it updates a month."""
+    return AssetAny(*(indicators_asset(s.name) for s in SPECS if s.recomputes))
+
+
+def monthly_feed_dag(*, source: str, doc_md: str, tags: list[str]):  # noqa: ANN201
+    """A fetched source's monthly DAG, with the id and cron (Asia/Shanghai) of its spec; scheduled runs take the
+    previous month."""
+    declared = spec(source)
 
     @dag(
-        dag_id=dag_id,
+        dag_id=declared.dag_id,
         doc_md=doc_md,
-        schedule=CronTriggerTimetable(cron, timezone=TZ),
+        schedule=CronTriggerTimetable(declared.schedule, timezone=TZ),
         start_date=pendulum.datetime(2019, 1, 1, tz=TZ),
         catchup=False,
         max_active_runs=1,

@@ -1,26 +1,31 @@
-"""Source adapters, configured as data: the registry maps a source name to its adapter."""
+"""Source adapters, configured as data: `spec.py` declares every source once; `get` gives a source's adapter."""
 
 from __future__ import annotations
 
-from tasks.core.errors import UsageError
-from tasks.sources.base import SourceAdapter
-from tasks.sources.cnemc_air import CnemcAirAdapter
-from tasks.sources.cnemc_water import CnemcWaterAdapter
-from tasks.sources.project_reports import ProjectReportAdapter
-from tasks.sources.submissions.adapter import SubmissionAdapter
-from tasks.sources.waste import WasteFeedAdapter
+from functools import cache
+from importlib import import_module
+from typing import TYPE_CHECKING
 
-REGISTRY: dict[str, SourceAdapter] = {
-    "air": CnemcAirAdapter(),
-    "water": CnemcWaterAdapter(),
-    "waste": WasteFeedAdapter(),
-    "submissions": SubmissionAdapter(),
-    "project_reports": ProjectReportAdapter(),
-}
+from tasks.sources.spec import SPECS
+from tasks.sources.spec import spec as declared  # keeps `tasks.sources.spec` the module
+
+if TYPE_CHECKING:
+    from tasks.sources.base import SourceAdapter
 
 
+@cache
 def get(name: str) -> SourceAdapter:
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise UsageError(f"unknown source {name!r}; known sources: {', '.join(sorted(REGISTRY))}") from None
+    """The adapter of a declared source, imported when first asked for (the spec names it as module:Class)."""
+    module, cls = declared(name).adapter.split(":")
+    return getattr(import_module(module), cls)()
+
+
+def adapters() -> dict[str, SourceAdapter]:
+    """Every declared source's adapter, in declaration order."""
+    return {s.name: get(s.name) for s in SPECS}
+
+
+def __getattr__(attr: str):  # noqa: ANN202 - `from tasks.sources import REGISTRY`, kept for callers and tests
+    if attr == "REGISTRY":
+        return adapters()
+    raise AttributeError(attr)

@@ -16,6 +16,8 @@ from typing import NamedTuple
 
 import pytest
 
+from tasks.sources import spec as source_spec
+
 ROOT = Path(__file__).resolve().parents[2]
 DAGS = ROOT / "dags"
 FACTORY = ROOT / "tasks" / "scheduling" / "dag_factory.py"
@@ -173,6 +175,35 @@ def test_the_recomputation_is_scheduled_on_every_asset_the_ingestion_dags_publis
     assert len(watched) == 4
 
 
+@pytest.mark.parametrize("source", sorted(source_spec.BY_NAME))
+def test_each_source_is_ingested_by_the_dag_its_spec_names_on_its_schedule(dagbag, source: str) -> None:
+    declared = source_spec.spec(source)
+    for dag_id, cron in ((declared.dag_id, declared.schedule), (declared.month_dag_id, declared.month_schedule)):
+        if dag_id is None:
+            continue
+        timetable = dagbag.dags[dag_id].timetable
+        assert timetable.expression == cron, (source, dag_id)
+    published = {o.name for t in dagbag.dags[declared.month_dag_id or declared.dag_id].tasks for o in t.outlets}
+    # what the recomputation watches must be published (the key projects' statuses are read by the quarterly
+    # assessment on its own schedule)
+    assert (declared.asset_name in published) == declared.recomputes, (declared.dag_id, published)
+
+
+def test_the_recomputation_watches_the_sources_their_specs_say(dagbag) -> None:
+    watched = {a.name for a in dagbag.dags["indicators_recompute"].timetable.asset_condition.objects}
+    assert watched == {s.asset_name for s in source_spec.SPECS if s.recomputes}
+
+
+def test_the_reports_plugin_lets_each_sources_dag_readers_read_its_reports(dagbag) -> None:
+    import importlib.util
+
+    loaded = importlib.util.spec_from_file_location("ecoflow_reports", ROOT / "plugins" / "ecoflow_reports.py")
+    plugin = importlib.util.module_from_spec(loaded)
+    loaded.loader.exec_module(plugin)
+    assert {s.name: s.dag_id for s in source_spec.SPECS} == plugin.SOURCE_DAGS
+    assert set(plugin.SOURCE_DAGS.values()) <= set(dagbag.dags)
+
+
 @pytest.mark.parametrize("dag_id", [d for d, s in SPECS.items() if s.cron])
 def test_schedule_is_a_cron_in_shanghai(dagbag, dag_id: str) -> None:
     timetable = dagbag.dags[dag_id].timetable
@@ -191,8 +222,9 @@ def test_dag_files_have_no_heavy_imports_at_module_level(path: Path) -> None:
             top += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):
             top.append(node.module or "")
-    # the factory and the review operator import Airflow and the standard library only (checked below, by parsing)
-    own = ("tasks.scheduling.dag_factory", "tasks.scheduling.review_operator")
+    # the factory, the review operator and the sources' declarations import Airflow and the standard library only
+    # (checked below, by parsing)
+    own = ("tasks.scheduling.dag_factory", "tasks.scheduling.review_operator", "tasks.sources.spec")
     roots = {name.split(".")[0] for name in top if name not in own}
     assert not roots & {*HEAVY, "tasks"}, f"module-level imports: {sorted(top)}"
 

@@ -22,6 +22,8 @@ LAYERS = [
     "flow", "scheduling", "cli",                         # one run through the steps; Airflow; the command line
 ]
 RANK = {name: i for i, name in enumerate(LAYERS)}
+#: Plain data any layer may read: the sources' declarations (it imports nothing of tasks/ at module level).
+DECLARATIONS = {"tasks.sources.spec"}
 
 
 def _package(module: str) -> str | None:
@@ -62,7 +64,7 @@ def test_no_package_imports_one_above_it(path: Path) -> None:
     if own not in RANK:
         return  # tasks/__init__.py
     upward = [(line, module) for line, module in _imports(path)
-              if (target := _package(module)) in RANK and RANK[target] > RANK[own]]
+              if (target := _package(module)) in RANK and RANK[target] > RANK[own] and module not in DECLARATIONS]
     assert not upward, f"tasks/{path.relative_to(TASKS)} ({own}) imports above itself: {upward}"
 
 
@@ -72,6 +74,13 @@ def test_only_scheduling_imports_airflow(path: Path) -> None:
         return
     airflow = [(line, module) for line, module in _imports(path) if module.split(".")[0] == "airflow"]
     assert not airflow, f"tasks/{path.relative_to(TASKS)} imports Airflow: {airflow}"
+
+
+def test_the_declarations_any_layer_reads_import_nothing_above_the_floor() -> None:
+    for module in DECLARATIONS:
+        path = TASKS.parent / (module.replace(".", "/") + ".py")
+        above = [(line, m) for line, m in _imports(path) if (p := _package(m)) in RANK and RANK[p] > RANK["core"]]
+        assert not above, f"{module} is read by every layer, so it may import only tasks.core: {above}"
 
 
 def test_the_layer_test_catches_an_upward_import(tmp_path: Path) -> None:
