@@ -16,8 +16,9 @@ $(VENV)/.installed: pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/python -m demo.run_demo
 
-# The steward-review tests run a real Airflow (API server, scheduler, DAG processor) and mostly wait for it: they
-# run beside the rest of the suite, in their own pytest process and temporary folder, and both must pass.
+# The steward-review tests run a real Airflow (API server, scheduler, DAG processor; and docker-compose.yml's whole
+# Celery stack natively, tests/review/test_native_stack.py) and mostly wait for it: they run beside the rest of the
+# suite, in their own pytest process and temporary folder, and both must pass.
 test: setup
 	$(BIN)/ruff check .
 	@mkdir -p .ecoflow

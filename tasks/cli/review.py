@@ -115,7 +115,7 @@ def cmd_decide(args: argparse.Namespace) -> int:
         review.Decision(option, api.user, "airflow", args.reason).check()  # before anything is sent
         answer = api.respond(item["dag_id"], item["dag_run_id"], item["task_id"], LABELS[option],
                              {"reason": args.reason or ""})
-        print(f"{item['review_id']}: {LABELS[option]} sent to Airflow as {answer['responded_by']['id']}; "
+        print(f"{item['review_id']}: {LABELS[option]} sent to Airflow as {answer['responded_by']['name']}; "
               f"the DAG run {item['dag_run_id']} lands it")
         return _wait_for_log(st, item["review_id"], args.wait) if args.wait else 0
     decision = review.Decision(option, args.steward or getpass.getuser(), "cli", args.reason)

@@ -87,7 +87,8 @@ def review_decision(answer: dict | None) -> Any:
     [label] = answer["chosen_options"]
     user = answer.get("responded_by_user") or {}
     timedout = bool(answer.get("timedout"))
-    return Decision(CODES[label], decided_by="timeout" if timedout else (user.get("id") or "unknown"),
+    who = user.get("name") or user.get("id") or "unknown"  # the login: under FAB the id is a row number
+    return Decision(CODES[label], decided_by="timeout" if timedout else who,
                     via="timeout" if timedout else "airflow",
                     reason=(answer.get("params_input") or {}).get("reason") or None,
                     decided_at=datetime.fromisoformat(answer["responded_at"]) if answer.get("responded_at") else None)

@@ -1,7 +1,8 @@
 """The compose file's Celery pieces, run natively (no Docker engine here): Redis from the `redis` service's own
 command and password, the `airflow-worker-warehouse` from its own command and environment (broker and result
 backend as compose sets them, the hosts pointed at this machine), the worker's own healthcheck answered, and the
-worker serving the `warehouse` queue only. The whole stack under a scheduler is not run here (docs/operations.md).
+worker serving the `warehouse` queue only. The whole stack under a scheduler, with a worker killed mid-task, is
+tests/review/test_native_stack.py.
 """
 
 from __future__ import annotations

@@ -110,7 +110,7 @@ def test_celery_on_redis_and_postgresql(compose) -> None:
         assert env["AIRFLOW__CELERY__BROKER_URL"].startswith("redis://:${REDIS_PASSWORD:?"), name
         assert "@redis:6379/" in env["AIRFLOW__CELERY__BROKER_URL"]
         assert env["AIRFLOW__CELERY__RESULT_BACKEND"].startswith("db+postgresql+psycopg2://airflow:${POSTGRES_PASSWORD:?")
-        assert env["AIRFLOW__CORE__AUTH_MANAGER"].endswith("fab_auth_manager.FabAuthManager"), name
+        assert env["AIRFLOW__CORE__AUTH_MANAGER"] == "tasks.scheduling.fab_auth.StewardFabAuthManager", name
         depends = compose["services"][name]["depends_on"]
         assert depends["postgres"]["condition"] == depends["redis"]["condition"] == "service_healthy", name
     assert compose["services"]["redis"]["image"].startswith("redis:")

@@ -8,7 +8,6 @@ do not depend on each other's order. The warehouse is read only while no task ru
 from __future__ import annotations
 
 import os
-import time
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -23,13 +22,13 @@ from demo.airflow_stack import AirflowStack
 from demo.feed_server import FeedServer
 from demo.smtp_sink import SmtpSink
 from demo.waste_publisher import WastePublisher
+from tests.review.native_stack import waiting_review
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL_DAYS = ROOT / "demo" / "data" / "cnemc_air" / "inner_mongolia_2019-01"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 AIR_DAG, WASTE_DAG = "air_quality_monthly", "waste_monthly"
 WASTE_TIMEOUT_SECONDS = 45
-PARK_SETTLE_SECONDS = 5
 
 
 class AirFiles:
@@ -106,38 +105,10 @@ class Stack:
             return con.execute(text, params or []).fetchall()
 
     def pending_review(self, dag_id: str, run_id: str, timeout: float = 240) -> dict:
-        """The review waiting in the run, as a steward sees it through the REST API."""
-        api, deadline = self.airflow.session("li.na"), time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            answer = api.get(f"{self.airflow.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/hitlDetails", timeout=30)
-            answer.raise_for_status()
-            waiting = [d for d in answer.json()["hitl_details"] if d["responded_at"] is None
-                       and d["task_instance"]["state"] == "awaiting_input"]
-            if waiting:
-                # Airflow 3.3 fails the task when a response lands before the scheduler has taken the executor's
-                # report that the task parked (TI queued for resumption, executor says "success" → "failed",
-                # retried): no person answers within seconds, and a test acting as one waits until the scheduler
-                # logged that report (on a loaded machine it comes well after the park) (docs/pitfalls.md).
-                self._wait_for_park(dag_id, run_id, waiting[0]["task_instance"], deadline)
-                time.sleep(PARK_SETTLE_SECONDS)
-                return waiting[0]
-            state = self.airflow.run_state(dag_id, run_id)
-            if state in ("success", "failed"):
-                raise AssertionError(f"{dag_id} {run_id} ended ({state}) without waiting for a review: "
-                                     f"{self.airflow.task_states(dag_id, run_id)}")
-            time.sleep(1)
-        raise AssertionError(f"no review waiting in {dag_id} {run_id} after {timeout:.0f} s")
-
-    def _wait_for_park(self, dag_id: str, run_id: str, ti: dict, deadline: float) -> None:
-        """Until the scheduler has received the executor's event for the parked try of the review task."""
-        event = (f"Received executor event with state success for task instance TaskInstanceKey(dag_id='{dag_id}', "
-                 f"task_id='{ti['task_id']}', run_id='{run_id}', try_number={ti['try_number']}")
-        log = self.airflow.logs / "scheduler.log"
-        while time.monotonic() < deadline:
-            if log.exists() and event in log.read_text(encoding="utf-8", errors="replace"):
-                return
-            time.sleep(0.5)
-        raise AssertionError(f"the scheduler never took the report that {dag_id} {run_id} parked for review")
+        """The review waiting in the run, as a steward sees it through the REST API (once Airflow can take an
+        answer: tests.review.native_stack.waiting_review)."""
+        return waiting_review(self.airflow.session("li.na"), self.airflow.url, self.airflow.logs / "scheduler.log",
+                              dag_id, run_id, timeout=timeout)
 
 
 @pytest.fixture(scope="session")

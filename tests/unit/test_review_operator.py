@@ -12,11 +12,12 @@ from tasks.scheduling.review_operator import StewardReviewOperator
 from tasks.scheduling.steps import review_decision
 
 
-def _answer(option: str, reason: str | None, *, user: str | None = "li.na", timedout: bool = False) -> dict:
+def _answer(option: str, reason: str | None, *, user: str | None = "li.na", timedout: bool = False,
+            user_id: str | None = None) -> dict:
     op = StewardReviewOperator(task_id="review", source="air")
     event = {"chosen_options": [LABELS[option]], "params_input": {"reason": reason},
              "responded_at": datetime(2025, 2, 4, 9, 30, tzinfo=UTC),
-             "responded_by_user": {"id": user, "name": user} if user else None, "timedout": timedout}
+             "responded_by_user": {"id": user_id or user, "name": user} if user else None, "timedout": timedout}
     return op.execute_complete({}, event)
 
 
@@ -25,6 +26,11 @@ def test_a_stewards_answer_becomes_the_decision_logged() -> None:
     assert (decision.option, decision.decided_by, decision.via, decision.reason) == \
         ("accept_all", "li.na", "airflow", "站点已确认")
     assert decision.decided_at == datetime(2025, 2, 4, 9, 30, tzinfo=UTC)
+
+
+def test_under_fab_the_decision_names_the_stewards_login_not_the_user_row_id() -> None:
+    # FAB answers with the ab_user row id as `id` and the login as `name` (tests/review/test_native_stack.py)
+    assert review_decision(_answer("accept_clean", None, user="li.na", user_id="7")).decided_by == "li.na"
 
 
 def test_the_timeouts_default_is_logged_as_the_timeout() -> None:
