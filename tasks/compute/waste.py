@@ -60,6 +60,19 @@ def _facilities(frame: pd.DataFrame) -> set[str]:
     return {f for fs in frame["facilities"] for f in fs}
 
 
+def _by_month(frame: pd.DataFrame) -> dict[str, set[str]]:
+    """The facilities of each month's rows."""
+    months: dict[str, set[str]] = {}
+    for period, facilities in zip(frame["period"], frame["facilities"], strict=True):
+        months.setdefault(period, set()).update(facilities)
+    return months
+
+
+def _sum_by_month(frame: pd.DataFrame) -> dict[str, float]:
+    """Each month's total, summed as a filtered Series would be (same rows, same order: the same float)."""
+    return {period: float(group.sum()) for period, group in frame["total"].groupby(frame["period"], sort=False)}
+
+
 def _held_note(held: pd.DataFrame) -> str | None:
     """Which rows of the rate were quarantined, so a reader sees why a month is missing or coverage is short."""
     months: dict[tuple[str, str], list[str]] = {}
@@ -83,14 +96,16 @@ def _rate_over(mine: pd.DataFrame, held: pd.DataFrame, rate: Rate, span: list[st
     den_held = held[held["item"].isin(rate.denominator)]
     den_landed = _facilities(den_rows)
     den_known, known = den_landed | _facilities(den_held), _facilities(mine) | _facilities(held)
+    # each frame split by month once (a boolean filter per month and frame was most of a month's compute time)
+    den_by, mine_by, held_by = _by_month(den_rows), _by_month(mine), _by_month(held)
+    den_sum, num_sum, den_held_months = _sum_by_month(den_rows), _sum_by_month(num_rows), set(den_held["period"])
     per_month = {}
     for m in span:
-        den_m = den_rows[den_rows["period"] == m]
-        complete = (bool(den_known) and den_held[den_held["period"] == m].empty
-                    and _facilities(den_m) >= den_known and float(den_m["total"].sum()) > 0)
-        whole = _facilities(mine[mine["period"] == m]) - _facilities(held[held["period"] == m])
-        per_month[m] = (float(num_rows.loc[num_rows["period"] == m, "total"].sum()),
-                        float(den_m["total"].sum()), complete, len(whole))
+        den_total = den_sum.get(m, 0.0)
+        complete = (bool(den_known) and m not in den_held_months and den_by.get(m, set()) >= den_known
+                    and den_total > 0)
+        whole = mine_by.get(m, set()) - held_by.get(m, set())
+        per_month[m] = (num_sum.get(m, 0.0), den_total, complete, len(whole))
     used = [m for m in span if per_month[m][2]]
     num = sum(per_month[m][0] for m in used)
     den = sum(per_month[m][1] for m in used)
