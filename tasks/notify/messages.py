@@ -30,6 +30,12 @@ def latin_words(text: str) -> list[str]:
     return [w.rstrip(".-/_") for w in _LATIN_WORD.findall(text) if w.rstrip(".-/_") not in LATIN_ALLOWED]
 
 
+def quotable_file_name(name: str) -> bool:
+    """A delivered file's name a reader may be shown: a .csv or .xlsx, no folder, nothing else in Latin letters."""
+    return bool(re.search(r"\.(csv|xlsx)$", name, re.I)) and not re.search(r"[/\\]", name) \
+        and not latin_words(name)
+
+
 # -- the 月报 ---------------------------------------------------------------------------------------------------------
 REPORT = {
     "title": "生态环境质量月报",
@@ -57,6 +63,20 @@ REPORT = {
     "no_alerts": "本月无预警。",
     "annex_waiting": "年度指标，尚未到报送期：",
     "annex_none": "本月无到期或变化的指标。",
+}
+
+# why a published value was revised (the bulletin's 数值修订): {what} is 固废与污水2025年1月数据 or a department's
+# 呼和浩特市林业和草原局2025年1月报送, {files} the delivered files' names (or how many there were)
+REVISION = {
+    "added": "新增{what}（{files}）",
+    "redelivered": "{what}重新交付（{files}，替换此前的{before}）",
+    "redelivered_same": "{what}重新交付（{files}，替换此前交付的同名文件）",
+    "corrected": "{what}更正（{files}替换此前的{before}）",
+    "dropped": "{what}不再计入（{files}）",
+    "inputs_changed": "所用数据变更",
+    "rules": "计算规则调整",
+    "recomputed": "输入未变，因规则或目录调整重新计算",
+    "gone": "输入数据已不存在，不再计算",
 }
 
 CHART_LEGEND = ("月值", "累计值", "目标")
