@@ -1,5 +1,5 @@
 """The Chinese message catalogue: every sentence a reader sees in the 月报, its charts, receipts, rejections and
-the submission template comes from here, in the register of official notices (公文).
+the submission template (TEMPLATE) comes from here, in the register of official notices (公文).
 
 Codes (indicator codes, batch ids, rule ids, file paths) never appear in these texts: operators find them in logs
 and `--json`. Placeholders are str.format fields. tests/unit/test_messages.py renders every kind of output from
@@ -210,6 +210,7 @@ RECEIPT = {
     "blanks": "以下{n}项本次未填报（留空不计为0）：{names}。",
     "changed": "本次报送更正了此前报送的{n}项数值，原值已留存备查。",
     "owed": "截至本回执，贵单位{period_zh}尚需报送以下{n}项，请于{deadline}前报送：",
+    "owed_annual": "（年度指标，填报全年数）",
     "owed_none": "贵单位{period_zh}到期应报送的指标已全部报送（年度指标于12月份报送全年数，次年1月10日前报送）。",
     "rejected": "贵单位于{received}报送的文件“{file}”未通过校验，本文件中的数据均未入库。",
     "rejected_cells": "共{n}处不符合要求，请逐项修改：",
@@ -226,6 +227,27 @@ RECEIPT = {
     "archived": "文件已归档，收件编号{file_id}。",
     "footer": "此邮件由生态文明建设示范区指标监测系统自动发送，请勿直接回复。",
     "warnings": "请注意：",
+}
+
+
+# -- the submission template (tasks/sources/submissions/template.py) ------------------------------------------------
+TEMPLATE = {
+    "title": "{name} {period} 生态文明建设示范区指标月调度表",
+    "title_annual": "{name} {period} 生态文明建设示范区年度指标报送表（年度）",
+    "instructions": ("只填写黄色的“本期值”（按“单位”列的单位和“填报口径”列的口径填数字；“是/否”类指标从下拉列表选择）"
+                     "和“备注”，并在表末填写填报人和联系电话；本月未报送的指标请留空（留空≠0），请勿改动其他内容、"
+                     "插入或删除行。请于{deadline}前将本表保存为 Excel 文件放入报送收件箱（或发送至 {email}）。"),
+    "annual_due": ("本表为年度指标，每年报送一次全年数。本月须填报{year}年全年数，请于{deadline}前随本月报表报送。"
+                   "只填写黄色的“本期值”（按“单位”列的单位填全年数；“是/否”类指标从下拉列表选择）和“备注”，"
+                   "并在表末填写填报人和联系电话；“最近报送值”为此前已报送的数值，全年数与之相同的也请填写。请勿改动"
+                   "其他内容、插入或删除行。请将本文件保存为 Excel 文件放入报送收件箱（或发送至 {email}）。"),
+    "annual_not_due": ("本表为年度指标，每年报送一次全年数，应于{year}年12月月调度时报送（{deadline}前）；"
+                       "本月不作要求。全年数已经确定的，可填写黄色的“本期值”随本月报表提前报送（{month_deadline}前）；“最近报送值”为"
+                       "此前已报送的数值，继续有效，没有新数据的请留空（留空≠0，不必每月重复填报）。“是/否”类指标从"
+                       "下拉列表选择；请勿改动其他内容、插入或删除行。"),
+    "see_annual": "年度指标见本文件“年度指标”表。",
+    "see_monthly": "按月报送的指标见本文件“月调度”表。",
+    "no_monthly": "本单位本月无按月报送的指标。",
 }
 
 
