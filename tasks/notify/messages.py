@@ -15,6 +15,7 @@ LATIN_ALLOWED = frozenset({
     "PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "AQI", "IAQI", "GB", "HJ", "GB/T", "mg/m³", "μg/m³", "mg/L", "m³",
     "µg/m³", "pH", "CSV", "xlsx", "Excel", "A4", "PDF", "COD", "BOD5", "NH3-N", "TP", "TN", "DO", "kg", "t", "km²",
     "hm²", "UTF-8", "GBK",
+    "EOD",   # 生态环境导向的开发（EOD）模式: the plan's own word in a project's name (附件2 序号72)
 })
 _LATIN_WORD = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-zμµ][A-Za-z0-9_.\-/²³₂₃μµ]*")  # 1090A is a station code
 _FILE_NAME = re.compile(r"[\w.\-]+\.(csv|xlsx|CSV|XLSX)")  # a delivered file's name is the evidence a reader needs
@@ -41,6 +42,7 @@ REPORT = {
     "title": "生态环境质量月报",
     "issue": "第{issue}期",
     "sections": ("一、综述", "二、各盟市环境空气质量排名", "三、地表水水质", "四、本月预警", "附件　各地区指标明细"),
+    "assessment_heading": "五、{title}",   # the quarter's assessment, in March, June, September and December
     "overview_air": "{month}，{name}各盟市平均优良天数比例为{good}%，{good_yoy}",
     "overview_pm25": "；PM2.5平均浓度为{pm25}微克/立方米，{pm25_yoy}",
     "overview_cities": "{n}个盟市中，优良天数比例最高的是{best}（{best_good}%），最低的是{worst}（{worst_good}%）。",
@@ -63,6 +65,8 @@ REPORT = {
     "no_alerts": "本月无预警。",
     "annex_waiting": "年度指标，尚未到报送期：",
     "annex_none": "本月无到期或变化的指标。",
+    "assessment_intro": ("本月为季度末月，现将本季度考核情况附后：各地区指标状态、预计年末值和同比，各部门重点项目"
+                         "推进和投资完成情况、得分，以及领导小组督办事项。与单独印发的季度考核情况数据一致。"),
 }
 
 # why a published value was revised (the bulletin's 数值修订): {what} is 固废与污水2025年1月数据 or a department's
@@ -77,6 +81,12 @@ REVISION = {
     "rules": "计算规则调整",
     "recomputed": "输入未变，因规则或目录调整重新计算",
     "gone": "输入数据已不存在，不再计算",
+}
+
+# the quarterly assessment (季考核), on its own page and in the 月报 of a quarter's last month
+ASSESSMENT = {
+    "basis": "指标按{month}评估结果；项目按各单位{month}项目月调度表（截至{as_of}）判定。",
+    "section": "{quarter}考核情况",
 }
 
 CHART_LEGEND = ("月值", "累计值", "目标")
