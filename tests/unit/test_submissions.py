@@ -132,7 +132,8 @@ def test_annual_indicators_have_their_own_sheet_marked_annual_and_due_in_decembe
     # June: not due; when it is due, that a final figure may come earlier, and that blank means nothing new
     june = annual["B5"].value
     assert "应于2025年12月月调度时报送（2026年1月10日前）；本月不作要求" in june
-    assert "提前报送（2025年7月10日前）" in june and "继续有效" in june and "不必每月重复填报" in june
+    assert "于2025年7月10日前提前报送" in june and "继续有效" in june and "不必每月重复填报" in june
+    assert DEPARTMENT["email"] in june                                   # the route, on the sheet itself
     assert "按月报送的指标见本文件“月调度”表" in june
     december = openpyxl.load_workbook(write_template(tmp_path / "d.xlsx", department=DEPARTMENT, period="2025-12",
                                                      rows=rows))["年度指标"]["B5"].value
