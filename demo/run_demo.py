@@ -109,14 +109,15 @@ def dag_test_with_review(dag_id: str, env: dict[str, str], log: Path, period: st
 
 
 def drop_submissions(env: dict[str, str]) -> None:
-    """What two departments send: 林草局 fills its template; 住建局 exports a CSV from Excel (GBK) with mistakes."""
+    """What two departments send: 林草局 fills its template (林草覆盖率 is annual: its row is on the 年度指标 sheet,
+    filled early as the sheet allows); 住建局 exports a CSV from Excel (GBK) with mistakes."""
     import openpyxl
 
     inbox = HOME / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
     templates = HOME / "templates" / SUBMISSION_MONTH
     wb = openpyxl.load_workbook(templates / f"150100-lcj_{SUBMISSION_MONTH}.xlsx")
-    sheet = wb["月调度"]
+    sheet = wb["年度指标"]
     row = next(r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
     sheet[f"G{row}"] = 36.4
     wb.save(inbox / "林草局 1月 月调度.xlsx")

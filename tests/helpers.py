@@ -15,7 +15,7 @@ from tasks.core import settings
 from tasks.core.errors import DeliveryError
 from tasks.core.periods import Period
 from tasks.flow import inbox, pipeline
-from tasks.sources.submissions.template import FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
+from tasks.sources.submissions.template import ANNUAL_SHEET, FIRST_DATA_ROW, NOTE_COLUMN, VALUE_COLUMN
 
 
 def land_waste_months(monkeypatch: pytest.MonkeyPatch, periods: list[str],
@@ -29,10 +29,11 @@ def land_waste_months(monkeypatch: pytest.MonkeyPatch, periods: list[str],
 
 
 def submit_forest_coverage(home: Path, period: str, value: float, note: str | None = None) -> inbox.InboxOutcome:
-    """林草局 fills its template's 林草覆盖率 row (and 备注) and drops it in the inbox, which ingests it."""
+    """林草局 fills its template's 林草覆盖率 row (and 备注: an annual indicator, on the 年度指标 sheet) and drops it in
+    the inbox, which ingests it."""
     assert ecoflow(["templates", "--period", period, "--department", "150100-lcj", "--out", str(home / "t")]) == 0
     wb = openpyxl.load_workbook(home / "t" / f"150100-lcj_{period}.xlsx")
-    sheet = wb["月调度"]
+    sheet = wb[ANNUAL_SHEET]
     row = next(r for r in range(FIRST_DATA_ROW, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
     sheet[f"{VALUE_COLUMN}{row}"] = value
     if note is not None:

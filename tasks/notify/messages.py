@@ -1,5 +1,5 @@
 """The Chinese message catalogue: every sentence a reader sees in the 月报, its charts, receipts, rejections and
-the submission template comes from here, in the register of official notices (公文).
+the submission template (TEMPLATE) comes from here, in the register of official notices (公文).
 
 Codes (indicator codes, batch ids, rule ids, file paths) never appear in these texts: operators find them in logs
 and `--json`. Placeholders are str.format fields. tests/unit/test_messages.py renders every kind of output from
@@ -15,6 +15,7 @@ LATIN_ALLOWED = frozenset({
     "PM2.5", "PM10", "SO2", "NO2", "CO", "O3", "AQI", "IAQI", "GB", "HJ", "GB/T", "mg/m³", "μg/m³", "mg/L", "m³",
     "µg/m³", "pH", "CSV", "xlsx", "Excel", "A4", "PDF", "COD", "BOD5", "NH3-N", "TP", "TN", "DO", "kg", "t", "km²",
     "hm²", "UTF-8", "GBK",
+    "EOD",   # 生态环境导向的开发（EOD）模式: the plan's own word in a project's name (附件2 序号72)
 })
 _LATIN_WORD = re.compile(r"(?<![0-9A-Za-z_.])[A-Za-zμµ][A-Za-z0-9_.\-/²³₂₃μµ]*")  # 1090A is a station code
 _FILE_NAME = re.compile(r"[\w.\-]+\.(csv|xlsx|CSV|XLSX)")  # a delivered file's name is the evidence a reader needs
@@ -30,11 +31,18 @@ def latin_words(text: str) -> list[str]:
     return [w.rstrip(".-/_") for w in _LATIN_WORD.findall(text) if w.rstrip(".-/_") not in LATIN_ALLOWED]
 
 
+def quotable_file_name(name: str) -> bool:
+    """A delivered file's name a reader may be shown: a .csv or .xlsx, no folder, nothing else in Latin letters."""
+    return bool(re.search(r"\.(csv|xlsx)$", name, re.I)) and not re.search(r"[/\\]", name) \
+        and not latin_words(name)
+
+
 # -- the 月报 ---------------------------------------------------------------------------------------------------------
 REPORT = {
     "title": "生态环境质量月报",
     "issue": "第{issue}期",
     "sections": ("一、综述", "二、各盟市环境空气质量排名", "三、地表水水质", "四、本月预警", "附件　各地区指标明细"),
+    "assessment_heading": "五、{title}",   # the quarter's assessment, in March, June, September and December
     "overview_air": "{month}，{name}各盟市平均优良天数比例为{good}%，{good_yoy}",
     "overview_pm25": "；PM2.5平均浓度为{pm25}微克/立方米，{pm25_yoy}",
     "overview_cities": "{n}个盟市中，优良天数比例最高的是{best}（{best_good}%），最低的是{worst}（{worst_good}%）。",
@@ -57,6 +65,28 @@ REPORT = {
     "no_alerts": "本月无预警。",
     "annex_waiting": "年度指标，尚未到报送期：",
     "annex_none": "本月无到期或变化的指标。",
+    "assessment_intro": ("本月为季度末月，现将本季度考核情况附后：各地区指标状态、预计年末值和同比，各部门重点项目"
+                         "推进和投资完成情况、得分，以及领导小组督办事项。与单独印发的季度考核情况数据一致。"),
+}
+
+# why a published value was revised (the bulletin's 数值修订): {what} is 固废与污水2025年1月数据 or a department's
+# 呼和浩特市林业和草原局2025年1月报送, {files} the delivered files' names (or how many there were)
+REVISION = {
+    "added": "新增{what}（{files}）",
+    "redelivered": "{what}重新交付（{files}，替换此前的{before}）",
+    "redelivered_same": "{what}重新交付（{files}，替换此前交付的同名文件）",
+    "corrected": "{what}更正（{files}替换此前的{before}）",
+    "dropped": "{what}不再计入（{files}）",
+    "inputs_changed": "所用数据变更",
+    "rules": "计算规则调整",
+    "recomputed": "输入未变，因规则或目录调整重新计算",
+    "gone": "输入数据已不存在，不再计算",
+}
+
+# the quarterly assessment (季考核), on its own page and in the 月报 of a quarter's last month
+ASSESSMENT = {
+    "basis": "指标按{month}评估结果；项目按各单位{month}项目月调度表（截至{as_of}）判定。",
+    "section": "{quarter}考核情况",
 }
 
 CHART_LEGEND = ("月值", "累计值", "目标")
@@ -186,6 +216,7 @@ RECEIPT = {
     "blanks": "以下{n}项本次未填报（留空不计为0）：{names}。",
     "changed": "本次报送更正了此前报送的{n}项数值，原值已留存备查。",
     "owed": "截至本回执，贵单位{period_zh}尚需报送以下{n}项，请于{deadline}前报送：",
+    "owed_annual": "（年度指标，填报全年数）",
     "owed_none": "贵单位{period_zh}到期应报送的指标已全部报送（年度指标于12月份报送全年数，次年1月10日前报送）。",
     "rejected": "贵单位于{received}报送的文件“{file}”未通过校验，本文件中的数据均未入库。",
     "rejected_cells": "共{n}处不符合要求，请逐项修改：",
@@ -202,6 +233,28 @@ RECEIPT = {
     "archived": "文件已归档，收件编号{file_id}。",
     "footer": "此邮件由生态文明建设示范区指标监测系统自动发送，请勿直接回复。",
     "warnings": "请注意：",
+}
+
+
+# -- the submission template (tasks/sources/submissions/template.py) ------------------------------------------------
+TEMPLATE = {
+    "title": "{name} {period} 生态文明建设示范区指标月调度表",
+    "title_annual": "{name} {period} 生态文明建设示范区年度指标报送表（年度）",
+    "instructions": ("只填写黄色的“本期值”（按“单位”列的单位和“填报口径”列的口径填数字；“是/否”类指标从下拉列表选择）"
+                     "和“备注”，并在表末填写填报人和联系电话；本月未报送的指标请留空（留空≠0），请勿改动其他内容、"
+                     "插入或删除行。请于{deadline}前将本表保存为 Excel 文件放入报送收件箱（或发送至 {email}）。"),
+    "annual_due": ("本表为年度指标，每年报送一次全年数。本月须填报{year}年全年数，请于{deadline}前随本月报表报送。"
+                   "只填写黄色的“本期值”（按“单位”列的单位填全年数；“是/否”类指标从下拉列表选择）和“备注”，"
+                   "并在表末填写填报人和联系电话；“最近报送值”为此前已报送的数值，全年数与之相同的也请填写。请勿改动"
+                   "其他内容、插入或删除行。请将本文件保存为 Excel 文件放入报送收件箱（或发送至 {email}）。"),
+    "annual_not_due": ("本表为年度指标，每年报送一次全年数，应于{year}年12月月调度时报送（{deadline}前）；"
+                       "本月不作要求。全年数已经确定的，可填写黄色的“本期值”（按“单位”列的单位填全年数；“是/否”类"
+                       "指标从下拉列表选择）和“备注”，于{month_deadline}前提前报送；“最近报送值”为此前已报送的数值，"
+                       "继续有效，没有新数据的请留空（留空≠0，不必每月重复填报）。请勿改动其他内容、插入或删除行。"
+                       "报送时将本文件保存为 Excel 文件放入报送收件箱（或发送至 {email}）。"),
+    "see_annual": "年度指标见本文件“年度指标”表。",
+    "see_monthly": "按月报送的指标见本文件“月调度”表。",
+    "no_monthly": "本单位本月无按月报送的指标。",
 }
 
 

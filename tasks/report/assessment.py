@@ -1,5 +1,7 @@
 """The quarterly assessment (季考核): per region its indicators, per department its projects and a score, and the
-lists the leading group acts on. HTML always; PDF too when a headless Chromium is installed.
+lists the leading group acts on. HTML always; PDF too when a headless Chromium is installed. The same content
+(`assess`, rendered by tasks/templates/_assessment.html.j2) is a section of the 月报 of a quarter's last month
+(tasks/report/monthly.py).
 
 Indicators come from the evaluation of the quarter's last month (status, projected year-end, 同比 against the same
 basis a year earlier); projects from tasks/compute/project_status.py judged as of the day the last month's sheets were
@@ -24,6 +26,8 @@ from tasks.core import sql
 from tasks.core.errors import ConfigError, UsageError
 from tasks.core.periods import Period
 from tasks.core.settings import REPO_ROOT, Settings
+from tasks.notify import messages
+from tasks.notify.wording import COMPARATOR_ZH
 from tasks.standards.project_schedule import due_date
 
 SCHEME_PATH = REPO_ROOT / "warehouse" / "assessment" / "scheme.csv"
@@ -57,6 +61,11 @@ class Quarter:
     def zh(self) -> str:
         return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
 
+    @classmethod
+    def ending(cls, period: Period) -> Quarter | None:
+        """The quarter `period` closes (March → Q1, …), None for a month inside a quarter."""
+        return cls(period.year, period.month // 3) if period.month % 3 == 0 else None
+
 
 def load_scheme(path: Path = SCHEME_PATH) -> dict[str, float]:
     """The scoring scheme; a wrong row is named by file, line and column."""
@@ -80,6 +89,7 @@ def load_scheme(path: Path = SCHEME_PATH) -> dict[str, float]:
 class DepartmentScore:
     department_code: str
     name_zh: str
+    region_code: str = ""
     indicators_on_track: int = 0
     indicators_judged: int = 0
     projects_on_schedule: int = 0
@@ -115,21 +125,27 @@ def score(d: DepartmentScore, scheme: dict[str, float]) -> float:
     return round(max(0.0, earned - scheme["missed_report_penalty"] * d.missed_reports), 1)
 
 
+def default_as_of(quarter: Quarter) -> date:
+    """The day after the quarter's last project sheets were due: when `ecoflow assess` judges by default."""
+    return due_date(quarter.months[-1]) + timedelta(days=1)
+
+
 def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | None = None,
            scheme: dict[str, float] | None = None) -> dict:
     """Everything the assessment page shows, as data (the test checks these numbers by hand)."""
     scheme = scheme or load_scheme()
     last = quarter.months[-1]
-    as_of = as_of or due_date(last) + timedelta(days=1)   # the day after the last month's sheets were due
+    as_of = as_of or default_as_of(quarter)
     indicators = sql.rows(con, "queries/assessment_indicators",
                           {"period": str(last), "last_year": str(last.shift(-12))})
     departments = sql.rows(con, "queries/assessment_departments")
     by_role = {(d["region_code"], d["role"]): d for d in departments}
     parent = {d["region_code"]: d["parent_code"] for d in departments}
+    region_of = {d["department_code"]: d["region_code"] for d in departments}
     scores: dict[str, DepartmentScore] = {}
 
     def entry(code: str, name: str) -> DepartmentScore:
-        return scores.setdefault(code, DepartmentScore(code, name))
+        return scores.setdefault(code, DepartmentScore(code, name, region_of.get(code, "")))
 
     regions: dict[str, dict] = {}
     for row in indicators:
@@ -138,7 +154,8 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
             row["value"] - row["last_year_value"]
         lead = by_role.get((row["region_code"], row["lead_department"])) or \
             by_role.get((parent.get(row["region_code"]), row["lead_department"]))
-        row["lead_name"] = lead["name_zh"] if lead else row["lead_department"]
+        row["lead_name"] = lead["name_zh"] if lead else "未配置牵头部门"   # the role's code stays in the catalogue
+        row["target_zh"] = target_zh(row)
         regions.setdefault(row["region_code"], {"name_zh": row["region_name"], "indicators": []})["indicators"] \
             .append(row)
         if lead and row["verdict"] != NOT_COUNTED:
@@ -165,11 +182,37 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
         d.score = score(d, scheme)
     ranked = sorted((d for d in scores.values() if d.indicators_judged or d.projects_judged),
                     key=lambda d: (-d.score, d.department_code))
+    names = {r["indicator_code"]: r["name_zh"] for r in sql.rows(con, "queries/indicator_names")}
+    watch = watch_list(con, at_end, last)
+    for w in watch:   # the 达标工程's indicator by its name, not its code
+        code = w["project"].attainment_indicator
+        if code and code in names:
+            w["why"] = w["why"].replace(f"（{code}）", f"（{names[code]}）")
     return {
         "quarter": quarter, "period": str(last), "as_of": as_of, "scheme": scheme, "regions": regions,
-        "departments": ranked,
-        "watch_projects": watch_list(con, at_end, last),
+        "departments": ranked, "watch_projects": watch,
         "watch_indicators": [r for rs in regions.values() for r in rs["indicators"] if r["verdict"] == OFF_TRACK],
+        "texts": {"basis": messages.ASSESSMENT["basis"].format(month=messages.period_zh(str(last)),
+                                                              as_of=messages.date_zh(as_of))},
+    }
+
+
+def target_zh(row: dict) -> str:
+    """The target as the page shows it: ≥35 (the plan's wording for a task or a target without a number)."""
+    if row["target_value"] is not None and row["comparator"]:
+        return f"{COMPARATOR_ZH.get(row['comparator'], row['comparator'])}{row['target_value']:g}"
+    return row["target_text"] or "—"
+
+
+def within(data: dict, regions: set[str]) -> dict:
+    """The assessment cut to `regions` (a region and those below it): their indicators, the departments of those
+    regions, and the leading group's lists for them. Numbers are not recomputed: a department's score is its own."""
+    return {
+        **data,
+        "regions": {code: r for code, r in data["regions"].items() if code in regions},
+        "departments": [d for d in data["departments"] if d.region_code in regions],
+        "watch_projects": [w for w in data["watch_projects"] if w["project"].region_code in regions],
+        "watch_indicators": [r for r in data["watch_indicators"] if r["region_code"] in regions],
     }
 
 

@@ -44,6 +44,7 @@ from tasks.core.settings import Settings
 from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, STATUSES, THIN
 from tasks.notify import messages
 from tasks.notify.wording import COMPARATOR_ZH, number
+from tasks.sources.spec import BY_NAME
 from tasks.sources.spec import label as source_label
 from tasks.standards.rounding import round_half_even
 
@@ -90,16 +91,7 @@ _NOTES = (  # notes the computations write (waste S3/S5/S8, water W10)
     (re.compile(r"no source evaluated \([^)]*\)"), "无参评水源地"),
     (re.compile(r"source counts must be whole numbers \((\S+) of (\S+)\)"), r"水源地个数须为整数（\1／\2）"),
 )
-_REVISION_REASONS = (  # indicator_store.revision_reason's parts, for readers of Chinese
-    (re.compile(r"^no longer computed: its inputs are gone$"), "输入数据已不存在，不再计算"),
-    (re.compile(r"^new data (.+)$"), r"新数据 \1"),
-    (re.compile(r"^replaces (.+)$"), r"替换 \1"),
-    (re.compile(r"^rules (.+) → (.+)$"), r"计算规则 \1 → \2"),
-    (re.compile(r"^submission corrected: (.+) → (.+)$"), r"报送更正：\1 → \2"),
-    (re.compile(r"^lineage changed$"), "数据来源变更"),
-    (re.compile(r"^recomputed from the same inputs \(a rule or catalogue change\)$"),
-     "输入未变，因规则或目录调整重新计算"),
-)
+FILES_NAMED = 2  # a revision names up to this many files of one delivery; more are counted
 
 
 # -- public --------------------------------------------------------------------------------------------------------
@@ -147,8 +139,9 @@ def context(con: duckdb.DuckDBPyConnection, period: Period, region: str | None,
     series: dict[tuple[str, str, str], list[tuple[str, float]]] = {}
     for s in _rows(con, "queries/bulletin_series", {"period": str(period), "first": months[0], "region": region}):
         series.setdefault((s["region_code"], s["indicator_code"], s["variant"]), []).append((s["period"], s["value"]))
-    items = [_item(r, period, months, series.get((r["region_code"], r["indicator_code"], r["variant"]), []))
-             for r in rows]
+    facilities = {f["facility_id"]: f["facility_name"] for f in _rows(con, "queries/facility_names", {})}
+    items = [_item(r, period, months, series.get((r["region_code"], r["indicator_code"], r["variant"]), []),
+                   facilities) for r in rows]
     generated = (now or datetime.now(TZ)).astimezone(TZ)
     return {
         "title": f"{meta['region_name'] or ALL_REGIONS_TITLE} 生态文明建设示范区指标月度通报 {month_zh(period)}",
@@ -162,7 +155,7 @@ def context(con: duckdb.DuckDBPyConnection, period: Period, region: str | None,
         "changes": _changes(con, period, previous, region, bool(meta["previous_evaluated"])),
         "board": None if region else _board(items),
         "alerts": _alerts(con, period, region),
-        "sources": _sources(con, period, region),
+        "sources": _sources(con, period, region, facilities),
         "reviews": _reviews(con, period),
     }
 
@@ -203,14 +196,17 @@ def _reason_zh(reason: str | None) -> str | None:
     return None  # the met / missed reasons repeat value and target, which the row already shows
 
 
-def notes_zh(notes: str | None) -> str | None:
-    """The computations' notes in Chinese, the waste items by their names (生活垃圾清运量, not msw_collected)."""
+def notes_zh(notes: str | None, facilities: dict[str, str] | None = None) -> str | None:
+    """The computations' notes in Chinese, the waste items by their names (生活垃圾清运量, not msw_collected) and the
+    facilities by theirs (呼和浩特市生活垃圾清运统计, not its id in the waste system)."""
     if not notes:
         return None
     for pattern, zh in _NOTES:
         notes = pattern.sub(zh, notes)
     for code, name in messages.WASTE_ITEMS_ZH.items():
         notes = re.sub(rf"\b{code}\b", name, notes)
+    for facility, name in (facilities or {}).items():
+        notes = re.sub(rf"(?<![\w-]){re.escape(facility)}(?![\w-])", name, notes)
     return notes.replace("; ", "；")
 
 
@@ -312,7 +308,8 @@ def _projection(r: dict[str, Any]) -> dict[str, Any]:
             "projected_from_text": "、".join(f"{y.strip()}年" for y in str(r["projected_from"]).split(","))}
 
 
-def _item(r: dict[str, Any], period: Period, months: list[str], points: list[tuple[str, float]]) -> dict[str, Any]:
+def _item(r: dict[str, Any], period: Period, months: list[str], points: list[tuple[str, float]],
+          facilities: dict[str, str]) -> dict[str, Any]:
     """One indicator row of section 3, with its texts and sparkline."""
     target, wording = _target(r)
     numeric_target = r["target_value"] if r["target_kind"] in ("value", "assigned") else None
@@ -326,7 +323,7 @@ def _item(r: dict[str, Any], period: Period, months: list[str], points: list[tup
         "coverage_text": _coverage(r), "coverage_incomplete": r["coverage_ok"] is False,
         "status_class": STATUS_CLASS.get(r["status"], "none"),
         "reason_zh": _reason_zh(r["reason"]) if r["status"] in (THIN, AWAITING, NOT_MONITORED) else None,
-        "notes_zh": notes_zh(r["notes"]), "lineage_text": _lineage(r["lineage"]),
+        "notes_zh": notes_zh(r["notes"], facilities), "lineage_text": _lineage(r["lineage"]),
         "spark": sparkline(points, months, target=numeric_target, digits=r["evaluation_digits"]),
         "spark_kind": "月值" if r["obtained_by"] == "computed" else "报送值",
         "overridden": bool(r["overridden_batch_ids"]),
@@ -382,24 +379,69 @@ def _changes(con: duckdb.DuckDBPyConnection, period: Period, previous: Period, r
             "year_start": period.month == 1, **_revisions(con, period, region)}
 
 
-def revision_reason_zh(reason: str | None) -> str:
-    """indicator_store.revision_reason in Chinese, part by part ('; '); a part not known is kept as it is."""
+def revision_reason_zh(r: dict[str, Any], batches: dict[str, dict[str, Any]]) -> str:
+    """Why a stored value changed, in words a reader knows: which source's month came in, was delivered again or no
+    longer counts (with the file's name, or the number of files), or that the rules changed. Batch ids and rules
+    versions stay in marts.indicator_value_history for operators."""
+    if r["new_value"] is None and r["new_batch_ids"] is None:
+        return messages.REVISION["gone"]
+    old, new = set(r["old_batch_ids"] or []), set(r["new_batch_ids"] or [])
+    added, removed = _deliveries(new - old, batches), _deliveries(old - new, batches)
     parts = []
-    for part in (reason or "").split("; "):
-        for pattern, zh in _REVISION_REASONS:
-            if pattern.match(part):
-                part = pattern.sub(zh, part)
-                break
-        parts.append(part)
-    return "；".join(p for p in parts if p)
+    for key in sorted(set(added) | set(removed)):
+        what = _delivery_zh(*key)
+        if key in added and key in removed:
+            kind = "redelivered_same" if set(added[key]) == set(removed[key]) else \
+                "corrected" if key[0] == "submissions" else "redelivered"
+            parts.append(messages.REVISION[kind].format(what=what, files=_files_zh(added[key]),
+                                                        before=_files_zh(removed[key])))
+        elif key in added:
+            parts.append(messages.REVISION["added"].format(what=what, files=_files_zh(added[key])))
+        else:
+            parts.append(messages.REVISION["dropped"].format(what=what, files=_files_zh(removed[key])))
+    if (old or new) and not (added or removed) and old != new:
+        parts.append(messages.REVISION["inputs_changed"])       # batches the ledger no longer knows
+    if r["old_rules_version"] != r["new_rules_version"] and r["new_rules_version"] is not None:
+        parts.append(messages.REVISION["rules"])
+    return "；".join(parts) or messages.REVISION["recomputed"]
+
+
+def _deliveries(batch_ids: set[str], batches: dict[str, dict[str, Any]]) -> dict[tuple, list[str]]:
+    """(source, month, department) -> the files of those batches, known batches only."""
+    out: dict[tuple, list[str]] = {}
+    for batch_id in sorted(batch_ids):
+        b = batches.get(batch_id)
+        if b is not None:
+            out.setdefault((b["source"], b["period"], b["department_name"] or ""), []).append(b["file_name"])
+    return out
+
+
+def _delivery_zh(source: str, period: str, department: str) -> str:
+    """固废与污水2025年1月数据; a department's file: 呼和浩特市林业和草原局2025年1月报送."""
+    month = messages.period_zh(period)
+    if source == "submissions":
+        return f"{department or '部门'}{month}报送"
+    return f"{source_label(source) if source in BY_NAME else '其他来源'}{month}数据"
+
+
+def _files_zh(files: list[str]) -> str:
+    """“a.csv”、“b.csv” for a few files whose names a reader can quote; 31个文件 otherwise."""
+    names = sorted(set(files))
+    if len(names) <= FILES_NAMED and all(messages.quotable_file_name(n) for n in names):
+        return "、".join(f"“{n}”" for n in names)
+    return f"{len(names)}个文件"
 
 
 def _revisions(con: duckdb.DuckDBPyConnection, period: Period, region: str | None) -> dict[str, Any]:
     """Revisions of the judged values of this month and the earlier months of its year (newest first) whose value
     moved at evaluation precision: the first REVISIONS_SHOWN, and how many more."""
     found = []
-    for r in _rows(con, "queries/bulletin_revisions", {"period": str(period), "region": region,
-                                                        "year_start": f"{period.year:04d}-01"}):
+    rows = _rows(con, "queries/bulletin_revisions", {"period": str(period), "region": region,
+                                                      "year_start": f"{period.year:04d}-01"})
+    named = sorted({b for r in rows for b in (r["old_batch_ids"] or []) + (r["new_batch_ids"] or [])})
+    batches = {b["batch_id"]: b for b in _rows(con, "queries/revision_batches", {"batch_ids": named})} \
+        if named else {}
+    for r in rows:
         before = _value_text({**r, "value": r["old_value"]})
         after = _value_text({**r, "value": r["new_value"]})
         if before == after:
@@ -407,7 +449,7 @@ def _revisions(con: duckdb.DuckDBPyConnection, period: Period, region: str | Non
         basis = Period.parse(r["period"])
         found.append({**r, "no": _no(r), "before": before, "after": after,
                       "basis_text": f"{span_zh(basis)}累计" if r["period_type"] == "ytd" else f"{r['period']} 报送值",
-                      "reason_zh": revision_reason_zh(r["reason"]), "revised_text": _time(r["revised_at"]),
+                      "reason_zh": revision_reason_zh(r, batches), "revised_text": _time(r["revised_at"]),
                       "incomplete": r["new_coverage_ok"] is False and r["new_value"] is not None})
     return {"revisions": found[:REVISIONS_SHOWN], "more_revisions": max(len(found) - REVISIONS_SHOWN, 0)}
 
@@ -488,7 +530,8 @@ def _finding(detail: str | None) -> str | None:
 
 # -- section 7: data coverage and validation problems --------------------------------------------------------------
 
-def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None) -> list[dict[str, Any]]:
+def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None,
+             facilities: dict[str, str]) -> list[dict[str, Any]]:
     from tasks.sources import adapters
 
     batch_keyed = [n for n, a in adapters().items() if a.replace_key == "batch_id"]
@@ -502,7 +545,7 @@ def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None)
     for i in _rows(con, "queries/status_issues", params):
         i["severity_zh"] = "已隔离" if i["severity"] == "error" else "警示（已入库）"
         i["rule_zh"] = messages.rule_zh(i["rule"], i["reason"])  # the rule id and its English reason stay in logs
-        i["first_example"] = notes_zh(i["first_example"])
+        i["first_example"] = notes_zh(i["first_example"], facilities)
         issues.setdefault(i["source"], []).append(i)
     inbox = _rows(con, "queries/bulletin_inbox", {"period": str(period), "region": region})
     for f in inbox:

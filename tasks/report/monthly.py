@@ -2,8 +2,10 @@
 
 Modelled on the reports its readers know (CNEMC's 全国城市空气质量月报, the provincial 环境质量月报): a masthead, a
 generated 综述, the ranking of the cities with 同比 and 首要污染物, surface water by section class, two charts, the
-month's alerts in one table — a main body of at most four A4 pages — and an annex with the indicator detail per
-region, listing only what is due or changed this month (annual indicators not yet due go in one line per region).
+month's alerts in one table — a main body of at most four A4 pages — then, in March, June, September and December,
+the quarter's assessment (季考核: tasks/report/assessment.py's computation and content, on pages of its own), and
+an annex with the indicator detail per region, listing only what is due or changed this month (annual indicators
+not yet due go in one line per region).
 
 Everything is read from the warehouse as stored (the values and statuses `ecoflow indicators` shows); nothing is
 recomputed here. The month's 首要污染物 of a city is the pollutant that was the primary pollutant (highest IAQI,
@@ -30,7 +32,7 @@ from tasks.core.settings import Settings
 from tasks.evaluate.evaluation import AWAITING
 from tasks.notify import messages
 from tasks.notify.wording import number
-from tasks.report import bulletin
+from tasks.report import assessment, bulletin
 from tasks.report import charts as report_charts
 from tasks.standards.rounding import round_half_even
 
@@ -125,7 +127,22 @@ def context(con: duckdb.DuckDBPyConnection, period: Period, region: str, masthea
         "overview": overview(period, name[0], whole, cities, water, alerts),
         "charts": report_charts.charts(cities, trend, months),
         "annex": annex(detail["regions"], detail["changes"], period),
+        "assessment": quarter_assessment(con, period, region, masthead.issued),
     }
+
+
+def quarter_assessment(con: duckdb.DuckDBPyConnection, period: Period, region: str,
+                       issued: date) -> dict[str, Any] | None:
+    """In a quarter's last month, the quarter's assessment as `ecoflow assess` computes it, cut to the report's region
+    and those below it; None in the other months. Projects are judged as of the day `ecoflow assess` judges them
+    (the day after the sheets were due), or as of the date of issue when the report comes out before that: a sheet
+    not yet due is then 待报送, not missed (`ecoflow assess --as-of` that date gives the same numbers)."""
+    quarter = assessment.Quarter.ending(period)
+    if quarter is None:
+        return None
+    data = assessment.assess(con, quarter, as_of=min(assessment.default_as_of(quarter), issued))
+    below = {r["region_code"] for r in sql.rows(con, "queries/region_descendants", {"region": region})}
+    return {**assessment.within(data, below), "title": messages.ASSESSMENT["section"].format(quarter=quarter.zh)}
 
 
 # -- ranking ---------------------------------------------------------------------------------------------------------

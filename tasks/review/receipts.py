@@ -18,6 +18,7 @@ from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
 from tasks.notify import mailer, messages
 from tasks.sources.submissions import template
+from tasks.sources.submissions.reader import sheet_and_row
 
 DEADLINE_DAY = 10  # as the `missing` alert rule's default (warehouse/catalogue/alert_rules.csv): the 10th
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -60,6 +61,7 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
     values = (_rows(con, "queries/submission_batch_values", {"batch_id": item["batch_id"]})
               or _rows(con, "queries/project_batch_values", {"batch_id": item["batch_id"]})) \
         if item["outcome"] == "accepted" else []
+    month = int(period[5:]) if period else None
     for v in values:
         v["value_text"] = say["blank"] if v["value"] is None else _figure(v["value"], v["unit"])
         v["where"] = f"{v['sheet']}表{v['cell']}单元格" if v["sheet"] else f"{v['cell']}单元格"
@@ -73,7 +75,9 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
     suffix = (item["received_name"] or "").lower().rsplit(".", 1)[-1]
     return {
         **item, "taken": [v for v in values if v["value"] is not None],
-        "blanks": [v["name_zh"] for v in values if v["value"] is None],
+        # an annual indicator left blank before its reporting month is not a gap: its sheet says so
+        "blanks": [v["name_zh"] for v in values if v["value"] is None
+                   and not (v.get("frequency") == "annual" and month != template.ANNUAL_MONTH)],
         "period_zh": messages.period_zh(item["period"]), "deadline": due or "规定期限",
         "department": item["department_name"] or "未识别部门",
         "received_local": item["received_at"].astimezone(TZ).strftime("%Y年%m月%d日 %H:%M"),
@@ -115,17 +119,25 @@ def _fixes(errors: list[dict], catalogue: dict[str, dict]) -> tuple[list[dict], 
         words = (messages.RECEIPT["task_answer"] if task and f["rule"] in ("submission.range", "submission.not_numeric")
                  else messages.range_words(entry.get("min_value"), entry.get("max_value"), entry.get("unit"))
                  if f["rule"] == "submission.range" else messages.rule_zh(f["rule"], f["reason"]))
-        fixes.append({"name": name, "cell": f["column_name"] or "—", "line": f["source_line"],
+        sheet, cell, line = sheet_and_row(f["column_name"], f["source_line"])
+        fixes.append({"name": name, "cell": f"{sheet}表{cell}" if sheet else cell or "—", "line": line,
                       "value": f["value_text"] if f["value_text"] not in (None, "") else "（空）", "rule": words})
     duplicates = []
     for name, rows in dup_rows.items():
         clean = [r for r in rows if r["column_name"] not in failing_elsewhere]
-        listed = "、".join(f"{r['column_name']}单元格填{r['value_text']}" for r in rows)
+        listed = "、".join(f"{_place(r['column_name'])}单元格填{r['value_text']}" for r in rows)
         text = messages.RECEIPT["duplicate"].format(name=name, n=len(rows), rows=listed)
-        text += (messages.RECEIPT["keep"].format(cell=f"{clean[0]['column_name']}单元格", value=clean[0]["value_text"])
+        text += (messages.RECEIPT["keep"].format(cell=f"{_place(clean[0]['column_name'])}单元格",
+                                                 value=clean[0]["value_text"])
                  if len(clean) == 1 else messages.RECEIPT["keep_unknown"])
         duplicates.append({"name": name, "text": text})
     return fixes, duplicates
+
+
+def _place(column_name: str | None) -> str:
+    """A finding's cell as a clerk finds it: 年度指标!G8 → 年度指标表G8 (a cell of a one-sheet file stays G8)."""
+    sheet, cell, _ = sheet_and_row(column_name, None)
+    return f"{sheet}表{cell}" if sheet else cell or "—"
 
 
 def _owed(con: duckdb.DuckDBPyConnection, item: dict, period: str) -> list[dict]:
@@ -136,9 +148,9 @@ def _owed(con: duckdb.DuckDBPyConnection, item: dict, period: str) -> list[dict]
     month = int(period[5:])
     owed = []
     for r in _rows(con, "queries/template_rows", template.rows_params(period, item["department_code"])):
-        if r["indicator_code"] in done or (r["frequency"] == "annual" and month != 12):
+        if r["indicator_code"] in done or (r["frequency"] == "annual" and month != template.ANNUAL_MONTH):
             continue
-        owed.append({"name": r["name_zh"], "no": _plan_no(r)})
+        owed.append({"name": r["name_zh"], "no": _plan_no(r), "annual": r["frequency"] == "annual"})
     return owed
 
 

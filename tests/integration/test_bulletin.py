@@ -21,7 +21,7 @@ from tasks.flow.warehouse import writer
 from tasks.notify import messages
 from tasks.report import bulletin
 from tests.helpers import land_waste_months, submit_forest_coverage
-from tests.unit.test_messages import visible
+from tests.unit.test_messages import assert_reads_chinese, visible
 
 JAN, FEB = "2025-01", "2025-02"
 HOHHOT, XILINHOT = "150100", "152502"
@@ -81,6 +81,13 @@ def assert_self_contained(html: str) -> None:
     assert "url(" not in html and "@import" not in html and "<link" not in html
 
 
+def assert_bulletin_reads_chinese(html: str, where: str) -> None:
+    """The Latin-word check of every other output (tests/unit/test_messages.py) over the whole bulletin as read:
+    no batch id, path, table or indicator code, address or English. What a department typed into 备注 (this
+    module's NOTE, a script tag on purpose) is its own text and is left out."""
+    assert_reads_chinese(visible(html).replace(NOTE, ""), where)
+
+
 def test_the_bulletin_of_every_region(month) -> None:
     home = settings.load().home
     before = settings.load().warehouse_path.stat().st_mtime_ns
@@ -91,6 +98,9 @@ def test_the_bulletin_of_every_region(month) -> None:
     assert "<title>内蒙古自治区及各盟市 生态文明建设示范区指标月度通报 2025年2月</title>" in html
     assert "生成时间：" in html and "数据截至：" in html
     assert_self_contained(html)
+    assert_bulletin_reads_chinese(html, "bulletin 2025-02")
+    # the quarantined row's facility is named as its file names it, not by its id in the waste system
+    assert "被隔离的数据行：呼和浩特市生活垃圾清运统计 生活垃圾清运量" in html and "150100-MT-01" not in visible(html)
 
     # 2. counts per status over every region; some indicators are still awaiting their department
     counts = dict(re.findall(r'data-status="([^"]+)"><div class="n">(\d+)</div>', section(html, "s1")))
@@ -263,6 +273,7 @@ def test_an_unknown_region_is_a_one_line_usage_error(eco_env: Path) -> None:
 def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
     html = bulletin.write(settings.load(), Period.parse(JAN), None).read_text(encoding="utf-8")
     assert_self_contained(html)
+    assert_bulletin_reads_chinese(html, "bulletin 2025-01")
     assert ">None<" not in html and "None" not in re.sub(r"<[^>]+>", "", html)
 
     # 3. the projected year-end value under the YTD, flagged when it misses the target; the rolling 12 months
@@ -289,6 +300,9 @@ def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
     assert r12_ok is True and "（不完整）" not in hazardous_row
     assert f"滚动12个月 {r12[(hazardous, HOHHOT)]:.1f}" in hazardous_row
     december = bulletin.write(settings.load(), Period.parse("2024-12"), HOHHOT).read_text(encoding="utf-8")
+    assert_bulletin_reads_chinese(december, "bulletin 2024-12")
+    assert_bulletin_reads_chinese(bulletin.write(settings.load(), Period.parse("2024-12"), None)
+                                  .read_text(encoding="utf-8"), "bulletin 2024-12, every region")
     assert "预计年末" not in section(december, "s2") and "滚动12个月" in section(december, "s2")  # December: the YTD
 
     # 4. the correction of January, 原值 → 现值 with why, as marts.indicator_value_history recorded it
@@ -299,21 +313,24 @@ def test_projection_rolling_12_revisions_and_alert_rules(corrected) -> None:
                            "AND period = ? AND period_type = 'ytd'", [household, JAN]))
     assert HOHHOT in {r for r, *_ in history}                          # — (nothing computable) → the fixed value
     changes = section(html, "s3")
+    (waste_file,), = warehouse("SELECT DISTINCT file_name FROM meta.batches WHERE source = 'waste' AND period = ?",
+                               [JAN])
     for region, old, new, reason in history:
         assert (old, new) == (corrected[region], after[region])
         shown = re.search(rf'<tr data-revision="{household}\|{region}\|{JAN}\|raw">.*?</tr>', changes, re.S)
         assert shown, region
         old_text = "—" if old is None else f"{old:.1f}"
         assert f"{old_text} → {new:.1f}" in shown.group(0) and "1月累计" in shown.group(0)
-        assert "new data waste:" in reason and "replaces waste:" in reason
-        assert "新数据 waste:" in shown.group(0) and "；替换 waste:" in shown.group(0)
+        assert "new data waste:" in reason and "replaces waste:" in reason   # the batch ids: for operators only
+        assert f"固废与污水2025年1月数据重新交付（“{waste_file}”，替换此前交付的同名文件）" in shown.group(0)
+        assert "waste:" not in visible(shown.group(0))
     assert f"数值修订（1月，{changes.count('<tr data-revision=')} 项）" in changes
     one = bulletin.write(settings.load(), Period.parse(JAN), HOHHOT).read_text(encoding="utf-8")
     assert f"{household}|{HOHHOT}|{JAN}" in section(one, "s3") and "|150000|" not in section(one, "s3")
 
     # 6. alerts of the month: the rule, escalation, what it found, closed when and why; no value shown as —
     alerts = section(html, "s5")
-    assert ("预警按 alert_rules.csv 中的规则判定（进度预警、同比恶化、年末未达标、逾期未报送；"
+    assert ("预警按系统预警规则判定（进度预警、同比恶化、年末未达标、逾期未报送；"
             "监测数据缺口仅通知数据运维单位），同一预警仅在变化、升级或解除时再次通知") in alerts
     ledger = warehouse("SELECT alert_key, kind, status, value, escalation, json_extract_string(detail, '$.finding'), "
                        "close_reason, closed_at FROM alerts.ledger WHERE period = ?", [JAN])

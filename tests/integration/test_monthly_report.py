@@ -1,6 +1,9 @@
 """The 月报 from a real warehouse: the real January 2019 files of the 48 Inner Mongolia stations (first days of
 the month, through the loopback feed), `ecoflow report` writing HTML and PDF, the PDF's pages counted (pypdf), the
-ranking checked against `ecoflow indicators --json`, and the report read back as a reader would."""
+ranking checked against `ecoflow indicators --json`, and the report read back as a reader would. And a quarter's
+last month: January to March 2025 of the waste feed and two departments' key-project sheets through the real inbox
+(demo/projects_demo.py's figures), where the March 月报 carries the quarter's assessment, the same as
+`ecoflow assess --quarter 2025-Q1` prints, and February's does not."""
 
 from __future__ import annotations
 
@@ -12,13 +15,15 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
+from demo import projects_demo
 from demo.feed_server import FeedServer
 from tasks.cli import commands as cli
 from tasks.core import settings
 from tasks.core.periods import Period
-from tasks.flow import pipeline
+from tasks.flow import inbox, pipeline
 from tasks.report import charts as report_charts
 from tasks.report import monthly as monthly_report
+from tests.helpers import land_waste_months
 from tests.unit.test_messages import assert_reads_chinese, visible
 
 JAN = "2019-01"
@@ -106,3 +111,71 @@ def test_charts_are_embedded_with_a_cjk_font_and_left_out_without_one(january, m
     text = html.read_text(encoding="utf-8")
     assert pdf is None and "图表从略" in text and "<img" not in text   # no boxes for glyphs: the tables stay
     assert len(ranking_rows(text)) == CITIES + 1
+
+
+@pytest.fixture
+def first_quarter(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """January to March 2025: the waste months evaluated, and 乡村振兴局's and 水务局's project sheets for each month
+    filled as the demo fills them (户厕改造 falls behind; the other units of the two plans send nothing)."""
+    land_waste_months(monkeypatch, list(projects_demo.MONTHS))
+    for month in projects_demo.MONTHS:
+        out = eco_env / "templates" / month
+        for department, (name, months) in projects_demo.SHEETS.items():
+            assert cli.main(["templates", "--period", month, "--department", department, "--out", str(out)]) == 0
+            projects_demo.fill(out / f"{department}_{month}_项目.xlsx",
+                               settings.load().inbox_dir / f"{name}{month}项目调度.xlsx", months[month])
+        outcomes = inbox.process(settings.load(), trigger="test", settle=0)
+        assert outcomes and all(o.accepted for o in outcomes), [o.reason for o in outcomes]
+    return eco_env
+
+
+def table(html: str, table_id: str) -> str:
+    """The table as rendered, whitespace left out (the two pages' templates trim blocks differently)."""
+    start = html.index(f'<table id="{table_id}">')
+    return re.sub(r"\s+", "", html[start:html.index("</table>", start)])
+
+
+def test_a_quarters_last_month_carries_the_assessment_as_ecoflow_assess_gives_it(first_quarter, capsys,
+                                                                                    tmp_path) -> None:
+    out = tmp_path / "2025-03.html"
+    assert cli.main(["report", "--period", "2025-03", "--out", str(out), "--date", "2025-04-15"]) == 0
+    html = out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["assess", "--quarter", "2025-Q1"]) == 0            # judged the day after March's sheets were due
+    page = (settings.load().reports_dir / "assessment" / "2025-Q1" / "assessment.html").read_text(encoding="utf-8")
+
+    # after the main body, before the annex; the same scores, lists and rows as the assessment's own page
+    assert html.index('id="alerts"') < html.index('id="assessment"') < html.index('id="annex"')
+    section = html[html.index('id="assessment"'):html.index('id="annex"')]
+    assert "五、2025年第一季度考核情况" in section
+    assert "项目按各单位2025年3月项目月调度表（截至2025年4月11日）判定" in section
+    for table_id in ("scores", "watch-projects", "watch-indicators"):
+        assert table(section, table_id) == table(page, table_id), table_id
+    scores = re.findall(r'<trdata-department="([^"]+)"><tdclass="n">\d+</td><td>[^<]*</td><tdclass="n">([\d.]+)<',
+                        table(section, "scores"))
+    assert dict(scores)["150121-xczxj"] == "25.0"                       # 户厕改造 behind: 0 of 1 indicators, 1 of 2
+    assert float(dict(scores)["150121-slj"]) > 0                        # it reported all three months
+    behind = re.search(r'<trdata-project="150121-P22">.*?</tr>', table(section, "watch-projects")).group(0)
+    assert "户厕" in behind and "连续2个月滞后" in behind                 # behind in February and March
+    assert re.findall(r'data-region="(\d+)"', section) and set(re.findall(r'<tr data-indicator="[^"]+" '
+                                                                            r'data-region="(\d+)">', section)) \
+        == set(re.findall(r'<tr data-indicator="[^"]+" data-region="(\d+)">',
+                          page[page.index("各地区指标"):]))
+    assert_reads_chinese(visible(html), "月报 with the assessment")
+
+    # the main body still ends by page four; the assessment starts a page of its own, the annex after it
+    pdf = PdfReader(out.with_suffix(".pdf"))
+    texts = [page.extract_text() or "" for page in pdf.pages]
+    starts = next(i for i, t in enumerate(texts) if "2025年第一季度考核情况" in t)
+    annex_page = next(i for i, t in enumerate(texts) if "附件" in t and "各地区指标明细" in t)
+    assert 1 <= starts <= 4 and starts < annex_page
+    assert "各部门得分" in "".join(texts[starts:annex_page])
+    assert all(abs(float(p.mediabox.width) - 595.3) < 1 for p in pdf.pages)
+
+
+def test_a_month_inside_a_quarter_has_no_assessment(first_quarter, tmp_path) -> None:
+    out = tmp_path / "2025-02.html"
+    assert cli.main(["report", "--period", "2025-02", "--out", str(out), "--no-pdf"]) == 0
+    html = out.read_text(encoding="utf-8")
+    assert 'id="assessment"' not in html and "考核情况" not in html and "各部门得分" not in html
+    assert 'id="annex"' in html

@@ -22,7 +22,7 @@ from tasks.flow import inbox
 from tests.unit.test_messages import assert_reads_chinese, visible
 
 PERIOD = "2025-03"
-LCJ, ZJJ = "150100-lcj", "150100-zjj"
+LCJ, ZJJ, STHJJ = "150100-lcj", "150100-zjj", "150100-sthjj"
 BUREAU = "bureau-inbox@ecoflow-test.example.gov.cn"
 CSV_HEADER = "部门编码,期别,指标代码,指标名称,单位,本期值,备注\n"
 
@@ -38,17 +38,20 @@ def template(home: Path, department: str = LCJ) -> Path:
     return home / "templates" / f"{department}_{PERIOD}.xlsx"
 
 
+ANNUAL = "年度指标"   # 林草局 leads annual indicators only: its workbook is the one 年度指标 sheet
+
+
 def forest_cell() -> str:
     """The 本期值 cell of 林草覆盖率 in 林草局's template (its row follows the catalogue's order)."""
     wb = openpyxl.load_workbook(settings.load().home / "templates" / f"{LCJ}_{PERIOD}.xlsx")
-    sheet = wb["月调度"]
+    sheet = wb[ANNUAL]
     row = next(r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
     return f"G{row}"
 
 
 def fill(home: Path, name: str, value: object, department: str = LCJ, cell: str | None = None) -> Path:
     wb = openpyxl.load_workbook(template(home, department))
-    wb["月调度"][cell or forest_cell()] = value
+    wb[ANNUAL][cell or forest_cell()] = value
     target = settings.load().inbox_dir / name
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
@@ -91,7 +94,7 @@ def test_a_filled_template_is_accepted_landed_with_its_cell_and_receipted(home: 
     assert outcome.moved_to.parent == settings.load().inbox_dir / "processed" / PERIOD
     assert current("forest_grass_coverage") == [(36.4, forest_cell(), "林草局 3月 报送.xlsx")]
     rows = query("SELECT sheet, cell, department_code FROM raw.submission_values WHERE value IS NOT NULL")
-    assert rows == [("月调度", forest_cell(), LCJ)]
+    assert rows == [(ANNUAL, forest_cell(), LCJ)]
     [msg] = mails(smtp_sink)
     assert msg["To"] == "lcj@huhhot.example.gov.cn" and msg["Cc"] == BUREAU
     assert "已接收" in msg["Subject"]
@@ -110,7 +113,7 @@ def test_submitted_values_appear_in_indicators_with_their_lineage(home: Path, ca
     assert row["value"] == 36.4 and row["period_type"] == "submitted" and row["target_value"] == 35
     assert row["national_no"] == 10 and row["coverage_ok"] is True
     assert row["lineage"]["department_code"] == LCJ and row["lineage"]["cell"] == forest_cell()
-    assert row["lineage"]["file_name"] == "lcj.xlsx" and row["lineage"]["sheet"] == "月调度"
+    assert row["lineage"]["file_name"] == "lcj.xlsx" and row["lineage"]["sheet"] == ANNUAL
     assert row["batch_ids"] and row["batch_ids"][0].startswith("submissions:lcj.xlsx:")
 
 
@@ -178,7 +181,7 @@ def test_a_receipt_lists_what_is_still_owed_and_by_when(home: Path, smtp_sink) -
     december = "2025-12"
     assert ecoflow(["templates", "--period", december, "--department", LCJ, "--out", str(home / "dec")]) == 0
     wb = openpyxl.load_workbook(home / "dec" / f"{LCJ}_{december}.xlsx")
-    sheet = wb["月调度"]
+    sheet = wb[ANNUAL]
     row = next(r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value == "forest_grass_coverage")
     sheet[f"G{row}"] = 36.9
     wb.save(settings.load().inbox_dir / "lcj-12.xlsx")
@@ -309,3 +312,98 @@ def test_smtp_down_keeps_the_reply_pending_then_sends_it_once(home: Path, monkey
         assert process() == []
         assert len(sink.messages) == 1
     assert query("SELECT reply_status FROM meta.inbox_files") == [("sent",)]
+
+
+def rows_of(sheet) -> dict[str, int]:  # noqa: ANN001 - an openpyxl worksheet
+    return {sheet[f"B{r}"].value: r for r in range(7, sheet.max_row + 1) if sheet[f"B{r}"].value}
+
+
+def test_monthly_and_annual_sheets_are_read_landed_by_sheet_and_receipted(home: Path, smtp_sink) -> None:
+    """生态环境局 reports monthly counts (月调度) and annual indicators (年度指标): both sheets are read, each value
+    lands with its own sheet and cell, and the receipt says where each came from — in March the annual rows left
+    blank are neither listed as blanks nor owed (they are due with December)."""
+    wb = openpyxl.load_workbook(template(home, STHJJ))
+    assert [ws.title for ws in wb.worksheets if ws.sheet_state == "visible"] == ["月调度", ANNUAL]
+    monthly, annual = rows_of(wb["月调度"]), rows_of(wb[ANNUAL])
+    assert set(monthly) == {"drinking_water_sources_evaluated", "drinking_water_sources_meeting_iii"}
+    assert "rural_sewage_treatment_rate" in annual and not set(annual) & set(monthly)
+    wb["月调度"][f"G{monthly['drinking_water_sources_evaluated']}"] = 4
+    wb["月调度"][f"G{monthly['drinking_water_sources_meeting_iii']}"] = 4
+    sewage = annual["rural_sewage_treatment_rate"]
+    wb[ANNUAL][f"G{sewage}"] = 38.5
+    target = settings.load().inbox_dir / "生态环境局3月.xlsx"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    [outcome] = process()
+    assert outcome.accepted, outcome.reason
+    landed = query("SELECT indicator_code, sheet, cell, value FROM raw.submission_values WHERE value IS NOT NULL "
+                   "ORDER BY indicator_code")
+    assert landed == [
+        ("drinking_water_sources_evaluated", "月调度", f"G{monthly['drinking_water_sources_evaluated']}", 4.0),
+        ("drinking_water_sources_meeting_iii", "月调度", f"G{monthly['drinking_water_sources_meeting_iii']}", 4.0),
+        ("rural_sewage_treatment_rate", ANNUAL, f"G{sewage}", 38.5)]
+    text = body(mails(smtp_sink)[-1])
+    assert f"农村生活污水治理率：38.5%（年度指标表G{sewage}单元格）" in text
+    assert f"（月调度表G{monthly['drinking_water_sources_evaluated']}单元格）" in text
+    assert "本次未填报" not in text                       # the annual rows left blank in March are not gaps
+    assert "2025年3月到期应报送的指标已全部报送" in text
+    assert_reads_chinese(text.replace("生态环境局3月.xlsx", ""), "receipt, two sheets")
+
+
+def test_a_wrong_cell_on_the_annual_sheet_is_named_with_its_sheet(home: Path, smtp_sink) -> None:
+    wb = openpyxl.load_workbook(template(home, STHJJ))
+    sewage = rows_of(wb[ANNUAL])["rural_sewage_treatment_rate"]
+    wb[ANNUAL][f"G{sewage}"] = 138.5
+    wb["月调度"][f"G{rows_of(wb['月调度'])['drinking_water_sources_evaluated']}"] = 4
+    wb.save(settings.load().inbox_dir / "sthjj.xlsx")
+    [outcome] = process()
+    assert not outcome.accepted
+    assert query("SELECT column_name, rule FROM quarantine.row_issues WHERE severity = 'error'") == [
+        (f"{ANNUAL}!G{sewage}", "submission.range")]
+    text = body(mails(smtp_sink)[-1])
+    assert f"农村生活污水治理率：年度指标表G{sewage}单元格（第{sewage}行）填报“138.5”，取值应在0—100之间" in text
+    assert_reads_chinese(text.replace("sthjj.xlsx", ""), "rejection, annual sheet")
+
+
+def test_december_asks_the_annual_indicators_and_marks_them_annual(home: Path, smtp_sink) -> None:
+    december = "2025-12"
+    assert ecoflow(["templates", "--period", december, "--department", STHJJ, "--out", str(home / "dec")]) == 0
+    wb = openpyxl.load_workbook(home / "dec" / f"{STHJJ}_{december}.xlsx")
+    assert "本月须填报2025年全年数" in wb[ANNUAL]["B5"].value
+    monthly = rows_of(wb["月调度"])
+    for code in monthly:
+        wb["月调度"][f"G{monthly[code]}"] = 4
+    wb.save(settings.load().inbox_dir / "sthjj-12.xlsx")
+    [outcome] = process()
+    assert outcome.accepted, outcome.reason
+    text = body(mails(smtp_sink)[-1])
+    owed = text[text.index("尚需报送"):text.index("收件编号")]
+    assert "请于2026年1月10日前报送" in owed and "农村生活污水治理率（年度指标，填报全年数）" in owed
+    assert "以下" in text and "本次未填报" in text       # December: the annual blanks are gaps, and said so
+
+
+def test_a_file_made_from_the_old_template_is_read_and_receipted_with_a_warning(home: Path, smtp_sink) -> None:
+    """Decided: a workbook of template version 1 (every indicator in 月调度, annual ones marked 年度 in its rows)
+    sent before the new template reached the department is read exactly as before — the same checks — and
+    accepted; its receipt asks for this month's template next time."""
+    wb = openpyxl.load_workbook(template(home))
+    wb[ANNUAL].title = "月调度"
+    meta = wb["_meta"]
+    for r in range(1, meta.max_row + 1):
+        key = meta[f"A{r}"].value
+        if key == "template_version":
+            meta[f"B{r}"] = "ecoflow-submission/1"
+        elif key == "data_sheet":
+            meta[f"B{r}"] = "月调度"
+        elif key == "annual_row":
+            meta[f"A{r}"] = "row"
+    wb["月调度"][forest_cell()] = 36.4
+    wb.save(settings.load().inbox_dir / "旧模板.xlsx")
+    [outcome] = process()
+    assert outcome.accepted, outcome.reason
+    assert query("SELECT sheet, cell, value FROM raw.submission_values WHERE value IS NOT NULL") == [
+        ("月调度", forest_cell(), 36.4)]
+    text = body(mails(smtp_sink)[-1])
+    assert "已接收" in mails(smtp_sink)[-1]["Subject"] and "林草覆盖率" in text
+    assert "请注意：" in text and "模板版本已过期，请使用本月下发的模板" in text
+    assert_reads_chinese(text.replace("旧模板.xlsx", ""), "receipt, old template")

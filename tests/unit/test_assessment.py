@@ -16,6 +16,7 @@ Tumed Left, 2025-Q1, judged as of 2025-04-11 (the day after the March sheets' de
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -93,7 +94,7 @@ def test_scores_match_the_hand_computation(quarter: dict) -> None:
 
 def test_the_leading_groups_lists(quarter: dict) -> None:
     watch = {w["project"].project_code: w["why"] for w in quarter["watch_projects"]}
-    assert watch["150121-P21"] == "所保障的指标（rural_waste_safe_village_share）出现进度预警"
+    assert watch["150121-P21"] == "所保障的指标（农村生活垃圾无害化处理村占比）出现进度预警"   # its name, not its code
     assert watch["150121-P11"] == "连续 3 个月未按时报送"
     assert "150121-P22" not in watch or watch["150121-P22"].startswith("连续")
     behind = next(p for p in by_code(quarter)["150121-xczxj"].projects if p.project_code == "150121-P22")
@@ -117,6 +118,34 @@ def test_the_page_shows_the_lists_and_scores(quarter: dict) -> None:
     assert "2025年第一季度生态文明建设示范创建考核情况" in html
     assert '<tr data-department="150121-lcj"><td class="n">' in html and ">65.0<" in html
     assert "连续 3 个月未按时报送" in html and "请于收到本通知后3个工作日内补报项目月调度表" in html
+    assert "指标按2025年3月评估结果；项目按各单位2025年3月项目月调度表（截至2025年4月11日）判定" in html
+    # a reader sees names, plan numbers, ≥ and Chinese dates: no project, region or indicator code
+    from tests.unit.test_messages import assert_reads_chinese, visible
+
+    assert_reads_chinese(visible(html), "assessment page")
+    assert "150121-P21" not in visible(html) and "（150121）" not in visible(html)
+    watched = re.search(r'<tr data-indicator="rural_waste_safe_village_share" data-region="150121">.*?</tr>',
+                        html[html.index('id="watch-indicators"'):], re.S).group(0)
+    assert "<td>≥40</td>" in watched and "（进度预警）" in watched
+
+
+def test_the_assessment_cut_to_a_region_keeps_its_own_numbers(quarter: dict) -> None:
+    """The 月报 of one region shows the assessment of that region and those below it; scores are not recomputed."""
+    cut = assessment.within(quarter, {TUMED})
+    assert set(cut["regions"]) == {TUMED} and cut["departments"]
+    assert {d.region_code for d in cut["departments"]} == {TUMED}
+    assert [d.score for d in cut["departments"]] == [d.score for d in quarter["departments"]
+                                                     if d.region_code == TUMED]
+    elsewhere = assessment.within(quarter, {"152500"})
+    assert elsewhere["regions"] == {} and elsewhere["departments"] == [] and elsewhere["watch_projects"] == []
+
+
+def test_only_a_quarters_last_month_closes_a_quarter() -> None:
+    from tasks.core.periods import Period
+
+    assert [str(Quarter.ending(Period(2025, m))) for m in (3, 6, 9, 12)] == ["2025-Q1", "2025-Q2", "2025-Q3",
+                                                                             "2025-Q4"]
+    assert all(Quarter.ending(Period(2025, m)) is None for m in (1, 2, 4, 5, 7, 8, 10, 11))
 
 
 def test_quarter_and_scheme_errors_name_what_is_wrong(tmp_path: Path) -> None:

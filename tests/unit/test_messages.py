@@ -40,7 +40,7 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("name", ["REPORT", "RECEIPT", "RULES_ZH"])
+@pytest.mark.parametrize("name", ["REPORT", "RECEIPT", "RULES_ZH", "REVISION"])
 def test_every_catalogue_text_reads_chinese(name: str) -> None:
     texts = _strings(getattr(messages, name))
     assert texts
@@ -79,3 +79,49 @@ def test_range_words_say_the_bounds_and_the_unit() -> None:
     assert messages.range_words(0, 100, "%") == "取值应在0—100之间"
     assert messages.range_words(0, None, "吨") == "取值应不小于0（单位：吨）"
     assert messages.range_words(None, None, None) == "取值超出允许范围"
+
+
+BATCHES = {  # as meta.batches holds them (ids are source:file:sha256 prefix)
+    "waste:waste_202501.csv:1a2b3c4d": {"source": "waste", "period": "2025-01", "file_name": "waste_202501.csv",
+                                        "department_name": None},
+    "waste:waste_202501.csv:9f8e7d6c": {"source": "waste", "period": "2025-01", "file_name": "waste_202501.csv",
+                                        "department_name": None},
+    "submissions:lcj.xlsx:5e6f7a8b": {"source": "submissions", "period": "2025-01", "file_name": "lcj.xlsx",
+                                      "department_name": "呼和浩特市林业和草原局"},
+    "submissions:林草局更正.xlsx:0a1b2c3d": {"source": "submissions", "period": "2025-01",
+                                          "file_name": "林草局更正.xlsx", "department_name": "呼和浩特市林业和草原局"},
+    **{f"air:china_sites_201901{d:02d}.csv:{d:08x}": {"source": "air", "period": "2019-01", "department_name": None,
+                                                    "file_name": f"china_sites_201901{d:02d}.csv"} for d in (1, 2, 3)},
+    "water:water_20210401T0800.html:77777777": {"source": "water", "period": "2021-04", "department_name": None,
+                                               "file_name": "water_20210401T0800.html"},
+}
+AIR = [b for b in BATCHES if b.startswith("air:")]
+
+
+def revision(old: list[str] | None, new: list[str] | None, *, rules: tuple[str, str] = ("r1", "r1"),
+             new_value: float | None = 1.0) -> dict:
+    return {"old_batch_ids": old, "new_batch_ids": new, "old_rules_version": rules[0], "new_rules_version": rules[1],
+            "new_value": new_value}
+
+
+@pytest.mark.parametrize(("row", "expected"), [
+    (revision(["waste:waste_202501.csv:1a2b3c4d"], ["waste:waste_202501.csv:9f8e7d6c"]),
+     "固废与污水2025年1月数据重新交付（“waste_202501.csv”，替换此前交付的同名文件）"),
+    (revision(["submissions:lcj.xlsx:5e6f7a8b"], ["submissions:林草局更正.xlsx:0a1b2c3d"]),
+     "呼和浩特市林业和草原局2025年1月报送更正（“林草局更正.xlsx”替换此前的“lcj.xlsx”）"),
+    (revision([], AIR), "新增环境空气2019年1月数据（3个文件）"),
+    (revision([], AIR[:2]), "新增环境空气2019年1月数据（“china_sites_20190101.csv”、“china_sites_20190102.csv”）"),
+    (revision(AIR, AIR[:2]), "环境空气2019年1月数据不再计入（“china_sites_20190103.csv”）"),
+    (revision([], ["water:water_20210401T0800.html:77777777"]), "新增地表水2021年4月数据（1个文件）"),
+    (revision(AIR, AIR, rules=("ecoflow-rules-2", "ecoflow-rules-3")), "计算规则调整"),
+    (revision(["waste:gone:00000000"], ["waste:unknown:11111111"]), "所用数据变更"),
+    (revision(AIR, AIR), "输入未变，因规则或目录调整重新计算"),
+    (revision(AIR, None, rules=("r1", None), new_value=None), "输入数据已不存在，不再计算"),
+])
+def test_a_revision_says_why_in_words_without_batch_ids(row: dict, expected: str) -> None:
+    """The bulletin's 数值修订 reason names the source, the month and the files (or how many), never a batch id."""
+    from tasks.report.bulletin import revision_reason_zh
+
+    text = revision_reason_zh(row, BATCHES)
+    assert text == expected
+    assert_reads_chinese(text, "revision reason")

@@ -13,7 +13,14 @@ import pytest
 
 from tasks.core.errors import ParseError, UsageError
 from tasks.sources.submissions import template as tpl
-from tasks.sources.submissions.reader import TIDY_COLUMNS, annotate, parse_number, read_submission
+from tasks.sources.submissions.reader import (
+    SHEET_LINES,
+    TIDY_COLUMNS,
+    annotate,
+    parse_number,
+    read_submission,
+    sheet_and_row,
+)
 from tasks.sources.submissions.template import write_template
 from tasks.validate.runner import validate
 
@@ -86,46 +93,97 @@ def test_template_rows_say_plan_number_unit_basis_deadline_and_who_filled_it(tmp
     rows = [{**ROWS[0], "frequency": "annual"},
             {**ROWS[2], "frequency": "monthly", "national_no": 7, "sub_no": 2, "sub_count": 2},
             {**ROWS[3], "frequency": "monthly"}]
-    ws = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD,
-                                               rows=rows))[tpl.SHEET]
-    assert [ws[f"A{r}"].value for r in (7, 8, 9)] == [10, "7.2", None]          # 序号 as the plan writes it
-    assert [ws[f"I{r}"].value for r in (7, 8, 9)] == ["年度（全年数）", "1—6月累计", "本月数"]
-    assert ws["I6"].value == "填报口径" and ws["D8"].value == "%"
+    wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD, rows=rows))
+    ws, annual = wb[tpl.SHEET], wb[tpl.ANNUAL_SHEET]
+    assert [ws[f"A{r}"].value for r in (7, 8)] == ["7.2", None]                   # 序号 as the plan writes it
+    assert [ws[f"I{r}"].value for r in (7, 8)] == ["1—6月累计", "本月数"]
+    assert (annual["A7"].value, annual["I7"].value) == (10, "年度（全年数）")
+    assert ws["I6"].value == "填报口径" and ws["D7"].value == "%"
     assert "2025年7月10日前" in ws["B5"].value and DEPARTMENT["email"] in ws["B5"].value
-    assert (ws["A11"].value, ws["E11"].value) == ("填报人", "联系电话")
-    assert not ws["C11"].protection.locked and not ws["F11"].protection.locked
-    headers = [c.value for c in ws[6] if c.column_letter != "B"]           # column B (codes) is hidden
-    assert all(not str(h).isascii() for h in headers)
+    assert "年度指标见本文件“年度指标”表" in ws["B5"].value
+    for sheet, signature in ((ws, 10), (annual, 9)):
+        assert (sheet[f"A{signature}"].value, sheet[f"E{signature}"].value) == ("填报人", "联系电话")
+        assert not sheet[f"C{signature}"].protection.locked and not sheet[f"F{signature}"].protection.locked
     from tests.unit.test_messages import assert_reads_chinese
 
-    shown = " ".join(str(c.value) for row in ws.iter_rows() for c in row
-                     if c.value is not None and c.column_letter != "B" and c.row != 2)   # row 2: the 部门编码
-    assert_reads_chinese(shown.replace(DEPARTMENT["email"], ""), "template")
+    for sheet in (ws, annual):
+        headers = [c.value for c in sheet[6] if c.column_letter != "B"]       # column B (codes) is hidden
+        assert all(not str(h).isascii() for h in headers)
+        shown = " ".join(str(c.value) for row in sheet.iter_rows() for c in row
+                         if c.value is not None and c.column_letter != "B" and c.row != 2)   # row 2: the 部门编码
+        assert_reads_chinese(shown.replace(DEPARTMENT["email"], ""), f"template, sheet {sheet.title}")
+
+
+def test_annual_indicators_have_their_own_sheet_marked_annual_and_due_in_december(tmp_path: Path) -> None:
+    rows = [{**ROWS[0], "frequency": "annual"}, {**ROWS[1], "frequency": "monthly"},
+            {**ROWS[2], "frequency": "annual"}]
+    wb = openpyxl.load_workbook(write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD, rows=rows))
+    assert [ws.title for ws in wb.worksheets] == ["月调度", "年度指标", "_meta"]
+    monthly, annual = wb["月调度"], wb["年度指标"]
+    # the monthly sheet asks only the monthly indicator; the annual sheet the two annual ones, marked 年度
+    assert [monthly.cell(r, 2).value for r in range(7, 8)] == ["urban_park_green_area_per_capita"]
+    assert monthly["A8"].value is None
+    assert [annual.cell(r, 2).value for r in (7, 8)] == ["forest_grass_coverage", "green_building_share"]
+    assert annual["A1"].value == "呼和浩特市林草局 2025-06 生态文明建设示范区年度指标报送表（年度）"
+    assert {annual[f"I{r}"].value for r in (7, 8)} == {"年度（全年数）"}
+    assert annual["F6"].value == "最近报送值" and annual["F7"].value == 34.8
+    assert annual["F7"].comment.text.startswith("报送期：2025-05")
+    assert annual.sheet_properties.tabColor.rgb.endswith("C65911")
+    # June: not due; when it is due, that a final figure may come earlier, and that blank means nothing new
+    june = annual["B5"].value
+    assert "应于2025年12月月调度时报送（2026年1月10日前）；本月不作要求" in june
+    assert "于2025年7月10日前提前报送" in june and "继续有效" in june and "不必每月重复填报" in june
+    assert DEPARTMENT["email"] in june                                   # the route, on the sheet itself
+    assert "按月报送的指标见本文件“月调度”表" in june
+    december = openpyxl.load_workbook(write_template(tmp_path / "d.xlsx", department=DEPARTMENT, period="2025-12",
+                                                     rows=rows))["年度指标"]["B5"].value
+    assert "本月须填报2025年全年数，请于2026年1月10日前随本月报表报送" in december
+    # the hidden mapping names each sheet's rows; the same data validation and protection on both sheets
+    meta = {(r[0], r[1]): r[2] for r in wb[tpl.META_SHEET].iter_rows(min_row=2, values_only=True)}
+    assert meta[("row", 7)] == "urban_park_green_area_per_capita"
+    assert (meta[("annual_row", 7)], meta[("annual_row", 8)]) == ("forest_grass_coverage", "green_building_share")
+    assert ("annual_sheet", "年度指标") in meta
+    assert annual.protection.sheet and not annual["G7"].protection.locked and annual["F7"].protection.locked
+    assert {str(dv.sqref) for dv in annual.data_validations.dataValidation} == {"G7", "G8"}
+
+
+def test_a_department_with_only_annual_or_only_monthly_indicators_gets_one_sheet(tmp_path: Path) -> None:
+    only_annual = openpyxl.load_workbook(write_template(
+        tmp_path / "a.xlsx", department=DEPARTMENT, period=PERIOD, rows=[{**ROWS[0], "frequency": "annual"}]))
+    assert [ws.title for ws in only_annual.worksheets] == ["年度指标", "_meta"]
+    assert "见本文件" not in only_annual["年度指标"]["B5"].value
+    data_sheet = [r[1] for r in only_annual[tpl.META_SHEET].iter_rows(values_only=True) if r[0] == "data_sheet"]
+    assert data_sheet == ["年度指标"]
+    only_monthly = openpyxl.load_workbook(write_template(
+        tmp_path / "m.xlsx", department=DEPARTMENT, period=PERIOD, rows=[{**ROWS[1], "frequency": "monthly"}]))
+    assert [ws.title for ws in only_monthly.worksheets] == ["月调度", "_meta"]
+    assert "年度指标" not in only_monthly["月调度"]["B5"].value
 
 
 def test_a_task_is_a_yes_no_list_read_as_1_or_0_and_nothing_else(tmp_path: Path) -> None:
     task = {"indicator_code": "eco_civilization_plan", "national_no": 1, "name_zh": "生态文明建设规划", "unit": "—",
             "target_text": "制定实施", "last_value": 1.0, "last_period": "2025-05", "min_value": 0, "max_value": 1,
             "obtained_by": "task", "frequency": "annual"}
-    path = write_template(tmp_path / "task.xlsx", department=DEPARTMENT, period=PERIOD, rows=[task, ROWS[0]])
-    ws = openpyxl.load_workbook(path)[tpl.SHEET]
+    path = write_template(tmp_path / "task.xlsx", department=DEPARTMENT, period=PERIOD,
+                          rows=[task, {**ROWS[0], "frequency": "annual"}])
+    ws = openpyxl.load_workbook(path)[tpl.ANNUAL_SHEET]                       # a task is annual: its own sheet
     rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
     assert (rules["G7"].type, rules["G7"].formula1) == ("list", '"是,否"') and rules["G7"].showErrorMessage
     assert rules["G8"].type == "decimal" and ws["F7"].value == "是"             # last month's answer in words
     catalogue = {"eco_civilization_plan": {k: task[k] for k in ("unit", "min_value", "max_value", "name_zh")},
                  **CATALOGUE}
-    done = annotate(read_submission("t.xlsx", fill(path, {"G7": "是"})).rows, catalogue)
-    assert by_code(done).loc["eco_civilization_plan", "value"] == 1.0
-    assert by_code(done).loc["eco_civilization_plan", "in_range"]
-    not_done = annotate(read_submission("t.xlsx", fill(path, {"G7": "否"})).rows, catalogue)
-    assert by_code(not_done).loc["eco_civilization_plan", "value"] == 0.0
-    half = annotate(read_submission("t.xlsx", fill(path, {"G7": 0.5})).rows, catalogue)
-    assert not by_code(half).loc["eco_civilization_plan", "in_range"]       # 0.5 is not an answer
-    maybe = annotate(read_submission("t.xlsx", fill(path, {"G7": "差不多"})).rows, catalogue)
-    assert not by_code(maybe).loc["eco_civilization_plan", "numeric_ok"]
+
+    def answer(cells: dict[str, object]):  # noqa: ANN202
+        return by_code(annotate(read_submission("t.xlsx", fill_sheets(path, {tpl.ANNUAL_SHEET: cells})).rows,
+                                catalogue))
+
+    done = answer({"G7": "是"})
+    assert done.loc["eco_civilization_plan", "value"] == 1.0 and done.loc["eco_civilization_plan", "in_range"]
+    assert answer({"G7": "否"}).loc["eco_civilization_plan", "value"] == 0.0
+    assert not answer({"G7": 0.5}).loc["eco_civilization_plan", "in_range"]       # 0.5 is not an answer
+    assert not answer({"G7": "差不多"}).loc["eco_civilization_plan", "numeric_ok"]
     # 是 in a number's row is not a number
-    other = annotate(read_submission("t.xlsx", fill(path, {"G8": "是"})).rows, catalogue)
-    assert not by_code(other).loc["forest_grass_coverage", "numeric_ok"]
+    assert not answer({"G8": "是"}).loc["forest_grass_coverage", "numeric_ok"]
 
 
 def test_template_only_value_and_note_cells_are_unlocked(blank: Path) -> None:
@@ -163,7 +221,7 @@ def test_template_meta_sheet_is_hidden_and_maps_rows_to_codes(blank: Path) -> No
     meta = wb[tpl.META_SHEET]
     assert meta.sheet_state == "hidden" and meta.protection.sheet
     pairs = {r[0]: r[1] for r in meta.iter_rows(min_row=2, values_only=True) if r[0] != "row"}
-    assert pairs["template_version"] == "ecoflow-submission/1"
+    assert pairs["template_version"] == "ecoflow-submission/2"
     assert (pairs["department_code"], pairs["period"]) == ("150100-lcj", "2025-06")
     mapping = {r[1]: r[2] for r in meta.iter_rows(min_row=2, values_only=True) if r[0] == "row"}
     assert mapping == {7 + i: r["indicator_code"] for i, r in enumerate(ROWS)}
@@ -199,6 +257,102 @@ def test_filled_workbook_reads_back_cell_by_cell(blank: Path) -> None:
     assert (sub.rows["file_name"] == "../上报/林草局 6月.xlsx").all()
     assert set(sub.rows["department_code"]) == {"150100-lcj"} and set(sub.rows["period"]) == {"2025-06"}
     assert sub.lines[7].startswith("10,forest_grass_coverage,")
+
+
+TWO_SHEETS = [{**ROWS[1], "frequency": "monthly"}, {**ROWS[0], "frequency": "annual"},
+              {**ROWS[2], "frequency": "annual"}]
+
+
+def fill_sheets(path: Path, values: dict[str, dict[str, object]], edit=None) -> bytes:  # noqa: ANN001
+    """Type into several sheets: sheet title -> {cell: value}."""
+    wb = openpyxl.load_workbook(path)
+    for title, cells in values.items():
+        for ref, value in cells.items():
+            wb[title][ref] = value
+    if edit:
+        edit(wb)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def test_an_annual_value_on_the_annual_sheet_is_read_with_its_sheet_and_cell(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD, rows=TWO_SHEETS)
+    sub = read_submission("林草局6月.xlsx", fill_sheets(path, {"月调度": {"G7": 15.2},
+                                                            "年度指标": {"G7": 36.5, "H7": "年度森林督查"}}))
+    assert (sub.department_code, sub.period, sub.sheet) == ("150100-lcj", "2025-06", "月调度")
+    assert sub.issues == []
+    rows = by_code(sub.rows)
+    assert rows.loc["urban_park_green_area_per_capita", ["sheet", "cell", "source_line", "value"]].tolist() == [
+        "月调度", "月调度!G7", 7, 15.2]
+    assert rows.loc["forest_grass_coverage", ["sheet", "cell", "source_line", "value", "note"]].tolist() == [
+        "年度指标", "年度指标!G7", SHEET_LINES + 7, 36.5, "年度森林督查"]
+    blank = rows.loc["green_building_share"]                       # an annual value not sent this month: blank
+    assert (blank["cell"], blank["value_text"], math.isnan(blank["value"])) == ("年度指标!G8", "", True)
+    # each sheet's rows quoted from that sheet: row 7 of 年度指标 is not row 7 of 月调度
+    assert sub.lines[7].startswith("28,urban_park_green_area_per_capita,")
+    assert sub.lines[SHEET_LINES + 7].startswith("10,forest_grass_coverage,")
+    assert sheet_and_row("年度指标!G7", SHEET_LINES + 7) == ("年度指标", "G7", 7)
+    assert sheet_and_row("G7", 7) == (None, "G7", 7)
+
+
+def test_the_annual_sheet_is_checked_as_strictly(tmp_path: Path, gx_root: Path) -> None:
+    """Units, ranges and cell-level findings on the annual sheet, each naming the sheet; an indicator on both
+    sheets is a duplicate; a cleared code comes from _meta's mapping of that sheet."""
+    path = write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD, rows=TWO_SHEETS)
+
+    def vandalise(wb) -> None:  # noqa: ANN001
+        wb["年度指标"]["B8"] = None                                        # a code cleared on the annual sheet
+        wb["年度指标"]["D7"] = "‰"                                         # a unit changed
+        ws = wb["月调度"]
+        ws["B8"], ws["D8"], ws["G8"] = "green_building_share", "%", 60     # an annual one typed in the monthly sheet
+
+    content = fill_sheets(path, {"月调度": {"G7": "约15"}, "年度指标": {"G7": 36.5, "G8": 160}}, vandalise)
+    sub = read_submission("t.xlsx", content)
+    assert [(i.rule, i.source_line, i.severity) for i in sub.issues] == [
+        ("submission.code_from_meta", SHEET_LINES + 8, "warning")]
+    outcome = run_suite(sub.rows, gx_root, "annual")
+    cells = sub.rows.set_index("row_id")["cell"]
+    failing = {f.rule: sorted(cells[i] for i in f.row_ids) for f in outcome.failures if f.rule != "submission.blank"}
+    assert failing == {"submission.not_numeric": ["月调度!G7"], "submission.unit": ["年度指标!G7"],
+                       "submission.range": ["年度指标!G8"],
+                       "submission.duplicate": ["年度指标!G8", "月调度!G8"]}
+
+
+def test_an_annual_sheet_from_another_month_is_a_mismatch(tmp_path: Path) -> None:
+    path = write_template(tmp_path / "t.xlsx", department=DEPARTMENT, period=PERIOD, rows=TWO_SHEETS)
+
+    def paste_may(wb) -> None:  # noqa: ANN001
+        wb["年度指标"]["B4"] = "2025-05"
+
+    sub = read_submission("t.xlsx", fill_sheets(path, {"年度指标": {"G7": 36.5}}, paste_may))
+    assert sub.period == "2025-06"
+    issue, = sub.issues
+    assert (issue.rule, issue.severity, issue.source_line, issue.column_name, issue.value_text) == (
+        "submission.meta_mismatch", "error", SHEET_LINES + 4, "期别", "2025-05")
+    assert "年度指标!B4" in issue.reason and issue.record.startswith("期别,2025-05")
+
+
+def test_a_version_1_file_with_annual_rows_in_the_monthly_sheet_is_read_with_a_warning(tmp_path: Path) -> None:
+    """Decided: a file made from the template of before (every indicator in 月调度, 年度 in its 填报口径) is read
+    as it always was — same cells, same checks — and its receipt asks for this month's template."""
+    path = write_template(tmp_path / "v1.xlsx", department=DEPARTMENT, period=PERIOD, rows=ROWS)   # one sheet
+
+    def as_version_1(wb) -> None:  # noqa: ANN001
+        meta = wb[tpl.META_SHEET]
+        meta["B2"] = "ecoflow-submission/1"
+        for r in range(2, meta.max_row + 1):
+            if meta[f"A{r}"].value == "annual_sheet":
+                meta.delete_rows(r)
+                break
+        for r in range(7, 12):
+            wb[tpl.SHEET][f"I{r}"] = "年度（全年数）"
+
+    sub = read_submission("v1.xlsx", fill(path, {"G7": 36.5, "G9": 61}, as_version_1))
+    assert [(i.rule, i.severity) for i in sub.issues] == [("submission.template_version", "warning")]
+    rows = by_code(sub.rows)
+    assert rows.loc["forest_grass_coverage", ["sheet", "cell", "value"]].tolist() == ["月调度", "G7", 36.5]
+    assert rows.loc["green_building_share", "value"] == 61.0
 
 
 def test_percent_typed_into_a_percent_cell_is_read_as_displayed(blank: Path) -> None:

@@ -12,7 +12,7 @@ earlier AS (
     WHERE s.batch_id <> $batch_id
     GROUP BY s.indicator_code
 )
-SELECT this.indicator_code, i.name_zh, this.value, coalesce(i.unit, this.unit) AS unit, this.sheet, this.cell,
+SELECT this.indicator_code, i.name_zh, i.frequency, this.value, coalesce(i.unit, this.unit) AS unit, this.sheet, this.cell,
        earlier.previous_value, earlier.previous_file
 FROM this
 LEFT JOIN catalogue.indicators AS i USING (indicator_code)

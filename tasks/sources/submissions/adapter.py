@@ -53,7 +53,8 @@ class SubmissionAdapter(InboxForm):
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
         return landed_rows(
             good, batch_id=batch_id, period=period, file_name=file_name, department_code=good["department_code"],
-            sheet=good["sheet"].where(good["sheet"].notna(), None), cell=good["cell"],
+            sheet=good["sheet"].where(good["sheet"].notna(), None),
+            cell=good["cell"].astype(str).str.rpartition("!")[2],   # 年度指标!G7: the sheet has its own column
             indicator_code=good["indicator_code"], value=good["value"].astype("float64"),
             unit=good["expected_unit"].where(good["expected_unit"].notna(), good["unit"]),
             note=good["note"], received_at=datetime.now(UTC))

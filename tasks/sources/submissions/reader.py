@@ -1,7 +1,11 @@
 """A department's submission (月调度 .xlsx, or .csv) -> tidy rows, one per indicator, identified by content.
 
 Department and period come from the file itself (the 部门编码/期别 block cross-checked with the hidden _meta
-sheet, or the CSV's columns), never from the file name, which people rename freely. Numbers typed as text are
+sheet, or the CSV's columns), never from the file name, which people rename freely. A workbook's rows come from
+every visible sheet with a 部门编码 block and a table header — the template's 月调度 and 年度指标, or a
+template of version 1 (annual indicators inside 月调度), which is read the same way with a warning. With more than
+one sheet read, each cell is named with its sheet (年度指标!G7) and a sheet's line numbers are set apart by
+SHEET_LINES, so findings and quoted rows never mix two sheets. Numbers typed as text are
 read when unambiguous; a blank stays blank (not reported ≠ 0). Whether a value is acceptable is left to the
 submission_values suite, so every finding is reported the same way; only an unusable file raises ParseError.
 The reader never touches the filesystem: names may hold anything, including "../".
@@ -49,6 +53,7 @@ CSV_REQUIRED = ("department_code", "period", "indicator_code", "unit", "value")
 FIELD_LABELS = {v: k for k, v in FIELD_ALIASES.items() if not k.isascii()}
 LABEL_ROWS = 10      # the 部门编码/期别 block is looked for in these first rows
 HEADER_ROWS = 30     # and the table header in these
+SHEET_LINES = 10_000_000   # the k-th sheet read numbers its lines k·SHEET_LINES + row (Excel stops at 1,048,576)
 
 _PERIOD = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?")
 _PERIOD_COMPACT = re.compile(r"(\d{4})(\d{2})")
@@ -189,8 +194,17 @@ def _read_xlsx(name: str, content: bytes) -> Submission:
         found = meta.get("template_version", ("(none)", ""))[0]
         issues.append(RowIssue(None, "submission.template_version", f"_meta says template version {found!r}, this "
                                f"reader knows {tpl.TEMPLATE_VERSION!r}", "", severity="warning"))
-    header_row, columns = _find_header(name, ws)
-    rows = _data_rows(name, ws, header_row, columns, meta_rows, lines, issues)
+    more = _other_sheets(wb, ws)
+    rows = []
+    for index, sheet in enumerate([ws, *more]):
+        offset = index * SHEET_LINES
+        if index:
+            lines.update(_sheet_lines(sheet, offset))
+            _same_block(sheet, department, period or "", offset, lines, issues)
+        header_row, columns = _find_header(name, sheet)
+        mapping = meta_rows.get("annual_row" if sheet.title == tpl.ANNUAL_SHEET else "row", {})
+        rows += _data_rows(name, sheet, header_row, columns, mapping, lines, issues, offset=offset,
+                           qualify=bool(more))
     for row in rows:
         row["department_code"], row["period"] = department, period or ""
     return Submission(department, period or None, "xlsx", ws.title, _frame(rows), issues, lines)
@@ -217,27 +231,28 @@ def _open_workbook(name: str, content: bytes):  # noqa: ANN202 - openpyxl types 
         raise ParseError(name, f"damaged .xlsx workbook ({type(exc).__name__}: {exc})") from exc
 
 
-def _read_meta(wb) -> tuple[dict[str, tuple[str, str]] | None, dict[int, tuple[str, str]]]:  # noqa: ANN001
-    """key -> (value, cell) and Excel row -> (indicator_code, cell), from the hidden _meta sheet if there is one."""
+def _read_meta(wb) -> tuple[dict[str, tuple[str, str]] | None, dict[str, dict[int, tuple[str, str]]]]:  # noqa: ANN001
+    """key -> (value, cell), and per sheet key (`row`: 月调度, `annual_row`: 年度指标) Excel row -> (indicator_code,
+    cell), from the hidden _meta sheet if there is one."""
     if tpl.META_SHEET not in wb.sheetnames:
         return None, {}
     keys: dict[str, tuple[str, str]] = {}
-    rows: dict[int, tuple[str, str]] = {}
+    rows: dict[str, dict[int, tuple[str, str]]] = {}
     for a, b, c, *_ in wb[tpl.META_SHEET].iter_rows(min_col=1, max_col=3):
         key = _text(a.value).strip()
-        if key == "row":
+        if key in ("row", "annual_row"):
             number = _number_text(b.value) if isinstance(b.value, int | float) else _text(b.value).strip()
             if number.isdigit():
-                rows[int(number)] = (_code(c.value), c.coordinate)
+                rows.setdefault(key, {})[int(number)] = (_code(c.value), c.coordinate)
         elif key and key not in keys:
             keys[key] = (_text(b.value).strip(), b.coordinate)
     return keys, rows
 
 
 def _data_sheet(name: str, wb, meta: dict | None):  # noqa: ANN001, ANN202
-    """The visible sheet holding the 部门编码 label (月调度 first), and the label block found on it."""
+    """The visible sheet holding the 部门编码 label (月调度 first, 年度指标 last), and the label block found on it."""
     sheets = [ws for ws in wb.worksheets if ws.sheet_state == "visible"]
-    sheets.sort(key=lambda ws: ws.title != tpl.SHEET)
+    sheets.sort(key=lambda ws: (ws.title != tpl.SHEET, ws.title == tpl.ANNUAL_SHEET))
     for ws in sheets:
         block = _find_labels(ws)
         if "department_code" in block:
@@ -246,6 +261,37 @@ def _data_sheet(name: str, wb, meta: dict | None):  # noqa: ANN001, ANN202
         return sheets[0], _find_labels(sheets[0])
     raise ParseError(name, f"no 部门编码: no visible sheet has a '部门编码' label in its first {LABEL_ROWS} rows "
                            "and there is no _meta sheet (is this the 月调度 template?)")
+
+
+def _other_sheets(wb, main) -> list:  # noqa: ANN001
+    """The other visible sheets that are forms too (a 部门编码 label and a table header): the template's 年度指标,
+    or a copy a clerk made — read, not skipped, so a value is never silently left out (a copy's rows then fail
+    submission.duplicate and the department is told)."""
+    out = []
+    for ws in wb.worksheets:
+        if ws is main or ws.sheet_state != "visible" or "department_code" not in _find_labels(ws):
+            continue
+        try:
+            _find_header("", ws)
+        except ParseError:
+            continue
+        out.append(ws)
+    return out
+
+
+def _same_block(ws, department: str, period: str, offset: int, lines: dict[int, str],  # noqa: ANN001
+                issues: list[RowIssue]) -> None:
+    """A further sheet's own 部门编码 / 期别 must be the file's: a sheet pasted from another department's or month's
+    workbook would otherwise be taken for this one."""
+    for key, expected in (("department_code", department), ("period", period)):
+        seen = _find_labels(ws).get(key)
+        if seen is None or not seen.value or seen.value == expected:
+            continue
+        label = FIELD_LABELS[key]
+        issues.append(RowIssue(
+            offset + seen.row, "submission.meta_mismatch",
+            f"{label} in {ws.title}!{seen.value_cell} is {seen.value!r} but the file is {expected!r}: a sheet from "
+            "another department's or month's workbook?", lines.get(offset + seen.row, ""), label, seen.value))
 
 
 def _find_labels(ws) -> dict[str, _Found]:  # noqa: ANN001
@@ -305,12 +351,15 @@ def _find_header(name: str, ws) -> tuple[int, dict[str, int]]:  # noqa: ANN001
 
 
 def _data_rows(name: str, ws, header_row: int, columns: dict[str, int],  # noqa: ANN001
-               meta_rows: dict[int, tuple[str, str]], lines: dict[int, str], issues: list[RowIssue]) -> list[dict]:
-    """One dict per row below the header that names an indicator or holds a value; blank and footnote rows skipped."""
+               meta_rows: dict[int, tuple[str, str]], lines: dict[int, str], issues: list[RowIssue], *,
+               offset: int = 0, qualify: bool = False) -> list[dict]:
+    """One dict per row below the header that names an indicator or holds a value; blank and footnote rows skipped.
+    Lines are numbered offset + row; with `qualify` the cell carries its sheet (年度指标!G7)."""
     from openpyxl.utils import get_column_letter
 
     template_codes = {code for code, _ in meta_rows.values()}
     value_col = columns["value"]
+    prefix = f"{ws.title}!" if qualify else ""
     out = []
     for r in range(header_row + 1, ws.max_row + 1):
         def cell(key: str, r: int = r) -> Any:
@@ -320,18 +369,19 @@ def _data_rows(name: str, ws, header_row: int, columns: dict[str, int],  # noqa:
         value_cell = ws.cell(r, value_col)
         value_text, value = _cell_value(value_cell.value, unit, value_cell.number_format)
         note = _text(cell("note")).strip()
-        code = _row_code(ws, r, _code(cell("indicator_code")), columns, meta_rows, template_codes, lines, issues)
+        code = _row_code(ws, r, _code(cell("indicator_code")), columns, meta_rows, template_codes, lines, issues,
+                         offset)
         if not code and not value_text.strip() and not note:
             continue
-        out.append({"file_name": name, "source_line": r, "sheet": ws.title,
-                    "cell": f"{get_column_letter(value_col)}{r}", "indicator_code": code,
+        out.append({"file_name": name, "source_line": offset + r, "sheet": ws.title,
+                    "cell": f"{prefix}{get_column_letter(value_col)}{r}", "indicator_code": code,
                     "name_zh": _text(cell("name_zh")).strip(), "unit": unit, "value_text": value_text,
                     "value": value, "note": note})
     return out
 
 
 def _row_code(ws, r: int, visible: str, columns: dict[str, int], meta_rows: dict[int, tuple[str, str]],  # noqa: ANN001
-              template_codes: set[str], lines: dict[int, str], issues: list[RowIssue]) -> str:
+              template_codes: set[str], lines: dict[int, str], issues: list[RowIssue], offset: int = 0) -> str:
     """The visible 指标代码 unless it was blanked or edited into something the template never had: then _meta's."""
     stored, stored_cell = meta_rows.get(r, ("", ""))
     if not stored or stored == visible:
@@ -342,9 +392,9 @@ def _row_code(ws, r: int, visible: str, columns: dict[str, int], meta_rows: dict
 
     where = f"{ws.title}!{get_column_letter(columns['indicator_code'])}{r}"
     shown = repr(visible) if visible else "blank"
-    issues.append(RowIssue(r, "submission.code_from_meta",
+    issues.append(RowIssue(offset + r, "submission.code_from_meta",
                            f"指标代码 in {where} is {shown}; using {tpl.META_SHEET}!{stored_cell} = {stored!r}",
-                           lines.get(r, ""), "指标代码", visible, severity="warning"))
+                           lines.get(offset + r, ""), "指标代码", visible, severity="warning"))
     return stored
 
 
@@ -365,10 +415,10 @@ def _cell_value(raw: Any, unit: str, number_format: str) -> tuple[str, float]:
     return text, parse_number(text, unit)
 
 
-def _sheet_lines(ws) -> dict[int, str]:  # noqa: ANN001
-    """Every non-blank row as CSV text, so a finding can quote the row whole."""
+def _sheet_lines(ws, offset: int = 0) -> dict[int, str]:  # noqa: ANN001
+    """Every non-blank row as CSV text, so a finding can quote the row whole (keyed offset + row)."""
     lines = {}
-    for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
+    for number, values in enumerate(ws.iter_rows(values_only=True), start=offset + 1):
         texts = [_text(v) for v in values]
         if any(t.strip() for t in texts):
             while texts and not texts[-1]:
@@ -551,3 +601,10 @@ def _csv_line(fields: list[str]) -> str:
     buffer = io.StringIO()
     csv.writer(buffer, lineterminator="").writerow(fields)
     return buffer.getvalue()
+
+
+def sheet_and_row(cell: str | None, source_line: int | None) -> tuple[str | None, str | None, int | None]:
+    """(sheet, cell, row) a clerk is pointed to: 年度指标!G8 at line 10,000,008 is (年度指标, G8, 8)."""
+    sheet, _, plain = (cell or "").rpartition("!")
+    row = None if source_line is None else source_line % SHEET_LINES
+    return sheet or None, plain or None, row

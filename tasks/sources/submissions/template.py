@@ -1,9 +1,17 @@
-"""The 月调度 workbook a department fills in each month: one sheet, one row per indicator it leads.
+"""The 月调度 workbook a department fills in each month: one row per indicator it leads, monthly indicators in the
+sheet 月调度 and annual ones in their own sheet 年度指标.
 
 Written for a clerk who fills it alone: Chinese headers only (the indicator codes the reader needs sit in a hidden
 column and in the hidden `_meta` sheet), 序号 as the plan writes them (7.1, 7.2 for sub-indicators), the unit and
-the basis of each value (本月数, 1—N月累计, or 年度 for an annual indicator) in every row, a yes/no task as a 是/否
-list, and the deadline, the route and the 填报人 / 联系电话 fields on the sheet itself.
+the basis of each value (本月数 or 1—N月累计; 年度（全年数） on the annual sheet) in every row, a yes/no task as a
+是/否 list, and the deadline, the route and the 填报人 / 联系电话 fields on each sheet.
+
+Why a sheet of their own rather than only in December [D]: 96 of the 99 indicators departments report are annual,
+so "only in the reporting month" would leave most departments without a form eleven months a year and with no way
+to send a figure the day it is final (a plan adopted in June). The 年度指标 sheet says on its face that it is due
+in December (by the 10th of January), that a final figure may be sent earlier, and that a value already sent
+stands (shown as 最近报送值) — blank means nothing new, so nothing is asked twice. A department with no monthly
+indicator gets the 年度指标 sheet alone; one with no annual indicator, 月调度 alone.
 
 Only 本期值, 备注 and the 填报人 / 联系电话 cells are editable: sheet protection without a password guides people, it
 does not secure anything. Each 本期值 cell carries Excel data validation for the indicator's plausible range (or
@@ -18,6 +26,7 @@ import re
 from pathlib import Path
 
 from tasks.core.errors import UsageError
+from tasks.notify import messages
 
 # An indicator the template never asks for: it is computed from the counts asked instead (RULES §3: the
 # drinking-water sources ratio from the sources evaluated and those meeting class Ⅲ; tasks/compute/drinking_water.py)
@@ -31,14 +40,16 @@ def rows_params(period: str, department: str | None) -> dict:
 
 
 SHEET = "月调度"
+ANNUAL_SHEET = "年度指标"
 META_SHEET = "_meta"
-TEMPLATE_VERSION = "ecoflow-submission/1"
+TEMPLATE_VERSION = "ecoflow-submission/2"    # 2: annual indicators on their own sheet (1: all in 月调度)
 
 LABEL_DEPARTMENT = "部门编码"
 LABEL_NAME = "部门名称"
 LABEL_PERIOD = "期别"
 LABEL_INSTRUCTIONS = "填报说明"
 HEADERS = ("序号", "指标代码", "指标名称", "单位", "目标值", "上期值", "本期值", "备注", "填报口径")
+ANNUAL_HEADERS = ("序号", "指标代码", "指标名称", "单位", "目标值", "最近报送值", "本期值", "备注", "填报口径")
 
 TITLE_ROW = 1
 DEPARTMENT_ROW, NAME_ROW, PERIOD_ROW, INSTRUCTIONS_ROW = 2, 3, 4, 5   # label in column A, value in B
@@ -53,9 +64,7 @@ YES, NO = "是", "否"         # a task's answer; the reader takes 是 as 1 (don
 LABEL_FILLED_BY, LABEL_PHONE = "填报人", "联系电话"
 DEADLINE_DAY = 10           # as the `missing` alert rule: the 10th of the next month
 
-INSTRUCTIONS = ("只填写黄色的“本期值”（按“单位”列的单位和“填报口径”列的口径填数字；“是/否”类指标从下拉列表选择）"
-                "和“备注”，并在表末填写填报人和联系电话；本月未报送的指标请留空（留空≠0），请勿改动其他内容、插入或删除行。"
-                "请于{deadline}前将本表保存为 Excel 文件放入报送收件箱（或发送至 {email}）。")
+ANNUAL_MONTH = 12          # annual indicators are due with December's report (receipts list them as owed then)
 DEPARTMENT_KEYS = ("department_code", "name_zh", "region_code", "region_name", "email")
 ROW_KEYS = ("indicator_code", "national_no", "name_zh", "unit", "target_text", "last_value", "last_period",
             "min_value", "max_value")
@@ -64,18 +73,29 @@ _WIDTHS = {"A": 7, "C": 40, "D": 12, "E": 10, "F": 12, "G": 14, "H": 30, "I": 16
 
 
 def write_template(path: Path, *, department: dict, period: str, rows: list[dict]) -> Path:
-    """Write the department's 月调度 workbook for `period` (YYYY-MM) to `path` and return the path."""
+    """Write the department's workbook for `period` (YYYY-MM) to `path` and return the path: 月调度 with the monthly
+    indicators, 年度指标 with the annual ones (a row without `frequency` counts as monthly)."""
     from openpyxl import Workbook
 
     rows = [{k: _none_if_nan(v) for k, v in row.items()} for row in rows]   # NULL from a frame arrives as NaN
     _check(department, period, rows)
+    monthly = [r for r in rows if r.get("frequency") != "annual"]
+    annual = [r for r in rows if r.get("frequency") == "annual"]
     wb = Workbook()
-    ws = wb.active
-    ws.title = SHEET
-    _write_heading(ws, department, period)
-    _write_table(ws, rows, period)
-    _write_meta(wb.create_sheet(META_SHEET), department, period, rows)
-    wb.properties.title = ws["A1"].value
+    sheets = []
+    if monthly or not annual:
+        sheets.append((SHEET, monthly))
+    if annual:
+        sheets.append((ANNUAL_SHEET, annual))
+    for index, (title, items) in enumerate(sheets):
+        ws = wb.active if index == 0 else wb.create_sheet(title)
+        ws.title = title
+        others = [t for t, _ in sheets if t != title]
+        _write_heading(ws, department, period, annual=title == ANNUAL_SHEET, others=others)
+        _write_table(ws, items, period, annual=title == ANNUAL_SHEET)
+    _write_meta(wb.create_sheet(META_SHEET), department, period, monthly if sheets[0][0] == SHEET else [], annual,
+                data_sheet=sheets[0][0])
+    wb.properties.title = wb.active["A1"].value
     wb.properties.creator = "ecoflow"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -108,32 +128,53 @@ def _check(department: dict, period: str, rows: list[dict]) -> None:
         raise UsageError(f"template: an indicator is listed twice in {codes}")
 
 
-def _write_heading(ws, department: dict, period: str) -> None:  # noqa: ANN001 - openpyxl types are imported lazily
+def _write_heading(ws, department: dict, period: str, *, annual: bool, others: list[str]) -> None:  # noqa: ANN001
     from openpyxl.styles import Alignment, Font
 
-    ws["A1"] = f"{full_name(department)} {period} 生态文明建设示范区指标月调度表"
+    say = messages.TEMPLATE
+    ws["A1"] = (say["title_annual"] if annual else say["title"]).format(name=full_name(department), period=period)
     ws.merge_cells(f"A{TITLE_ROW}:{LAST_COLUMN}{TITLE_ROW}")
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center", vertical="center")
     ws.row_dimensions[TITLE_ROW].height = 28
+    text = annual_instructions(department, period) if annual else instructions(department, period)
+    if others:
+        text += say["see_annual" if not annual else "see_monthly"]
     block = ((DEPARTMENT_ROW, LABEL_DEPARTMENT, department["department_code"], "D"),
              (NAME_ROW, LABEL_NAME, full_name(department), "D"),
              (PERIOD_ROW, LABEL_PERIOD, period, "D"),
-             (INSTRUCTIONS_ROW, LABEL_INSTRUCTIONS, instructions(department, period), LAST_COLUMN))
+             (INSTRUCTIONS_ROW, LABEL_INSTRUCTIONS, text, LAST_COLUMN))
     for row, label, value, last in block:
         ws.cell(row, 1, label).font = Font(bold=True)
         cell = ws.cell(row, 2, value)
         cell.number_format = "@"          # 期别 stays text: Excel would turn a retyped 2025-06 into a date
         cell.alignment = Alignment(horizontal="left", wrap_text=row == INSTRUCTIONS_ROW)
         ws.merge_cells(f"B{row}:{last}{row}")
-    ws.row_dimensions[INSTRUCTIONS_ROW].height = 60
+    ws.row_dimensions[INSTRUCTIONS_ROW].height = 90 if annual else 60
+    if annual:
+        ws.sheet_properties.tabColor = "C65911"   # the 年度 sheet stands out among the tabs
+
+
+def _deadline(period: str) -> str:
+    """The 10th of the month after `period`, in words."""
+    year, month = int(period[:4]), int(period[5:])
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return f"{year}年{month}月{DEADLINE_DAY}日"
 
 
 def instructions(department: dict, period: str) -> str:
     """What to fill, by when (the 10th of the next month) and where to send it."""
+    return messages.TEMPLATE["instructions"].format(deadline=_deadline(period), email=department["email"])
+
+
+def annual_instructions(department: dict, period: str) -> str:
+    """The 年度指标 sheet: due with December's report (by the 10th of January); a final figure may come earlier and
+    a value already sent stands, so blank means nothing new."""
     year, month = int(period[:4]), int(period[5:])
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return INSTRUCTIONS.format(deadline=f"{year}年{month}月{DEADLINE_DAY}日", email=department["email"])
+    due = _deadline(f"{year:04d}-{ANNUAL_MONTH:02d}")
+    key = "annual_due" if month == ANNUAL_MONTH else "annual_not_due"
+    return messages.TEMPLATE[key].format(year=year, deadline=due, month_deadline=_deadline(period),
+                                         email=department["email"])
 
 
 def plan_number(item: dict) -> object:
@@ -161,13 +202,13 @@ def is_task(item: dict) -> bool:
                                                  and item["max_value"] == 1)
 
 
-def _write_table(ws, rows: list[dict], period: str) -> None:  # noqa: ANN001 - openpyxl types are imported lazily
+def _write_table(ws, rows: list[dict], period: str, *, annual: bool) -> None:  # noqa: ANN001 - openpyxl, lazily
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    for col, text in enumerate(HEADERS, start=1):
+    for col, text in enumerate(ANNUAL_HEADERS if annual else HEADERS, start=1):
         cell = ws.cell(HEADER_ROW, col, text)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="D9E1F2")
@@ -186,7 +227,7 @@ def _write_table(ws, rows: list[dict], period: str) -> None:  # noqa: ANN001 - o
             cell.border = border
             cell.alignment = Alignment(vertical="center", wrap_text=col == 3)
         if item["last_value"] is not None and item["last_period"]:
-            ws.cell(r, 6).comment = Comment(f"上期：{item['last_period']}", "ecoflow")
+            ws.cell(r, 6).comment = Comment(f"{'报送期' if annual else '上期'}：{item['last_period']}", "ecoflow")
         for col in (VALUE_COLUMN, NOTE_COLUMN):
             ws[f"{col}{r}"].protection = Protection(locked=False)
             ws[f"{col}{r}"].fill = editable
@@ -196,7 +237,9 @@ def _write_table(ws, rows: list[dict], period: str) -> None:  # noqa: ANN001 - o
     for col, width in {**_WIDTHS, "B": min(code_width, 44)}.items():
         ws.column_dimensions[col].width = width
     ws.column_dimensions[CODE_COLUMN].hidden = True   # codes are for the reader; the clerk reads names
-    _write_signature(ws, FIRST_DATA_ROW + len(rows) + 1, border, editable)
+    if not rows:   # a department without monthly indicators this month still gets a readable sheet
+        ws.cell(FIRST_DATA_ROW, 3, messages.TEMPLATE["no_monthly"])
+    _write_signature(ws, FIRST_DATA_ROW + max(len(rows), 1) + 1, border, editable)
     ws.freeze_panes = f"A{FIRST_DATA_ROW}"
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     ws.page_setup.orientation = "landscape"
@@ -256,15 +299,19 @@ def _value_validation(item: dict, ref: str):  # noqa: ANN202 - openpyxl types ar
     return dv
 
 
-def _write_meta(ws, department: dict, period: str, rows: list[dict]) -> None:  # noqa: ANN001
+def _write_meta(ws, department: dict, period: str, monthly: list[dict], annual: list[dict], *,  # noqa: ANN001
+                data_sheet: str) -> None:
+    """key / value rows, then `row` (月调度) and `annual_row` (年度指标): Excel row → indicator code per sheet."""
     ws.append(["key", "value", "indicator_code"])
     for key, value in (("template_version", TEMPLATE_VERSION), ("department_code", department["department_code"]),
                        ("period", period), ("region_code", department["region_code"]),
-                       ("department_email", department["email"]), ("data_sheet", SHEET),
-                       ("header_row", HEADER_ROW), ("value_column", VALUE_COLUMN)):
+                       ("department_email", department["email"]), ("data_sheet", data_sheet),
+                       ("header_row", HEADER_ROW), ("value_column", VALUE_COLUMN),
+                       ("annual_sheet", ANNUAL_SHEET if annual else "")):
         ws.append([key, value])
-    for offset, item in enumerate(rows):
-        ws.append(["row", FIRST_DATA_ROW + offset, item["indicator_code"]])
+    for key, items in (("row", monthly), ("annual_row", annual)):
+        for offset, item in enumerate(items):
+            ws.append([key, FIRST_DATA_ROW + offset, item["indicator_code"]])
     ws.sheet_state = "hidden"
     ws.protection.sheet = True
 
