@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,29 @@ def load(name: str) -> str:
     if SQL_ROOT.resolve() not in path.parents:
         raise ValueError(f"SQL name {name!r} escapes the warehouse folder")
     return path.read_text(encoding="utf-8")
+
+
+_TABLE = re.compile(r'^"[a-z_][a-z0-9_]*"\."[a-z_][a-z0-9_]*"$')    # as core.warehouse.table_name quotes one
+_COLUMN = re.compile(r"^[a-z_][a-z0-9_]*$")
+_MATCH = re.compile(r"^r\.(\w+) = s\.\1( AND r\.(\w+) = s\.\3)*$")
+
+
+def with_names(name: str, **names: str) -> str:
+    """warehouse/<name>.sql with its {placeholders} filled by names, never by values: a table quoted by
+    core.warehouse.table_name (one that exists), a bare lower-case column, or a key match made by `key_match`.
+    Values stay bound parameters."""
+    for key, value in names.items():
+        if not (_TABLE.match(value) or _COLUMN.match(value) or _MATCH.match(value)):
+            raise ValueError(f"{name}.sql: {{{key}}} must be a table, a column or a key match, not {value!r}")
+    return load(name).format(**names)
+
+
+def key_match(columns: tuple[str, ...] | list[str]) -> str:
+    """`r.a = s.a AND r.b = s.b`: landed rows (r) matching staged rows (s) on the given columns."""
+    bad = [c for c in columns if not _COLUMN.match(c)]
+    if bad or not columns:
+        raise ValueError(f"not column names: {bad or columns!r}")
+    return " AND ".join(f"r.{c} = s.{c}" for c in columns)
 
 
 def statements(text: str) -> list[str]:

@@ -49,8 +49,8 @@ def refuse(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, checked: RunV
     unparsable = {b.file for b in checked.breaches if isinstance(b, ParseError)}
     rejected = {b.file for b in checked.breaches if isinstance(b, ValidationFailed | redelivery.DeliveryShrinks)}
     with transaction(con):
-        con.execute(f"DELETE FROM {table_name(con, staged_table(con, adapter))} WHERE review_run = ?",
-                    [checked.run_id])
+        con.execute(sql.with_names("validate/drop_staged_run", staged=table_name(con, staged_table(con, adapter))),
+                    {"run_id": checked.run_id})
         for result in (r for r in checked.batches if r.file_name not in unparsable):
             ledger.update_attempt(con, result.attempt_id,
                                   status="rejected" if result.file_name in rejected else "validated",
@@ -76,20 +76,20 @@ def apply_decision(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_i
     readable = [r for r in rows if r["archive_path"] and r["status"] != "failed"]
     if readable and all(r["status"] in ("landed", "rejected") for r in readable):
         return _applied(period, readable, missing)  # a retry after the decision was landed: nothing to redo
-    landed_counts = dict(con.execute(
-        f"SELECT file_name, count(*) FROM {staged} WHERE review_run = ? AND (NOT failed OR ?) GROUP BY file_name",
-        [run_id, option == "accept_all"]).fetchall()) if option != "reject" else {}
-    overridden = con.execute(f"SELECT count(*) FROM {staged} WHERE review_run = ? AND failed",
-                             [run_id]).fetchall()[0][0] if option == "accept_all" else 0
+    every = option == "accept_all"
+    landed_counts = dict(con.execute(sql.with_names("land/staged_rows_by_file", staged=staged),
+                                     {"run_id": run_id, "all": every}).fetchall()) if option != "reject" else {}
+    overridden = con.execute(sql.with_names("validate/staged_failing_count", staged=staged),
+                             {"run_id": run_id}).fetchall()[0][0] if every else 0
     results = []
     with transaction(con):
         if option != "reject":
             key = _replace_key(adapter)
-            con.execute(f"DELETE FROM {raw_table} WHERE period = ? AND list_contains(?, {key})",
-                        [period, [r[key] for r in readable]])
-            con.execute(f"INSERT INTO {raw_table} SELECT * EXCLUDE (review_run, failed) FROM {staged} "
-                        "WHERE review_run = ? AND (NOT failed OR ?)", [run_id, option == "accept_all"])
-        con.execute(f"DELETE FROM {staged} WHERE review_run = ?", [run_id])
+            con.execute(sql.with_names("land/replace_files", raw=raw_table, key=key),
+                        {"period": period, "keys": [r[key] for r in readable]})
+            con.execute(sql.with_names("land/insert_staged", raw=raw_table, staged=staged),
+                        {"run_id": run_id, "all": every})
+        con.execute(sql.with_names("validate/drop_staged_run", staged=staged), {"run_id": run_id})
         for r in readable:
             landed = landed_counts.get(r["file_name"], 0)
             ledger.update_attempt(con, r["attempt_id"], status="rejected" if option == "reject" else "landed",
@@ -124,16 +124,15 @@ def land_correction(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_
     if not key:
         raise ConfigError(f"{adapter.name}: corrections need the adapter's natural_key")
     raw_table, staged = table_name(con, adapter.raw_table), table_name(con, staged_table(con, adapter))
-    match = " AND ".join(f"r.{c} = s.{c}" for c in key)
+    names = {"raw": raw_table, "staged": staged, "match": sql.key_match(key)}
+    bound = {"period": period, "run_id": run_id}
     [r] = sql.rows(con, "queries/review_batches_of_run", {"run_id": run_id})
     with transaction(con):
-        replaced = con.execute(f"SELECT count(*) FROM {raw_table} AS r WHERE r.period = ? AND EXISTS (SELECT 1 FROM "
-                               f"{staged} AS s WHERE s.review_run = ? AND {match})", [period, run_id]).fetchall()[0][0]
-        con.execute(f"DELETE FROM {raw_table} AS r WHERE r.period = ? AND EXISTS (SELECT 1 FROM {staged} AS s "
-                    f"WHERE s.review_run = ? AND {match})", [period, run_id])
-        landed = con.execute(f"INSERT INTO {raw_table} SELECT * EXCLUDE (review_run, failed) FROM {staged} "
-                             "WHERE review_run = ?", [run_id]).fetchall()[0][0]
-        con.execute(f"DELETE FROM {staged} WHERE review_run = ?", [run_id])
+        replaced = con.execute(sql.with_names("land/correction_replaced_count", **names), bound).fetchall()[0][0]
+        con.execute(sql.with_names("land/correction_delete_replaced", **names), bound)
+        landed = con.execute(sql.with_names("land/insert_staged", raw=raw_table, staged=staged),
+                             {"run_id": run_id, "all": True}).fetchall()[0][0]   # a correction's rows all pass
+        con.execute(sql.with_names("validate/drop_staged_run", staged=staged), {"run_id": run_id})
         ledger.update_attempt(con, r["attempt_id"], status="landed", rows_in=r["rows_in"], rows_landed=landed,
                               rows_rejected=0, rows_warned=r["rows_warned"], report_path=r["report_path"],
                               message=f"correction: {landed} rows landed, {replaced} landed rows replaced")

@@ -94,8 +94,8 @@ def _issues_frame(adapter: SourceAdapter, period: str, batch_id: str, name: str,
 
 def _store_issues(con: duckdb.DuckDBPyConnection, batch_id: str, issues: pd.DataFrame, parsed: Parsed) -> None:
     """Replace this batch's findings and the source lines they quote (caller holds the transaction)."""
-    con.execute("DELETE FROM quarantine.row_issues WHERE batch_id = ?", [batch_id])
-    con.execute("DELETE FROM quarantine.source_lines WHERE batch_id = ?", [batch_id])
+    for statement in sql.statements(sql.load("validate/drop_batch_findings")):
+        con.execute(statement, {"batch_id": batch_id})
     if issues.empty:
         return
     insert_frame(con, "quarantine.row_issues", issues)
@@ -149,19 +149,20 @@ class RunValidation:
 
 def staged_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> str:
     """review.staged_<raw table>: validated rows waiting for a decision, shaped as the raw table plus the run and
-    whether the row fails an error rule. Made again when the raw table's columns changed (no review is lost: a
-    table with rows in it is never replaced)."""
+    whether the row fails an error rule. Made by migration 018; made again only when a later migration changed the
+    raw table's columns (no review is lost: a table with rows in it is never replaced)."""
     raw = table_name(con, adapter.raw_table)
     name = "staged_" + adapter.raw_table.rpartition(".")[2]
-    cols = [r[0] for r in con.execute(f"DESCRIBE {raw}").fetchall()]
-    have = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                                      "'review' AND table_name = ? ORDER BY ordinal_position", [name]).fetchall()]
+    columns = sql.load("queries/table_columns")
+    raw_schema, _, raw_name = adapter.raw_table.rpartition(".")
+    cols = [r[0] for r in con.execute(columns, {"schema": raw_schema, "table": raw_name}).fetchall()]
+    have = [r[0] for r in con.execute(columns, {"schema": "review", "table": name}).fetchall()]
     if have != [*cols, "review_run", "failed"]:
-        if have and con.execute(f'SELECT count(*) FROM review."{name}"').fetchall()[0][0]:
+        staged = f'"review"."{name}"'
+        if have and con.execute(sql.with_names("validate/staged_row_count", staged=staged)).fetchall()[0][0]:
             raise ConfigError(f"review.{name} holds rows of pending reviews but {adapter.raw_table} changed its "
                               "columns: decide those reviews (`ecoflow review list`) before migrating")
-        con.execute(f'CREATE OR REPLACE TABLE review."{name}" AS SELECT *, \'\'::TEXT AS review_run, '
-                    f"false AS failed FROM {raw} LIMIT 0")
+        con.execute(sql.with_names("validate/remake_staged_table", staged=staged, raw=raw))
     return f"review.{name}"
 
 
@@ -179,7 +180,7 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
         raise NothingToLand(f"{adapter.name} {period}: no file arrived in run {run_id} "
                             f"({len(missing)} not published); the warehouse keeps what it had for {period}")
     staged = staged_table(con, adapter)
-    con.execute(f"DELETE FROM {table_name(con, staged)} WHERE review_run = ?", [run_id])
+    con.execute(sql.with_names("validate/drop_staged_run", staged=table_name(con, staged)), {"run_id": run_id})
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
     for attempt in archived:
@@ -187,8 +188,8 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
         results.append(result)
         if breach:
             breaches.append(breach)
-    overridable = con.execute(f"SELECT count(*) FROM {table_name(con, staged)} WHERE review_run = ? AND failed",
-                              [run_id]).fetchall()[0][0]
+    overridable = con.execute(sql.with_names("validate/staged_failing_count", staged=table_name(con, staged)),
+                              {"run_id": run_id}).fetchall()[0][0]
     _supersede(con, staged, adapter.name, period, run_id, [a["file_name"] for a in archived])
     return RunValidation(run_id, adapter.name, period, results, missing, breaches, overridable)
 
@@ -202,7 +203,8 @@ def _supersede(con: duckdb.DuckDBPyConnection, staged: str, source: str, period:
             "source": source, "period": period, "review_id": run_id, "files": files,
             "now": ledger.now()}).fetchall()]
         for review_id in older:
-            con.execute(f"DELETE FROM {table_name(con, staged)} WHERE review_run = ?", [review_id])
+            con.execute(sql.with_names("validate/drop_staged_run", staged=table_name(con, staged)),
+                        {"run_id": review_id})
             ledger.finish_run(con, review_id, "superseded", f"a newer delivery ({run_id}) replaced it before a "
                                                             "steward decided")
 

@@ -1,0 +1,46 @@
+"""SQL lives in warehouse/*.sql: the statements that replace, stage and correct take names only from an allowlist
+and values only as bound parameters; the staged tables are made by a migration, not at run time."""
+
+from __future__ import annotations
+
+import pytest
+
+from tasks import sources
+from tasks.core import settings, sql
+from tasks.core.warehouse import connect, table_name
+from tasks.sources.spec import SPECS
+from tasks.validate.staging import staged_table
+
+
+@pytest.mark.parametrize("value", ["raw.cnemc_air_hourly; DROP TABLE x", "'x'", "file_name --", '"raw"."x" OR 1=1',
+                                   "r.a = s.b", "r.a = s.a OR true"])
+def test_a_placeholder_takes_no_value_that_is_not_a_name(value: str) -> None:
+    with pytest.raises(ValueError, match="must be a table, a column or a key match"):
+        sql.with_names("land/replace_files", raw=value, key="file_name")
+
+
+def test_names_fill_the_statement_and_values_stay_parameters() -> None:
+    text = sql.with_names("land/replace_files", raw='"raw"."waste_quantities"', key="batch_id")
+    assert 'DELETE FROM "raw"."waste_quantities"' in text and "list_contains($keys, batch_id)" in text
+    assert sql.key_match(("obs_date", "station_code")) == "r.obs_date = s.obs_date AND r.station_code = s.station_code"
+    with pytest.raises(ValueError):
+        sql.key_match(("obs_date", "1=1 OR x"))
+
+
+def test_every_source_has_its_staged_table_from_the_migrations(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path))
+    with connect(settings.load()) as con:
+        made = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables "
+                                          "WHERE table_schema = 'review' AND table_name LIKE 'staged_%'").fetchall()}
+        adapters = [sources.get(s.name) for s in SPECS]
+        assert made == {"staged_" + a.raw_table.rpartition(".")[2] for a in adapters}
+        oids = "SELECT table_name, table_oid FROM duckdb_tables() WHERE schema_name = 'review' ORDER BY 1"
+        before = con.execute(oids).fetchall()
+        for adapter in adapters:   # in step with its raw table already: nothing is made again
+            table_name(con, staged_table(con, adapter))
+        assert con.execute(oids).fetchall() == before
+        con.execute("ALTER TABLE raw.waste_quantities ADD COLUMN later_migration TEXT")   # a raw table changes:
+        staged_table(con, sources.get("waste"))                                          # its staged one follows
+        assert con.execute(oids).fetchall() != before
+        columns = [r[0] for r in con.execute("DESCRIBE review.staged_waste_quantities").fetchall()]
+        assert columns[-3:] == ["later_migration", "review_run", "failed"]
