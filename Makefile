@@ -18,13 +18,14 @@ demo: setup
 
 # The steward-review tests run a real Airflow (API server, scheduler, DAG processor; and docker-compose.yml's whole
 # Celery stack natively, tests/review/test_native_stack.py) and mostly wait for it: they run beside the rest of the
-# suite, in their own pytest process and temporary folder, and both must pass.
+# suite, in their own pytest process and temporary folder, and both must pass. The rest runs on both cores
+# (pytest-xdist: two workers, each test on one; `make reliability` runs the fault suite in one process).
 test: setup
 	$(BIN)/ruff check .
 	@mkdir -p .ecoflow
 	$(BIN)/pytest -q -p no:cacheprovider --basetemp=/tmp/ecoflow-review-tests tests/review \
 		> .ecoflow/review-tests.log 2>&1 & review=$$!; \
-	$(BIN)/pytest -q --ignore=tests/review; main=$$?; \
+	$(BIN)/pytest -q -n 2 --dist worksteal --ignore=tests/review; main=$$?; \
 	wait $$review; reviewed=$$?; \
 	echo "--- tests/review (steward review in a real Airflow; log .ecoflow/review-tests.log)"; \
 	tail -n 40 .ecoflow/review-tests.log; \

@@ -140,8 +140,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not _RECORDS:
-        return
+    if not _RECORDS or os.environ.get("PYTEST_XDIST_WORKER"):
+        return   # a worker of `make test` saw only part of the suite; `make reliability` runs it in one process
     RESULTS.parent.mkdir(exist_ok=True)
     fuzz = json.loads(FUZZ.read_text()) if FUZZ.exists() else {}
     finished = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
