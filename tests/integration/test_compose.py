@@ -22,6 +22,8 @@ import pytest
 import yaml
 from cryptography.fernet import Fernet
 
+from tests.review.native_stack import fresh_database
+
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 DOCKERFILE = ROOT / "deploy" / "Dockerfile"
@@ -229,28 +231,10 @@ def test_env_file_with_the_secrets_stays_out_of_the_image() -> None:
 # --- the init script, natively ---------------------------------------------------------------------------------
 
 
-def _admin() -> psycopg2.extensions.connection:
-    try:
-        con = psycopg2.connect(dbname="postgres", connect_timeout=5, **PG)
-    except psycopg2.OperationalError as exc:
-        pytest.fail(f"PostgreSQL is not reachable at {PG['host']}:{PG['port']} as user {PG['user']} "
-                    f"(CI starts it; locally: start the postgresql service): {exc}")
-    con.autocommit = True
-    return con
-
-
 @pytest.fixture
 def metadata_db() -> Iterator[str]:
-    name = f"ecoflow_init_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    try:
-        with admin.cursor() as cur:
-            cur.execute(f'CREATE DATABASE "{name}"')
+    with fresh_database("ecoflow_init") as name:
         yield name
-    finally:
-        with admin.cursor() as cur:
-            cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 def test_init_script_prepares_a_fresh_postgresql_metadata_database(compose, metadata_db: str, tmp_path) -> None:
