@@ -22,7 +22,7 @@ PREFIX = "/ecoflow"
 #: Which DAG's readers may read a source's reports.
 SOURCE_DAGS = {"air": "air_quality_monthly", "waste": "waste_monthly", "water": "water_realtime_capture",
                "submissions": "submissions_inbox",
-               "project_reports": "submissions_inbox"}
+               "project_reports": "submissions_inbox", "drinking_water_sources": "submissions_inbox"}
 
 app = FastAPI(title="ecoflow validation reports", docs_url=None, redoc_url=None, openapi_url=None)
 

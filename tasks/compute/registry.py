@@ -16,6 +16,7 @@ COMPUTATIONS = {
     "waste": "tasks.compute.waste",
     "submissions": "tasks.compute.submitted",
     "project_reports": "tasks.compute.project_status",
+    "drinking_water_sources": "tasks.compute.drinking_water",
 }
 
 

@@ -70,7 +70,7 @@ WASTE_ITEMS_ZH = {
 
 # what one row of a source's batch is, so a review counts values, not lines: a CNEMC line holds 48 stations' values
 VALUE_UNIT = {"air": "个站点小时数值", "water": "个断面监测值", "waste": "条设施填报数", "submissions": "项指标值",
-              "project_reports": "个项目填报数"}
+              "project_reports": "个项目填报数", "drinking_water_sources": "项水源地监测值"}
 
 
 def water_class_label(water_class: int | None) -> str:
@@ -172,6 +172,17 @@ RULES_ZH = {
     "project.blank": "本月未填报",
     "project.meta_mismatch": "表内部门编码或期别与模板隐藏信息不一致",
     "project.no_rows": "未填写任何项目",
+    "dws.department": "部门编码与文件不一致",
+    "dws.period": "期别与文件不一致",
+    "dws.unknown_source": "不是本地区名录中的集中式饮用水水源地",
+    "dws.unknown_item": "该类水源地不评价此项目",
+    "dws.duplicate": "同一水源地的同一项目填报了多次",
+    "dws.not_numeric": "不是数值，也不是低于检出限的写法（如0.004L、<0.004或未检出）",
+    "dws.range": "超出合理范围（监测值不得为负数，pH应在0—14之间）",
+    "dws.detection_limit": "检出限高于Ⅲ类标准限值，无法判定是否达标，请按更低检出限的方法复测或核实",
+    "dws.plausible": "超过Ⅲ类标准限值100倍以上，请核实计量单位",
+    "dws.meta_mismatch": "表内部门编码、期别或行次与模板隐藏信息不一致",
+    "dws.no_values": "未填写任何监测值",
 }
 
 

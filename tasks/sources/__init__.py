@@ -6,6 +6,7 @@ from tasks.core.errors import UsageError
 from tasks.sources.base import SourceAdapter
 from tasks.sources.cnemc_air import CnemcAirAdapter
 from tasks.sources.cnemc_water import CnemcWaterAdapter
+from tasks.sources.drinking_water_sources import DrinkingWaterSourcesAdapter
 from tasks.sources.project_reports import ProjectReportAdapter
 from tasks.sources.submissions.adapter import SubmissionAdapter
 from tasks.sources.waste import WasteFeedAdapter
@@ -16,6 +17,7 @@ REGISTRY: dict[str, SourceAdapter] = {
     "waste": WasteFeedAdapter(),
     "submissions": SubmissionAdapter(),
     "project_reports": ProjectReportAdapter(),
+    "drinking_water_sources": DrinkingWaterSourcesAdapter(),
 }
 
 
