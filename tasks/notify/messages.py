@@ -73,6 +73,30 @@ VALUE_UNIT = {"air": "个站点小时数值", "water": "个断面监测值", "wa
               "project_reports": "个项目填报数", "drinking_water_sources": "项水源地监测值"}
 
 
+# what each source's data is, as a reader names it (a digest's 数据来源, a steward's review)
+SOURCE_ZH = {"air": "环境空气质量（国控站点）", "water": "地表水水质（自动监测站）", "waste": "固体废物与污水处理",
+             "submissions": "部门月调度报送", "project_reports": "重点项目月调度报送",
+             "drinking_water_sources": "饮用水水源地水质月报"}
+
+# -- the alert digests (tasks/alert/digest.py; templates digest.*.j2) -----------------------------------------------
+DIGEST = {
+    "finding_data_gap": "截至{deadline}，{period}监测数据仍未入库",
+    "finding_missing": "截至{deadline}，仍未收到{period}的报送",
+    "finding_projected": "按进度推算，年末预计为{projected}，达不到目标",
+    "finding_regression": "比上年同期差{worse}（容差{tolerance}）",
+    "finding_thin": "数据覆盖不足（{coverage}），尚不能据此判断是否达标",
+    "target_task": "完成",
+    "target_assigned": "上级下达（本年度数值尚未配置）",
+    "sources_submitted": "{department}报送的“{file}”{where}",
+    "sources_files": "{source}：{files}{more}",
+    "sources_more": " 等{n}个文件",
+    "gap_ask": ("以下监测数据截至规定时限仍未入库或不完整，相关指标暂时无法计算或评价。请于{reply}前恢复数据，"
+                "并执行所列命令补采："),
+    "gap_recovered": "以下数据已恢复，提醒解除：",
+    "gap_note": "说明：数据补采入库后，系统将自动重新计算相关指标，本提醒随之解除；数据缺失不向各牵头部门催报。",
+}
+
+
 def water_class_label(water_class: int | None) -> str:
     """1..5 → Ⅰ类..Ⅴ类, 6 → 劣Ⅴ类, None → 未评价."""
     if water_class is None:

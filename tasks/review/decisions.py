@@ -31,9 +31,7 @@ from tasks.validate.staging import LandingResult, RunValidation
 
 CODES = {label: code for code, label in LABELS.items()}
 NEEDS_REASON = ("accept_all", "reject")
-SOURCE_ZH = {"air": "环境空气质量（国控站点）", "water": "地表水水质（自动监测站）", "waste": "固体废物与污水处理",
-             "submissions": "部门月调度报送",
-             "project_reports": "重点项目月调度报送", "drinking_water_sources": "饮用水水源地水质月报"}
+SOURCE_ZH = messages.SOURCE_ZH
 SAMPLE_ROWS = 10
 REPORTS_PREFIX = "/ecoflow/reports"   # where the Airflow plugin (plugins/ecoflow_reports.py) serves the reports
 

@@ -5,6 +5,7 @@ cells to fix. Queued in meta.inbox_files and sent here; a failed send stays queu
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -80,7 +81,7 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
         "blanks": [v["name_zh"] for v in values if v["value"] is None],
         "period_zh": messages.period_zh(item["period"]), "deadline": due or "规定期限",
         "department": item["department_name"] or "未识别部门",
-        "received_local": item["received_at"].astimezone(TZ).strftime("%Y年%m月%d日 %H:%M"),
+        "received_local": _when(item["received_at"]),
         "changed": [v for v in values if v["previous_text"]],
         "owed": _owed(con, item, period) if item["outcome"] == "accepted" and period else [],
         "fixes": fixes, "duplicates": duplicates,
@@ -90,6 +91,12 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
         "technical": None if fixes or duplicates or item["outcome"] == "accepted" else item["reason"],
         "file_ref": receipt_number(str(item["file_id"])),
     }
+
+
+def _when(moment: datetime) -> str:
+    """2025年2月7日 09:05: the date as an official text writes it (no leading zeros), the time as a clock shows it."""
+    local = moment.astimezone(TZ)
+    return f"{messages.date_zh(local)} {local:%H:%M}"
 
 
 def source_values(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[dict]:

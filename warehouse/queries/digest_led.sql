@@ -8,6 +8,7 @@ prev AS (
     SELECT indicator_code, region_code, variant, status, value FROM marts.indicator_status WHERE period = $previous
 )
 SELECT c.indicator_code, c.region_code, c.variant, c.status, c.value, c.comparator, c.target_value, c.target_text,
+       c.target_kind,
        c.projected_value, c.projected_from, c.last_year_value, c.basis_period_type, c.reason,
        p.status AS previous_status, p.value AS previous_value,
        i.name_zh AS indicator_name, i.unit, i.evaluation_digits, r.name_zh AS region_name
