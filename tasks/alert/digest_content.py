@@ -55,7 +55,9 @@ def _row_view(r: dict) -> dict:
     return {**r, "value_text": with_unit(r["value"], unit, digits), "target_text": target,
             "projected_text": with_unit(r["projected_value"], unit, digits) if r["projected_value"] is not None
             else "—", "last_year_text": with_unit(r["last_year_value"], unit, digits),
-            "changed": r["previous_status"] is not None and r["previous_status"] != r["status"]}
+            # as digest_changed_leads decides who gets the month's digest: last month's row, with another status (or
+            # none: no target then)
+            "changed": bool(r.get("had_previous")) and r["previous_status"] != r["status"]}
 
 
 def led(con: duckdb.DuckDBPyConnection, email: str, period: Period) -> list[dict]:

@@ -152,9 +152,12 @@ def year_so_far(region: str, period: Period, listed: list[dict], results: list[d
     notes += [f"尚未参评的水源地：{'、'.join(never)}"] if never else []
     batches = sorted({r["batch_id"] for r in results})
     latest = next(r for r in reversed(results) if r["period"] == str(period))
+    lines = [r["source_line"] for r in results if r["period"] == str(period) and r.get("source_line") is not None]
+    cells = f"{sheet.VALUE_COLUMN}{min(lines)}:{sheet.VALUE_COLUMN}{max(lines)}" if lines else None
     lineage = json.dumps({
         "department_code": latest["department_code"], "department_name": latest["department_name"],
-        "file_name": latest["file_name"], "sheet": sheet.SHEET, "received_at": latest["received_at"].isoformat(),
+        "file_name": latest["file_name"], "sheet": sheet.SHEET, "cell": cells,
+        "received_at": latest["received_at"].isoformat(),
         "months": {p: next(r["file_name"] for r in results if r["period"] == p) for p in months},
         "sources": [{"source_code": s, "name_zh": names[s], "months_evaluated": [p for p, m in months.items()
                                                                                if m[s].evaluated],

@@ -47,7 +47,8 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, sender
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = f"<inbox.{item['file_id']}@ecoflow.local>"  # stable: a resend can be deduplicated
     msg["X-Ecoflow-Inbox-File"] = item["file_id"]
-    msg.set_content(env.get_template("receipt.txt.j2").render(r=ctx, m=messages.RECEIPT))
+    # a part a reply does not have (no blanks, no warnings) leaves no run of blank lines behind
+    msg.set_content(re.sub(r"\n{3,}", "\n\n", env.get_template("receipt.txt.j2").render(r=ctx, m=messages.RECEIPT)))
     msg.add_alternative(env.get_template("receipt.html.j2").render(r=ctx, m=messages.RECEIPT, subject=subject),
                         subtype="html")
     return msg

@@ -87,6 +87,7 @@ def test_each_source_is_judged_item_by_item_by_count_and_by_volume(home: Path, c
     assert count["status"] == "进行中"                  # January of an annual target (RULES §4)
     assert "未达标：柴达木水源地（1月：氨氮（以N计） 0.62 mg/L（Ⅲ类限值≤0.50））" in count["notes"]
     assert count["lineage"]["sheet"] == "水源地水质月报" and count["lineage"]["department_code"] == STHJJ
+    assert count["lineage"]["cell"] == "I7:I82"            # the sheet's 监测值 cells (2 sources × 38 rows)
     volume = value(capsys, "2025-01", "by_volume")
     assert (volume["value"], volume["numerator"], volume["denominator"]) == (80.0, 80.0, 100.0)
     [receipt] = mails(smtp_sink)

@@ -8,7 +8,8 @@ WITH current_sheet AS (
     GROUP BY ALL
 )
 SELECT d.region_code, r.department_code, d.name_zh AS department_name, r.period, r.batch_id, r.file_name,
-       r.received_at, r.source_code, r.item, r.value, r.value_text, r.below_detection, r.detection_limit
+       r.received_at, r.source_line, r.source_code, r.item, r.value, r.value_text, r.below_detection,
+       r.detection_limit
 FROM raw.drinking_water_results AS r
 JOIN current_sheet AS c USING (department_code, period, batch_id)
 JOIN catalogue.departments AS d USING (department_code)
