@@ -10,7 +10,9 @@ earlier values stay in history.
 
 Key-project sheets (项目月调度, docs/projects.md) ride the same inbox: a workbook with the 项目月调度 sheet is
 checked by the `project_reports` suite, landed in `raw.project_reports` and judged against each project's plan
-(`marts.project_status`), with the same receipts and all-or-nothing rule.
+(`marts.project_status`), with the same receipts and all-or-nothing rule. So do the environment bureaus'
+drinking-water source sheets (水源地水质月报, docs/feeds/drinking-water-sources.md): the `drinking_water_sources`
+suite, `raw.drinking_water_results`, each source judged item by item against class Ⅲ.
 
 * Files still being written (modified in the last few seconds) wait for the next run.
 * `publish` updates the submissions Asset only when a file changed a month's values (it is skipped otherwise), so

@@ -7,7 +7,8 @@ the waste and sewage system) and an SMTP sink, prepares an Airflow home with SQL
 * air for January 2019 (real), December 2024 and January 2025 (generated, one file cut off on purpose);
 * one live water poll, the real April 2021 captures replayed, and the water month evaluated;
 * waste for December 2024 and January 2025 (one row with a wrong unit on purpose);
-* two departmental submissions dropped in the inbox: one accepted, one with wrong cells;
+* two departmental submissions dropped in the inbox: one accepted, one with wrong cells; and 锡林浩特市's drinking-water
+  source sheet (水源地水质月报), each source judged item by item against GB/T 14848 class Ⅲ;
 * two departments' key-project sheets for a quarter (one project falling behind, the other units not reporting),
   the month's list for the leading group and the 2025-Q1 assessment (demo/projects_demo.py);
 * the recomputation for January 2025, as the ingestion DAGs' Asset events trigger it under a scheduler: every
@@ -50,6 +51,19 @@ WATER_MONTH = "2021-04"
 WASTE_MONTHS = ["2024-12", "2025-01"]
 WASTE_MONTH = WASTE_MONTHS[-1]
 SUBMISSION_MONTH = "2025-01"
+SOURCES_BUREAU = "152502-sthjj"   # 锡林浩特市: its two groundwater sources are in the catalogue (一棵树, 柴达木)
+#: A month of groundwater monitoring as a laboratory reports it (demo values, not measurements): below the detection
+#: limit written as the lab writes it; 一棵树's iron and manganese above class Ⅲ are its natural background.
+GROUNDWATER_MONTH = {
+    "color": "<5", "turbidity": 0.6, "ph": 7.6, "hardness": 286, "tds": 512, "sulfate": 64, "chloride": 38,
+    "fe": 0.08, "mn": "0.01L", "cu": "0.005L", "zn": "0.05L", "al": "0.008L", "phenol": "0.0003L", "las": "0.05L",
+    "codmn": 1.1, "nh3n": 0.08, "sulfide": "0.005L", "na": 42, "total_coliform": "未检出", "bacteria": 12,
+    "nitrite": "0.003L", "nitrate": 3.2, "cn": "0.002L", "fluoride": 0.56, "iodide": "0.002L", "hg": "0.00004L",
+    "as": "0.0003L", "se": "0.0004L", "cd": "0.0005L", "cr6": "0.004L", "pb": "0.0025L", "chloroform": "1.4L",
+    "ccl4": "1.5L", "benzene": "1.4L", "toluene": "1.4L", "gross_alpha": 0.06, "gross_beta": 0.12,
+}
+SOURCES_MONTH = {"152502-DW01": {**GROUNDWATER_MONTH, "fe": 0.52, "mn": 0.21, "supply": 96.5},
+                 "152502-DW02": {**GROUNDWATER_MONTH, "supply": 52.1}}
 
 
 def banner(text: str) -> None:
@@ -125,7 +139,13 @@ def drop_submissions(env: dict[str, str]) -> None:
                 f"150100-zjj,{SUBMISSION_MONTH},green_building_share,城镇新建绿色建筑比例,%,152.3,\r\n"
                 f"150100-zjj,{SUBMISSION_MONTH},green_building_share,城镇新建绿色建筑比例,%,52.3,重复一行\r\n")
     (inbox / "住建局-1月.csv").write_bytes(csv_text.encode("gbk"))
-    print(f"dropped into {inbox}: 林草局 1月 月调度.xlsx (filled template), 住建局-1月.csv (GBK, wrong cells)")
+    wb = openpyxl.load_workbook(templates / f"{SOURCES_BUREAU}_{SUBMISSION_MONTH}_水源地.xlsx")
+    sheet = wb["水源地水质月报"]
+    for r in range(7, sheet.max_row + 1):
+        sheet[f"I{r}"] = SOURCES_MONTH[sheet[f"B{r}"].value][sheet[f"E{r}"].value]
+    wb.save(inbox / "锡林浩特 1月 水源地水质.xlsx")
+    print(f"dropped into {inbox}: 林草局 1月 月调度.xlsx (filled template), 住建局-1月.csv (GBK, wrong cells), "
+          "锡林浩特 1月 水源地水质.xlsx (two groundwater sources, 37 items each)")
 
 
 def show_mail(outbox: Path, seen: set[Path]) -> None:
@@ -202,13 +222,16 @@ def main() -> int:
             else:
                 dag_test("waste_monthly", env, log, period)
 
-        banner(f"SUBMISSIONS: templates for {SUBMISSION_MONTH}, two files in the inbox, "
+        banner(f"SUBMISSIONS: templates for {SUBMISSION_MONTH}, three files in the inbox, "
                "airflow dags test submissions_inbox")
         ecoflow("templates", "--period", SUBMISSION_MONTH, "--department", "150100-lcj", env=env)
         ecoflow("templates", "--period", SUBMISSION_MONTH, "--department", "150100-zjj", env=env)
+        ecoflow("templates", "--period", SUBMISSION_MONTH, "--department", SOURCES_BUREAU, env=env)
         drop_submissions(env)
         dag_test("submissions_inbox", env, log)
         ecoflow("submissions", "--period", SUBMISSION_MONTH, env=env)
+        ecoflow("indicators", "--period", SUBMISSION_MONTH, "--region", "152502", "--indicator",
+                "drinking_water_source_good_ratio", "--all-variants", env=env)
 
         banner("KEY PROJECTS: 项目月调度 sheets of 乡村振兴局 and 水务局 (Tumed Left) for 2025-01 to 2025-03 "
                "through the inbox; the month's list and the 2025-Q1 assessment")

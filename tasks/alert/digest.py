@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -31,7 +32,9 @@ from tasks.core.errors import DeliveryError
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.notify import mailer
-from tasks.notify.wording import COMPARATOR_ZH, with_unit
+from tasks.notify.messages import DIGEST
+from tasks.notify.wording import COMPARATOR_ZH, dates_zh, period_zh, rules_zh, with_unit
+from tasks.sources.spec import title as source_title
 
 _COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
                 "submission": ("报送", "份"), "cities": ("有值盟市", "个")}
@@ -58,17 +61,55 @@ def span_text(period: str, basis: str | None) -> str:
     return f"{year}年{month}月"
 
 
-def _sources(last: dict | None) -> str:
-    """The data a value came from, for people: the submission's file and cell, or the delivery batches."""
+def _sources(con: duckdb.DuckDBPyConnection, last: dict | None) -> str:
+    """The data a value came from, for people: the department and the file (and cell) it submitted, or the files
+    a feed delivered — never batch ids."""
     if not last:
-        return "—"
+        return ""
     if last.get("lineage"):
         lineage = json.loads(last["lineage"])
-        where = "、".join(str(lineage[k]) for k in ("department_name", "file_name", "sheet", "cell") if lineage.get(k))
-        return f"部门报送：{where}" if where else "部门报送"
+        sheet, cell = lineage.get("sheet"), lineage.get("cell")
+        cell_text = f"{cell}单元格" if cell else ""
+        where = f"（{sheet}表{cell_text}）" if sheet else (f"（{cell_text}）" if cell else "")
+        return DIGEST["sources_submitted"].format(department=lineage.get("department_name") or "部门",
+                                                  file=lineage.get("file_name") or "", where=where)
     batches = list(last.get("batch_ids") or [])
-    shown = "；".join(batches[:3])
-    return f"{len(batches)} 个数据批次：{shown}{' 等' if len(batches) > 3 else ''}" if batches else "—"
+    if not batches:
+        return ""
+    files = sql.rows(con, "queries/batch_files", {"ids": batches})
+    if not files:
+        return ""
+    names = list(dict.fromkeys(f["file_name"] for f in files))
+    return DIGEST["sources_files"].format(source=source_title(files[0]["source"], "监测数据"),
+                                          files="、".join(names[:3]),
+                                          more=DIGEST["sources_more"].format(n=len(names)) if len(names) > 3 else "")
+
+
+def _finding(a: dict, detail: dict, coverage: str) -> str:
+    """What a rule found, as an official text says it: Chinese dates, the value with its unit and precision."""
+    unit, digits = a["unit"], a["evaluation_digits"]
+    if a["kind"] == "data_gap" and detail.get("deadline"):
+        return DIGEST["finding_data_gap"].format(deadline=dates_zh(detail["deadline"]),
+                                                 period=period_zh(a["period"]))
+    if a["kind"] == "missing" and detail.get("deadline"):
+        return DIGEST["finding_missing"].format(deadline=dates_zh(detail["deadline"]), period=period_zh(a["period"]))
+    if a["kind"] == "projected_miss" and detail.get("projected_value") is not None:
+        return DIGEST["finding_projected"].format(projected=with_unit(detail["projected_value"], unit, digits))
+    if a["kind"] == "regression_yoy" and detail.get("worse_by") is not None:
+        worse = with_unit(detail["worse_by"], "", digits) + ("个百分点" if unit == "%" else
+                                                             "" if unit in ("—", "") else f" {unit}")
+        return DIGEST["finding_regression"].format(worse=worse, tolerance=detail.get("tolerance", ""))
+    if a["kind"] == "thin_data" and coverage:
+        return DIGEST["finding_thin"].format(coverage=coverage)
+    return dates_zh(detail.get("finding", ""))
+
+
+def _target_text(a: dict) -> str:
+    if a.get("target_kind") == "task":
+        return a.get("target_text") or DIGEST["target_task"]
+    if a["target_value"] is None:
+        return DIGEST["target_assigned"] if a.get("target_kind") == "assigned" else ""
+    return f"{COMPARATOR_ZH.get(a['comparator'] or '', a['comparator'] or '')}{with_unit(a['target_value'], a['unit'])}"
 
 
 def _alert_view(con: duckdb.DuckDBPyConnection, a: dict) -> dict:
@@ -83,28 +124,43 @@ def _alert_view(con: duckdb.DuckDBPyConnection, a: dict) -> dict:
     ytd = [(r["period"], r["value"]) for r in series if r["period_type"] == "ytd"]
     submitted = [(r["period"], r["value"]) for r in series if r["period_type"] == "submitted"]
     basis = "ytd" if ytd else ("submitted" if submitted else None)
-    last = next((r for r in reversed(series) if r["period_type"] == basis and r["period"] <= a["period"]), None)
+    last = next((r for r in reversed(series) if r["period_type"] == basis and r["period"] == a["period"]), None)
     detail = json.loads(a["detail"]) if a["detail"] else {}
     digits = a["evaluation_digits"]
+    coverage = coverage_text((last or {}).get("coverage_unit"), (last or {}).get("coverage_valid"),
+                             (last or {}).get("coverage_expected"))
     chart = None
     points = months or submitted
     if a["status"] == "open" and len([v for _, v in points if v is not None]) >= 2:
         chart = trend_png(points, ytd=ytd or None, target=a["target_value"], unit=a["unit"], highlight=a["period"])
     return {
-        **a, "label": LABELS_ZH[a["kind"]], "detail": detail, "finding": detail.get("finding", ""),
+        **a, "label": LABELS_ZH[a["kind"]], "detail": detail, "finding": _finding(a, detail, coverage),
+        "period_zh": period_zh(a["period"]), "close_reason_zh": dates_zh(a["close_reason"]),
         "span": span_text(a["period"], basis), "value_text": with_unit(a["value"], a["unit"], digits),
-        "target_text": (f"{COMPARATOR_ZH.get(a['comparator'] or '', a['comparator'] or '')}"
-                        f"{with_unit(a['target_value'], a['unit'])}" if a["target_value"] is not None else "—"),
+        "target_text": _target_text(a),
         "last_year_text": with_unit(detail.get("last_year_value"), a["unit"], digits)
         if "last_year_value" in detail else None,
         "projected_text": with_unit(detail.get("projected_value"), a["unit"], digits)
         if "projected_value" in detail else None,
-        "coverage_text": coverage_text((last or {}).get("coverage_unit"), (last or {}).get("coverage_valid"),
-                                       (last or {}).get("coverage_expected")),
-        "coverage_ok": a["coverage_ok"], "sources": _sources(last),
-        "rules_version": (last or {}).get("rules_version") or "—",
+        "coverage_text": "" if coverage == "—" else coverage,
+        "coverage_ok": a["coverage_ok"], "sources": _sources(con, last),
+        "rules_text": rules_zh((last or {}).get("rules_version")),
         "chart": chart, "cid": None, "escalated": bool(a["escalation"]),
     }
+
+
+def _gaps(views: list[dict]) -> list[dict]:
+    """An operator's data gaps, one per feed and month: the command to run once, and what it leaves uncomputed,
+    the indicators that share a finding on one line."""
+    groups: dict[tuple[str, str], dict] = {}
+    for v in views:
+        source = v["detail"].get("source") or ""
+        group = groups.setdefault((source, v["period"]), {
+            "source_zh": source_title(source, "监测数据"), "period_zh": v["period_zh"],
+            "command": v["detail"].get("command"), "findings": {}})
+        group["findings"].setdefault(v["finding"], []).append(f"{v['region_name']}「{v['indicator_name']}」")
+    return [{**g, "findings": [{"finding": f, "items": items} for f, items in g["findings"].items()]}
+            for _, g in sorted(groups.items())]
 
 
 def _digest_id(recipient: str, alerts: list[dict]) -> str:
@@ -151,6 +207,8 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
            "copied": [v for v in opened if v["role"] != "lead"],
            "leads": sum(v["role"] == "lead" for v in opened),
            "periods": sorted({v["period"] for v in views}), "escalated": any(v["escalated"] for v in opened),
+           "periods_zh": [period_zh(p) for p in sorted({v["period"] for v in views})],
+           "gaps": _gaps(opened) if mode == "operator" else [], "say": DIGEST,
            "period_zh": digest_content.period_zh(period) if period else "",
            "reply_text": f"{reply.month}月{reply.day}日" if reply else "",
            "summary": summary, "changes": [r for r in summary if r["changed"]],
@@ -168,7 +226,8 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
     msg["Message-ID"] = f"<digest.{digest_id}@ecoflow.local>"  # stable per content: a resend can be deduplicated
     msg["X-Ecoflow-Alerts"] = ", ".join(a["alert_key"] for a in alerts)
     msg["X-Ecoflow-Digest"] = mode
-    msg.set_content(env.get_template("digest.txt.j2").render(d=ctx))
+    # sections a digest does not have leave no run of blank lines behind
+    msg.set_content(re.sub(r"\n{3,}", "\n\n", env.get_template("digest.txt.j2").render(d=ctx)))
     msg.add_alternative(env.get_template("digest.html.j2").render(d=ctx, subject=subject), subtype="html")
     html_part = msg.get_payload()[1]
     for v in views:

@@ -25,7 +25,7 @@ ASKS = {
     "sustained_decline": "说明持续下滑的原因",
     "missing": "补报数据（逾期未报送）",
     "thin_data": "核实并补齐数据",
-    "data_gap": "恢复数据并补采（命令见下）",
+    "data_gap": "恢复数据，并按所列命令补采",
 }
 
 
@@ -45,12 +45,19 @@ def period_zh(period: Period) -> str:
 
 def _row_view(r: dict) -> dict:
     digits, unit = r["evaluation_digits"], r["unit"]
-    target = (f"{COMPARATOR_ZH.get(r['comparator'] or '', r['comparator'] or '')}{with_unit(r['target_value'], unit)}"
-              if r["target_value"] is not None else (r["target_text"] or "—"))
+    if r.get("target_kind") == "task":    # a task reads as its wording (制定实施), never as "=1"
+        target = r["target_text"] or "完成"
+    elif r["target_value"] is not None:
+        comparator = COMPARATOR_ZH.get(r["comparator"] or "", r["comparator"] or "")
+        target = f"{comparator}{with_unit(r['target_value'], unit)}"
+    else:
+        target = r["target_text"] or "—"
     return {**r, "value_text": with_unit(r["value"], unit, digits), "target_text": target,
             "projected_text": with_unit(r["projected_value"], unit, digits) if r["projected_value"] is not None
             else "—", "last_year_text": with_unit(r["last_year_value"], unit, digits),
-            "changed": r["previous_status"] is not None and r["previous_status"] != r["status"]}
+            # as digest_changed_leads decides who gets the month's digest: last month's row, with another status (or
+            # none: no target then)
+            "changed": bool(r.get("had_previous")) and r["previous_status"] != r["status"]}
 
 
 def led(con: duckdb.DuckDBPyConnection, email: str, period: Period) -> list[dict]:

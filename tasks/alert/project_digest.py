@@ -11,6 +11,7 @@ import duckdb
 
 from tasks.compute.project_status import department_digest_section
 from tasks.core.periods import TZ, Period
+from tasks.notify.wording import dates_zh, period_zh
 
 
 def section(con: duckdb.DuckDBPyConnection, recipient: str) -> list[dict]:
@@ -21,6 +22,7 @@ def section(con: duckdb.DuckDBPyConnection, recipient: str) -> list[dict]:
     if department is None or latest is None:
         return []
     items = department_digest_section(con, department[0], Period.parse(latest), datetime.now(TZ).date())
-    return [{"code": i["project"].project_code, "name": i["project"].name_zh, "period": latest, "why": i["why"],
-             "status": i["project"].status_zh, "reasons": "；".join(i["project"].reasons), "ask": i["ask"]}
+    return [{"code": i["project"].project_code, "name": i["project"].name_zh, "period": latest,
+             "period_zh": period_zh(latest), "why": dates_zh(i["why"]),
+             "status": i["project"].status_zh, "reasons": dates_zh("；".join(i["project"].reasons)), "ask": i["ask"]}
             for i in items]

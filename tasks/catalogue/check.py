@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from tasks.catalogue import drinking_water as catalogue_sources
 from tasks.catalogue import stations as catalogue_stations
 from tasks.catalogue.projects import PROJECT_HEADERS, PROJECT_REQUIRED, check_projects
 from tasks.core.settings import REPO_ROOT
@@ -41,6 +42,7 @@ HEADERS: dict[str, list[str]] = {
     "indicator_sources.csv": ["region_code", "indicator_code", "obtained_as", "valid_from", "note"],
     "feed_operators.csv": ["source", "email", "name_zh", "note"],
     catalogue_stations.FILE: catalogue_stations.HEADER,
+    catalogue_sources.FILE: catalogue_sources.HEADER,
 }
 REQUIRED: dict[str, tuple[str, ...]] = {
     "regions.csv": ("region_code", "name_zh", "level"),
@@ -54,6 +56,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "indicator_sources.csv": ("region_code", "indicator_code", "obtained_as", "valid_from", "note"),
     "feed_operators.csv": ("source", "email", "name_zh"),
     catalogue_stations.FILE: catalogue_stations.REQUIRED,
+    catalogue_sources.FILE: catalogue_sources.REQUIRED,
 }
 HEADERS.update(PROJECT_HEADERS)
 REQUIRED.update(PROJECT_REQUIRED)
@@ -86,7 +89,7 @@ OBTAINED_BY = ("computed", "submitted", "survey", "task")
 FREQUENCIES = ("monthly", "annual")
 TARGET_KINDS = ("value", "task", "assigned")
 COMPARATORS = (">=", "<=", ">", "<", "=")
-VARIANTS = ("raw", "dust_deducted")
+VARIANTS = ("raw", "dust_deducted", "by_volume")
 LEVELS = ("province", "prefecture", "county")
 NATIONAL_COUNT = 36
 # Comparators that fit a direction (a value or assigned target); a task indicator only takes task targets.
@@ -351,6 +354,8 @@ class _Checker:
             indicator = indicators.get(row["indicator_code"]) if indicators else None
             if row["variant"] == "dust_deducted" and not row["indicator_code"].startswith("air_"):
                 self.flag(f, row, "variant", "dust_deducted applies to air indicators only")
+            if row["variant"] == "by_volume" and row["indicator_code"] != catalogue_sources.INDICATOR:
+                self.flag(f, row, "variant", f"by_volume applies to {catalogue_sources.INDICATOR} only")
             if not kind_ok:
                 continue
             kind = row["target_kind"]
@@ -536,6 +541,8 @@ class _Checker:
         if tables[catalogue_stations.FILE] is not None:
             catalogue_stations.check(tables[catalogue_stations.FILE], regions,
                                      catalogue_stations.station_cities(self.folder), self.flag)
+        if tables[catalogue_sources.FILE] is not None:
+            catalogue_sources.check_sources(self, tables[catalogue_sources.FILE], regions)
         if None not in (indicator_rows, targets, departments, regions):
             self.check_responsibility(indicator_rows, targets, departments, regions)
         check_projects(self, tables, {d["department_code"]: d for d in departments or []} if departments is not None

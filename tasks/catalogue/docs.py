@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from tasks.catalogue import drinking_water as catalogue_sources
 from tasks.catalogue import stations as catalogue_stations
 from tasks.catalogue.check import CATALOGUE_DIR, DOMAINS, ROLES, read_rows
 from tasks.catalogue.projects import projects_markdown
@@ -149,6 +150,7 @@ def render_markdown(folder: Path = CATALOGUE_DIR) -> str:
                      for o in read_rows(folder, "feed_operators.csv")))
 
     lines += catalogue_stations.markdown(read_rows(folder, catalogue_stations.FILE), regions)
+    lines += catalogue_sources.sources_markdown(read_rows(folder, catalogue_sources.FILE), regions, _table)
 
     lines += ["## Roles and departments", ""]
     used = {d["role"] for d in departments}

@@ -41,7 +41,7 @@ def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR)
         name: str(folder / f"{name}.csv")
         for name in ("regions", "departments", "indicators", "targets", "assigned_targets", "baselines", "dust_days",
                      "water_sections", "water_assessment", "alert_rules", "indicator_sources",
-                     "feed_operators")
+                     "feed_operators", "drinking_water_sources")
     })
     run_script(con, "load/projects", {name: str(folder / f"{name}.csv") for name in ("projects", "project_milestones")})
     con.execute("DELETE FROM catalogue.stations")

@@ -195,6 +195,7 @@ def cmd_templates(args: argparse.Namespace) -> int:
     from tasks.core import settings
     from tasks.core.periods import Period
     from tasks.flow.warehouse import writer
+    from tasks.sources.submissions import drinking_water
     from tasks.sources.submissions.projects import write_department_sheets
     from tasks.sources.submissions.template import rows_params, write_template
 
@@ -204,8 +205,9 @@ def cmd_templates(args: argparse.Namespace) -> int:
     with writer(st) as con:
         rows = _rows(con, "queries/template_rows", rows_params(str(period), args.department))
         sheets = write_department_sheets(con, out, str(period), args.department)
-    if not rows and sheets:
-        return _print_project_sheets(sheets)
+        source_sheets = drinking_water.write_department_sheets(con, out, str(period), args.department)
+    if not rows and (sheets or source_sheets):
+        return _print_project_sheets(sheets, source_sheets)
     if not rows:
         from tasks.core.errors import UsageError
 
@@ -230,12 +232,14 @@ def cmd_templates(args: argparse.Namespace) -> int:
                  for r in items]
         path = write_template(out / f"{code}_{period}.xlsx", department=department, period=str(period), rows=lines)
         print(f"{path}  {first['department_name']}: {len(lines)} indicator(s)")
-    return _print_project_sheets(sheets)
+    return _print_project_sheets(sheets, source_sheets)
 
 
-def _print_project_sheets(sheets: list) -> int:
+def _print_project_sheets(sheets: list, source_sheets: list) -> int:
     for path, name, count in sheets:
         print(f"{path}  {name}: {count} project(s)")
+    for path, name, count in source_sheets:
+        print(f"{path}  {name}: {count} drinking-water source(s)")
     return 0
 
 
@@ -642,7 +646,7 @@ def parser() -> argparse.ArgumentParser:
     ind = sub.add_parser("indicators", help="indicator values of a month (month, year-to-date, rolling 12 months)")
     ind.add_argument("--period", required=True)
     ind.add_argument("--region", help="GB/T 2260 region code, e.g. 150100")
-    ind.add_argument("--variant", default="raw", choices=["raw", "dust_deducted"])
+    ind.add_argument("--variant", default="raw", choices=["raw", "dust_deducted", "by_volume"])
     ind.add_argument("--all-variants", action="store_true")
     ind.add_argument("--indicator", action="append", help="only this indicator code (repeatable)")
     ind.add_argument("--json", action="store_true")

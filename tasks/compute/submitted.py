@@ -1,6 +1,7 @@
 """Submitted indicator values (RULES.md §4): the value as the department submitted it for the period, with
 the department, file, sheet, cell and time it came from. A corrected file replaces the earlier one. The drinking-water
-sources ratio is computed from the two counts the environment bureau submits (tasks/compute/drinking_water.py)."""
+sources ratio is computed from the environment bureau's source sheets where the catalogue lists the region's sources,
+else from the two counts it submits (tasks/compute/drinking_water.py)."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, 
             "rules_version": RULES_VERSION, "batch_ids": [found["batch_id"]], "coverage_unit": "submission",
             "coverage_valid": 1, "coverage_expected": 1, "lineage": json.dumps(lineage, ensure_ascii=False),
         })
-    rows = drinking_water.derive(rows, lineage_of)
+    rows = drinking_water.with_sheets(con, period, drinking_water.derive(rows, lineage_of))
     with transaction(con):
         count = indicator_store.replace(con, str(period), submitted_codes(con), rows, period_types=[PERIOD_TYPE])
     return {"indicator_values": count}

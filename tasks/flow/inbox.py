@@ -28,6 +28,7 @@ from tasks.review import receipts
 
 SOURCE = "submissions"
 PROJECT_SOURCE = "project_reports"   # 项目月调度 sheets (tasks/sources/submissions/projects.py)
+SOURCES_SHEET = "drinking_water_sources"   # 水源地水质月报 sheets (tasks/sources/submissions/drinking_water.py)
 SUFFIXES = (".xlsx", ".csv")
 #: Editors' lock and temp files and desktop clutter: not deliveries (Excel ~$x.xlsx, LibreOffice .~lock.x#,
 #: partial copies, .DS_Store, Thumbs.db). Any other name, however odd, is processed.
@@ -88,6 +89,7 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
 
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
     """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued."""
+    from tasks.sources.submissions.drinking_water import is_source_sheet, read_source_sheet
     from tasks.sources.submissions.projects import is_project_sheet, read_project_sheet
     from tasks.sources.submissions.reader import read_submission
 
@@ -110,6 +112,9 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
             if is_project_sheet(name, content):  # a 项目月调度 sheet: same inbox, its own source
                 source = PROJECT_SOURCE
                 department, period, _ = read_project_sheet(name, content)
+            elif is_source_sheet(name, content):  # a 水源地水质月报: same inbox, its own source
+                source = SOURCES_SHEET
+                department, period, _ = read_source_sheet(name, content)
             else:
                 found = read_submission(name, content)
                 department, period = found.department_code, found.period

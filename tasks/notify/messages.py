@@ -98,6 +98,24 @@ WASTE_ITEMS_ZH = {
     "isw_utilized": "一般工业固体废物综合利用量", "isw_utilized_from_storage": "综合利用往年贮存量",
 }  # the digest's trend charts (tasks/notify/charts.py)
 
+# -- the alert digests (tasks/alert/digest.py; templates digest.*.j2) -----------------------------------------------
+DIGEST = {
+    "finding_data_gap": "截至{deadline}，{period}监测数据仍未入库",
+    "finding_missing": "截至{deadline}，仍未收到{period}的报送",
+    "finding_projected": "按进度推算，年末预计为{projected}，达不到目标",
+    "finding_regression": "比上年同期差{worse}（容差{tolerance}）",
+    "finding_thin": "数据覆盖不足（{coverage}），尚不能据此判断是否达标",
+    "target_task": "完成",
+    "target_assigned": "上级下达（本年度数值尚未配置）",
+    "sources_submitted": "{department}报送的“{file}”{where}",
+    "sources_files": "{source}：{files}{more}",
+    "sources_more": " 等{n}个文件",
+    "gap_ask": ("以下监测数据截至规定时限仍未入库或不完整，相关指标暂时无法计算或评价。请于{reply}前恢复数据，"
+                "并执行所列命令补采："),
+    "gap_recovered": "以下数据已恢复，提醒解除：",
+    "gap_note": "说明：数据补采入库后，系统将自动重新计算相关指标，本提醒随之解除；数据缺失不向各牵头部门催报。",
+}
+
 
 def water_class_label(water_class: int | None) -> str:
     """1..5 → Ⅰ类..Ⅴ类, 6 → 劣Ⅴ类, None → 未评价."""
@@ -198,6 +216,17 @@ RULES_ZH = {
     "project.blank": "本月未填报",
     "project.meta_mismatch": "表内部门编码或期别与模板隐藏信息不一致",
     "project.no_rows": "未填写任何项目",
+    "dws.department": "部门编码与文件不一致",
+    "dws.period": "期别与文件不一致",
+    "dws.unknown_source": "不是本地区名录中的集中式饮用水水源地",
+    "dws.unknown_item": "该类水源地不评价此项目",
+    "dws.duplicate": "同一水源地的同一项目填报了多次",
+    "dws.not_numeric": "不是数值，也不是低于检出限的写法（如0.004L、<0.004或未检出）",
+    "dws.range": "超出合理范围（监测值不得为负数，pH应在0—14之间）",
+    "dws.detection_limit": "检出限高于Ⅲ类标准限值，无法判定是否达标，请按更低检出限的方法复测或核实",
+    "dws.plausible": "超过Ⅲ类标准限值100倍以上，请核实计量单位",
+    "dws.meta_mismatch": "表内部门编码、期别或行次与模板隐藏信息不一致",
+    "dws.no_values": "未填写任何监测值",
 }
 
 

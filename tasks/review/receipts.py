@@ -5,6 +5,7 @@ cells to fix. Queued in meta.inbox_files and sent here; a failed send stays queu
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
@@ -17,8 +18,10 @@ from tasks.core.errors import DeliveryError
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
 from tasks.notify import mailer, messages
+from tasks.sources.submissions import drinking_water as source_sheet
 from tasks.sources.submissions import template
 from tasks.sources.submissions.reader import sheet_and_row
+from tasks.standards import drinking_water as standard
 
 DEADLINE_DAY = 10  # as the `missing` alert rule's default (warehouse/catalogue/alert_rules.csv): the 10th
 _PERIOD = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -45,7 +48,8 @@ def build(con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, sender
     msg["Date"] = formatdate(localtime=True)
     msg["Message-ID"] = f"<inbox.{item['file_id']}@ecoflow.local>"  # stable: a resend can be deduplicated
     msg["X-Ecoflow-Inbox-File"] = item["file_id"]
-    msg.set_content(env.get_template("receipt.txt.j2").render(r=ctx, m=messages.RECEIPT))
+    # a part a reply does not have (no blanks, no warnings) leaves no run of blank lines behind
+    msg.set_content(re.sub(r"\n{3,}", "\n\n", env.get_template("receipt.txt.j2").render(r=ctx, m=messages.RECEIPT)))
     msg.add_alternative(env.get_template("receipt.html.j2").render(r=ctx, m=messages.RECEIPT, subject=subject),
                         subtype="html")
     return msg
@@ -57,9 +61,11 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
     say = messages.RECEIPT
     period = item["period"] if item["period"] and _PERIOD.fullmatch(item["period"]) else None
     due = messages.date_zh(periods.deadline(Period.parse(period), "monthly", DEADLINE_DAY)) if period else None
-    # an indicator sheet's values, or a project sheet's (each project's figures as one line of text)
+    # an indicator sheet's values, a project sheet's (each project's figures as one line of text), or a source
+    # sheet's (each source's month judged, as one line)
     values = (_rows(con, "queries/submission_batch_values", {"batch_id": item["batch_id"]})
-              or _rows(con, "queries/project_batch_values", {"batch_id": item["batch_id"]})) \
+              or _rows(con, "queries/project_batch_values", {"batch_id": item["batch_id"]})
+              or source_values(con, item["batch_id"])) \
         if item["outcome"] == "accepted" else []
     month = int(period[5:]) if period else None
     for v in values:
@@ -80,7 +86,7 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
                    and not (v.get("frequency") == "annual" and month != template.ANNUAL_MONTH)],
         "period_zh": messages.period_zh(item["period"]), "deadline": due or "规定期限",
         "department": item["department_name"] or "未识别部门",
-        "received_local": item["received_at"].astimezone(TZ).strftime("%Y年%m月%d日 %H:%M"),
+        "received_local": _when(item["received_at"]),
         "changed": [v for v in values if v["previous_text"]],
         "owed": _owed(con, item, period) if item["outcome"] == "accepted" and period else [],
         "fixes": fixes, "duplicates": duplicates,
@@ -90,6 +96,49 @@ def context(con: duckdb.DuckDBPyConnection, item: dict) -> dict[str, Any]:
         "technical": None if fixes or duplicates or item["outcome"] == "accepted" else item["reason"],
         "file_ref": receipt_number(str(item["file_id"])),
     }
+
+
+def _when(moment: datetime) -> str:
+    """2025年2月7日 09:05: the date as an official text writes it (no leading zeros), the time as a clock shows it."""
+    local = moment.astimezone(TZ)
+    return f"{messages.date_zh(local)} {local:%H:%M}"
+
+
+def source_values(con: duckdb.DuckDBPyConnection, batch_id: str) -> list[dict]:
+    """A source sheet's month, one line per listed source: the items assessed and those above their class Ⅲ
+    limit, the natural-background items apart, the water taken; a source left blank is not monitored (None)."""
+    found = _rows(con, "queries/drinking_water_batch_values", {"batch_id": batch_id})
+    if not any(r["item"] for r in found):
+        return []
+    lines = []
+    for code in dict.fromkeys(r["source_code"] for r in found):
+        rows = [r for r in found if r["source_code"] == code and r["item"]]
+        first = next(r for r in found if r["source_code"] == code)
+        cells = {r["item"]: (standard.Reading(r["value"], r["below_detection"], r["detection_limit"]),
+                             r["value_text"]) for r in rows}
+        month = standard.judge_month(code, "", first["source_kind"], first["water_body"],
+                                     first["background_items"] or [], cells)
+        span = (f"{source_sheet.VALUE_COLUMN}{min(r['source_line'] for r in rows)}:"
+                f"{source_sheet.VALUE_COLUMN}{max(r['source_line'] for r in rows)}") if rows else ""
+        lines.append({"indicator_code": code, "name_zh": first["name_zh"], "value": _source_words(month)
+                      if rows else None, "unit": "", "sheet": source_sheet.SHEET, "cell": span,
+                      "previous_value": None, "previous_file": None})
+    return lines
+
+
+def _source_words(month: standard.SourceMonth) -> str:
+    """评价37项，均达到Ⅲ类；本月取水量 52.3 万吨 — or the items that did not, with their limits."""
+    if not month.evaluated:
+        words = "未填报评价项目"
+    elif month.met:
+        words = f"评价{month.assessed}项，均达到Ⅲ类标准"
+    else:
+        missed = month.failing + month.unjudged
+        words = f"评价{month.assessed}项，{len(missed)}项未达到Ⅲ类标准：{'、'.join(missed)}"
+    if month.background:
+        words += f"；{'、'.join(month.background)}"
+    supply = "未填报" if month.supply is None else f"{month.supply:g} 万吨"
+    return f"{words}；本月取水量 {supply}"
 
 
 def _figure(value: float | str, unit: str | None) -> str:
@@ -111,7 +160,7 @@ def _fixes(errors: list[dict], catalogue: dict[str, dict]) -> tuple[list[dict], 
     fixes, dup_rows = [], {}
     for f in errors:
         entry = catalogue.get(f["indicator_code"] or "", {})
-        name = entry.get("name_zh") or "（未识别的指标）"
+        name = entry.get("name_zh") or source_sheet.finding_name(f.get("record")) or "（未识别的指标）"
         if f["rule"] == "submission.duplicate":
             dup_rows.setdefault(name, []).append(f)
             continue

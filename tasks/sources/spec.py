@@ -63,6 +63,11 @@ SPECS: tuple[SourceSpec, ...] = (
                computation="tasks.compute.project_status", dag_id="submissions_inbox", schedule="*/10 * * * *",
                label="重点项目调度", title_zh="重点项目月调度报送", value_unit="个项目填报数", review="sender",
                recomputes=False),   # read by the quarterly assessment and the digests, not by indicators
+    SourceSpec(name="drinking_water_sources", mode="inbox",
+               adapter="tasks.sources.drinking_water_sources:DrinkingWaterSourcesAdapter",
+               computation="tasks.compute.drinking_water", dag_id="submissions_inbox", schedule="*/10 * * * *",
+               label="饮用水水源地", title_zh="饮用水水源地水质月报", value_unit="项水源地监测值", review="sender",
+               recomputes=False),   # its months reach indicators_recompute through the inbox's submissions Asset
 )
 
 BY_NAME: dict[str, SourceSpec] = {s.name: s for s in SPECS}
@@ -80,6 +85,11 @@ def spec(name: str) -> SourceSpec:
         from tasks.core.errors import UsageError
 
         raise UsageError(f"unknown source {name!r}; known sources: {', '.join(BY_NAME)}") from None
+
+
+def title(name: str, default: str) -> str:
+    """The source's full Chinese name, or `default` for a source no longer declared."""
+    return BY_NAME[name].title_zh if name in BY_NAME else default
 
 
 def label(name: str) -> str:

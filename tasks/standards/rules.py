@@ -11,7 +11,8 @@ from tasks.standards.limits import limits_version
 #: Bumped whenever a [D] decision in docs/rules.md changes how a value is computed.
 # 2: rolling 12 months; waste months with quarantined denominator rows left out
 # 3: regions above the city as the mean of their cities; stations serving several regions; indicator 22
-ECOFLOW_RULES = "ecoflow-rules-3"
+# 4: drinking-water sources judged item by item from the bureaus' source sheets, the year so far, by volume
+ECOFLOW_RULES = "ecoflow-rules-4"
 
 
 def rules_for_day(day: date) -> str:

@@ -149,7 +149,7 @@ class RunValidation:
 
 def staged_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> str:
     """review.staged_<raw table>: validated rows waiting for a decision, shaped as the raw table plus the run and
-    whether the row fails an error rule. Made by migration 018; made again only when a later migration changed the
+    whether the row fails an error rule. Made by migration 019; made again only when a later migration changed the
     raw table's columns (no review is lost: a table with rows in it is never replaced)."""
     raw = table_name(con, adapter.raw_table)
     name = "staged_" + adapter.raw_table.rpartition(".")[2]

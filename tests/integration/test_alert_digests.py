@@ -36,6 +36,7 @@ from tasks.core import settings
 from tasks.core.errors import DeliveryError
 from tasks.core.periods import Period
 from tasks.flow import pipeline
+from tests.unit.test_messages import assert_reads_chinese, visible
 
 HOHHOT = "150100"
 XILINHOT = "152502"
@@ -194,8 +195,15 @@ def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_an
     text = msg.get_body(("plain",)).get_content()
     assert "危险废物利用处置率" in text and "95.0%" in text and "≥100%" in text
     assert "上年同期：100.0%" in text and "进度预警" in text and "同比恶化" in text and "年末未达标" in text
-    assert "报送设施 1 / 1 个" in text and "waste:" in text     # coverage and the batches it came from
-    assert "贵单位为牵头部门" in text
+    # coverage and the files it came from, by name (never a batch id); the rules by their standards and edition
+    assert "报送设施 1 / 1 个" in text and "数据来源：固体废物与污水处理：waste_2025-01.csv" in text
+    assert "waste:" not in text and "ecoflow-rules" not in text and "RULES§3" not in text
+    assert "计算依据：固废、污水与饮用水计算方法（计算规则第4版）" in text
+    # periods and findings as an official text writes them
+    assert "【进度预警】呼和浩特市「危险废物利用处置率」（2025年3月）" in text
+    assert "判定：按进度推算，年末预计为94.8%，达不到目标" in text
+    assert_reads_chinese(text, "the lead department's digest")     # no English, no internal codes
+    assert_reads_chinese(visible(msg.get_body(("html",)).get_content()), "the lead department's digest (HTML)")
     # the monthly digest's order: the table of what it leads, what it must answer and by when, what it is copied
     # on, what changed; signed by the bureau
     sections = ["一、贵单位牵头指标情况", "二、需贵单位反馈的事项（请于4月20日前反馈）"]
@@ -210,7 +218,10 @@ def test_each_rule_fires_once_and_one_digest_goes_to_the_lead_department(year_an
         gaps = {k for k in str(rec.message["X-Ecoflow-Alerts"]).split(", ") if "|data_gap|" in k}
         assert not gaps or rec.message["To"] in operators, rec.message["To"]
     copy = next(r.message for r in received if r.message["To"] == "yjj@huhhot.example.gov.cn")
-    assert "抄送贵单位；牵头部门：呼和浩特市生态环境局" in copy.get_body(("plain",)).get_content()
+    assert "牵头部门：呼和浩特市生态环境局" in copy.get_body(("plain",)).get_content()
+    # the leading group office is copied on escalations only: its digest's sections are numbered from 一
+    office = next(r.message for r in received if r.message["To"] == leading_group).get_body(("plain",)).get_content()
+    assert "一、抄送贵单位知悉的事项" in office and "三、" not in office and "\n\n\n" not in office
     html = msg.get_body(("html",)).get_content()
     images = [p for p in msg.walk() if p.get_content_type() == "image/png"]
     assert images, "trend charts are inline PNGs"
@@ -310,6 +321,14 @@ def test_a_feed_missing_by_the_deadline_reaches_its_operators_only(year_and_quar
     assert {(a["indicator_code"], a["kind"]) for a in listed if a["period"] == "2025-04"} >= {(CODE, "data_gap")}
     assert all(a["status"] == "open" for a in listed)
     operator = next(r.message for r in smtp_sink.received if r.message["To"] == "gfzx@sthjt.nmg.example.gov.cn"
-                    and "2025-04" in r.message["Subject"])
-    assert operator["Subject"].startswith("【数据缺口】")
-    assert "ecoflow run waste --period 2025-04" in operator.get_body(("plain",)).get_content()
+                    and "2025年4月" in r.message["Subject"])
+    assert operator["Subject"].startswith("【数据缺口】") and operator["Subject"].endswith("（2025年4月）")
+    text = operator.get_body(("plain",)).get_content()
+    # one gap per feed and month: what is missing, what it leaves uncomputed, and the command, once, where the
+    # ask says it is
+    assert "请于5月20日前恢复数据，并执行所列命令补采：" in text and "命令见下" not in text
+    assert text.count("请执行：ecoflow run waste --period 2025-04") == 1
+    assert text.index("固体废物与污水处理 2025年4月") < text.index("请执行：ecoflow run waste --period 2025-04")
+    assert "截至2025年5月10日，2025年4月监测数据仍未入库，涉及" in text and "呼和浩特市「危险废物利用处置率」" in text
+    # an operator is nobody's lead department, and the departments' note on annual targets is not theirs
+    assert "牵头部门：" not in text and "年度目标" not in text and "进行中" not in text

@@ -102,7 +102,7 @@ def test_thin_air_data_reach_the_air_operators_and_no_department(feed, smtp_sink
     text = msg.get_body(("plain",)).get_content()
     html = msg.get_body(("html",)).get_content()
     assert "优良天数比例" in text and "PM2.5" in text
-    assert "数据不足无法评价" in text and "数据不完整" in text and "有效天数 2 / 31 天" in text
+    assert "数据覆盖不足（有效天数 2 / 31 天），尚不能据此判断是否达标" in text
     assert "请执行：ecoflow run air --period 2025-01" in text
     assert "呼和浩特市" in html and "<html" in html.lower()
     assert carried([rec]) == sorted(r[0] for r in theirs)
@@ -112,7 +112,7 @@ def test_thin_air_data_reach_the_air_operators_and_no_department(feed, smtp_sink
     gaps = [r for r in everything if r[0].split("|")[3] == "data_gap"]
     assert gaps and {r[5] for r in gaps} == {"jcz@sthjt.nmg.example.gov.cn", "gfzx@sthjt.nmg.example.gov.cn"}
     water = next(r.message for r in received if r.message["To"] == "jcz@sthjt.nmg.example.gov.cn")
-    assert "截至 2025-02-10 本月监测数据未入库" in water.get_body(("plain",)).get_content()
+    assert "截至2025年2月10日，2025年1月监测数据仍未入库" in water.get_body(("plain",)).get_content()
 
 
 def test_rerunning_the_month_sends_nothing_new(feed, smtp_sink) -> None:

@@ -36,6 +36,10 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "unit.wrong_dimension" in out and "urban_sewage_treatment_rate" in out
     # submissions: one accepted (on the indicators table with its lineage), one sent back
     assert re.search(r"forest_grass_coverage +submitted +raw +36\.4", out) and "submission.range" in out
+    # 锡林浩特's two sources judged item by item: both meet class Ⅲ (一棵树's iron and manganese are background)
+    assert re.search(r"152502 +锡林浩特市 +23 +drinking_water_source_good_ratio +submitted +raw +100\.0", out)
+    assert re.search(r"drinking_water_source_good_ratio +submitted +by_volume +100\.0 +% +148\.6 +148\.6", out)
+    assert "Subject: 【月调度回执】锡林郭勒盟生态环境局锡林浩特市分局 2025年1月报送已接收（2项）" in out
     # the recomputation: in January an annual target is in progress, never missed; the water capture that did
     # not run is the operators' data gap, not 生态环境局's
     assert re.search(r"hazardous_waste_disposal_rate +ytd .*进行中", out)
@@ -47,8 +51,9 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
                if re.search(r"Subject: 【(生态文明指标月度调度|数据缺口|进度预警)】", line)]
     reviews = [line for line in out.splitlines() if "Subject: 【数据审核】" in line]
     assert len(reviews) == 2   # the stewards of air and of waste were told a review was waiting
-    # 2 review requests, 2 submission receipts, 6 project-sheet receipts; the rest one digest per recipient
-    assert len(digests) == len(mails) - 10 and len(set(digests)) == len(digests)   # one per recipient
+    # 2 review requests, 3 submission receipts (林草局's form, 住建局's CSV sent back, 锡林浩特's source sheet),
+    # 6 project-sheet receipts; the rest one digest per recipient (29 emails in all on the run the README shows)
+    assert len(digests) == len(mails) - 11 and len(set(digests)) == len(digests)   # one per recipient
     # key projects: one falling behind, the units that sent nothing listed, the quarter assessed
     assert "150121-P22 土默特左旗户厕改造工程（土默特左旗乡村振兴局）：连续 2 个月滞后" in out
     assert "土默特左旗林业和草原局：2 个项目连续 3 个月未按时报送" in out
@@ -65,7 +70,8 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     assert "Subject: 【月调度退回】呼和浩特市住房和城乡建设局" in out
     raw = next(m.read_bytes() for m in mails if b"To: jcz@sthjt.nmg.example.gov.cn" in m.read_bytes())
     gap = email.message_from_bytes(raw, policy=email.policy.default)       # the operators are told what to run
-    assert "请执行：ecoflow run" in gap.get_body(("plain",)).get_content()
+    text = gap.get_body(("plain",)).get_content()
+    assert "请执行：ecoflow run" in text and "并执行所列命令补采" in text and "命令见下" not in text
     bulletin = home / "reports" / "bulletin" / "2025-01.html"
     assert str(bulletin) in out
     page = bulletin.read_text(encoding="utf-8")
@@ -77,10 +83,10 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
 
     assert len(PdfReader(monthly.with_suffix(".pdf")).pages) >= 2
     assert "生态环境质量月报" in monthly.read_text(encoding="utf-8")
-    # the inbox keeps every file: 林草局's form and the key projects' sheets (two units, January to March)
-    # processed, 住建局's CSV rejected
+    # the inbox keeps every file: 林草局's form, 锡林浩特's source sheet and the key projects' sheets (two units,
+    # January to March) processed, 住建局's CSV rejected
     assert sorted(p.parent.name for p in (home / "inbox").rglob("*.*")) == \
-        ["2025-01"] * 3 + ["2025-02"] * 2 + ["2025-03"] * 2 + ["rejected"]
+        ["2025-01"] * 4 + ["2025-02"] * 2 + ["2025-03"] * 2 + ["rejected"]
     for source, period in (("air", "2025-01"), ("water", "2021-04"), ("waste", "2025-01"), ("submissions", "2025-01")):
         site = home / "reports" / "gx" / source / period / "gx" / "uncommitted" / "data_docs" / "local_site"
         assert (site / "index.html").exists(), site

@@ -528,7 +528,8 @@ def test_main_prints_errors_and_exits_2(folder: Path, capsys: pytest.CaptureFixt
     t.set(line, "variant", "dust")
     t.save()
     assert ecoflow(["catalogue", "check", "--folder", str(folder)]) == 2
-    assert capsys.readouterr().out == f"targets.csv:{line}: variant: 'dust' is not one of: raw, dust_deducted\n"
+    assert capsys.readouterr().out == (f"targets.csv:{line}: variant: 'dust' is not one of: raw, dust_deducted, "
+                                       "by_volume\n")
     assert ecoflow(["catalogue", "markdown", "--folder", str(folder)]) == 2
 
 

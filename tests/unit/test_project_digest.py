@@ -40,7 +40,7 @@ def test_a_project_behind_for_a_second_month_is_in_the_departments_digest(con) -
                           sender="ecoflow@example.gov.cn", period=Period.parse("2025-02"))
     text = msg.get_body(("plain",)).get_content()
     assert "重点项目调度：以下 1 个项目已列入领导小组督办清单" in text
-    assert "150121-P22「土默特左旗户厕改造工程」（2025-02）：连续 2 个月滞后（形象进度 60%，计划 79.2%" in text
+    assert "150121-P22「土默特左旗户厕改造工程」（2025年2月）：连续 2 个月滞后（形象进度 60%，计划 79.2%" in text
     assert "请于下次月调度前书面报送滞后原因、赶进度措施及完成时限" in text
     assert "重点项目调度" in msg.get_body(("html",)).get_content()
 

@@ -79,3 +79,13 @@ INSERT INTO catalogue.feed_operators
 SELECT source, email, name_zh, NULLIF(note, '')
 FROM read_csv($feed_operators, header = true, all_varchar = true,
               columns = {'source': 'VARCHAR', 'email': 'VARCHAR', 'name_zh': 'VARCHAR', 'note': 'VARCHAR'});
+DELETE FROM catalogue.drinking_water_sources;
+INSERT INTO catalogue.drinking_water_sources
+SELECT source_code, region_code, name_zh, source_kind, NULLIF(water_body, ''),
+       CASE WHEN coalesce(background_items, '') = '' THEN []::TEXT[]
+            ELSE list_transform(string_split(background_items, ';'), lambda x: trim(x)) END,
+       CAST(from_year AS INTEGER), TRY_CAST(NULLIF(to_year, '') AS INTEGER), source, NULLIF(note, '')
+FROM read_csv($drinking_water_sources, header = true, all_varchar = true,
+              columns = {'source_code': 'VARCHAR', 'region_code': 'VARCHAR', 'name_zh': 'VARCHAR',
+                         'source_kind': 'VARCHAR', 'water_body': 'VARCHAR', 'background_items': 'VARCHAR',
+                         'from_year': 'VARCHAR', 'to_year': 'VARCHAR', 'source': 'VARCHAR', 'note': 'VARCHAR'});

@@ -1,7 +1,9 @@
 -- What each department's template lists for $period: the submitted indicators it leads that have a target in its
 -- region or a region below it (any year), with the target of the period's year and the latest value submitted
 -- before the period. $department NULL = every department. An indicator computed from submitted counts ($derived,
--- e.g. the drinking-water sources ratio) is not asked for: its inputs ($inputs) are, wherever it has a target.
+-- e.g. the drinking-water sources ratio) is not asked for: its inputs ($inputs) are, wherever it has a target —
+-- except in a region whose sources the catalogue lists for the year, which reports them source by source on its own
+-- sheet (水源地水质月报, tasks/sources/submissions/drinking_water.py).
 SELECT d.department_code, d.name_zh AS department_name, d.region_code, r.name_zh AS region_name, d.email,
        i.indicator_code, i.national_no, i.sub_no, i.name_zh, i.unit, i.min_value, i.max_value, i.frequency,
        i.obtained_by,
@@ -24,6 +26,10 @@ LEFT JOIN (
 ) AS last ON last.indicator_code = i.indicator_code AND last.region_code = d.region_code
 WHERE ($department IS NULL OR d.department_code = $department)
   AND i.indicator_code <> $derived
+  AND NOT (list_contains($inputs, i.indicator_code)
+           AND EXISTS (SELECT 1 FROM catalogue.drinking_water_sources AS s
+                       WHERE s.region_code = d.region_code AND s.from_year <= CAST(left($period, 4) AS INTEGER)
+                         AND coalesce(s.to_year, 9999) >= CAST(left($period, 4) AS INTEGER)))
   AND EXISTS (SELECT 1 FROM catalogue.targets AS any_t
               JOIN staging.int_region_ancestors AS anc ON anc.region_code = any_t.region_code
               WHERE any_t.indicator_code = CASE WHEN list_contains($inputs, i.indicator_code) THEN $derived

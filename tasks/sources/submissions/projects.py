@@ -10,14 +10,12 @@ a file by its content, never by its name, and leaves every judgement to the proj
 
 from __future__ import annotations
 
-import io
-import math
-import warnings
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from tasks.core.errors import ParseError, UsageError
 from tasks.sources.base import Parsed, RowIssue
+from tasks.sources.submissions.workbook import open_workbook, sheet_names, text_of
 
 SHEET = "项目月调度"
 META_SHEET = "_meta"
@@ -110,17 +108,7 @@ def _validation(ref: str, low: float | None, high: float | None):  # noqa: ANN20
 
 def is_project_sheet(name: str, content: bytes) -> bool:
     """Whether an inbox file is a 项目月调度 workbook (by its sheets, not its name)."""
-    import zipfile
-    from xml.etree import ElementTree
-
-    if PurePosixPath(name.strip().replace("\\", "/")).suffix.lower() != ".xlsx" or not content.startswith(b"PK"):
-        return False
-    try:   # the sheet names from xl/workbook.xml, without loading the workbook (the reader does that once)
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            root = ElementTree.fromstring(archive.read("xl/workbook.xml"))
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
-        return False
-    return any(e.get("name") == SHEET for e in root.iter() if e.tag.endswith("}sheet"))
+    return SHEET in sheet_names(name, content)
 
 
 def read_project_sheet(name: str, content: bytes) -> tuple[str | None, str | None, Parsed]:
@@ -129,13 +117,13 @@ def read_project_sheet(name: str, content: bytes) -> tuple[str | None, str | Non
 
     from tasks.sources.submissions.reader import normalize_period, parse_number
 
-    wb = _open(name, content)
+    wb = open_workbook(name, content)
     if SHEET not in wb.sheetnames:
         raise ParseError(name, f"no sheet {SHEET}: not a 项目月调度 workbook")
     ws = wb[SHEET]
     meta = _meta(wb)
     issues: list[RowIssue] = []
-    department = _text(ws.cell(DEPARTMENT_ROW, 2).value).strip() or meta.get("department_code", "")
+    department = text_of(ws.cell(DEPARTMENT_ROW, 2).value).strip() or meta.get("department_code", "")
     period = normalize_period(ws.cell(PERIOD_ROW, 2).value) or normalize_period(meta.get("period", ""))
     if not department:
         raise ParseError(name, f"no 部门编码 in {SHEET}!B{DEPARTMENT_ROW} nor in {META_SHEET}")
@@ -144,7 +132,7 @@ def read_project_sheet(name: str, content: bytes) -> tuple[str | None, str | Non
             issues.append(RowIssue(None, "project.meta_mismatch", f"{LABELS[key]} is {seen!r} in {SHEET} but "
                                    f"{META_SHEET} says {meta[key]!r}: use the sheet made for your department and "
                                    "month", "", LABELS[key], seen))
-    headers = [_text(ws.cell(HEADER_ROW, c).value).strip() for c in range(1, len(COLUMNS) + 1)]
+    headers = [text_of(ws.cell(HEADER_ROW, c).value).strip() for c in range(1, len(COLUMNS) + 1)]
     expected = [h for h, _, _ in COLUMNS]
     if headers != expected:
         wrong = [f"{chr(64 + i)}{HEADER_ROW} {got!r} (expected {want!r})"
@@ -155,10 +143,10 @@ def read_project_sheet(name: str, content: bytes) -> tuple[str | None, str | Non
     rows, lines = [], {}
     for r in range(FIRST_DATA_ROW, ws.max_row + 1):
         cells = {field: ws.cell(r, col).value for col, (_, field, _) in enumerate(COLUMNS, start=1) if field}
-        texts = {k: _text(v).strip() for k, v in cells.items()}
+        texts = {k: text_of(v).strip() for k, v in cells.items()}
         if not any(texts.values()):
             continue
-        lines[r] = ",".join(_text(ws.cell(r, c).value) for c in range(1, len(COLUMNS) + 1))
+        lines[r] = ",".join(text_of(ws.cell(r, c).value) for c in range(1, len(COLUMNS) + 1))
         row: dict[str, Any] = {"file_name": name, "source_line": r, "sheet": SHEET, "cell": f"G{r}:O{r}",
                                "project_code": texts["project_code"], "name_zh": texts["name_zh"],
                                "department_code": department, "period": period}
@@ -183,32 +171,11 @@ def read_project_sheet(name: str, content: bytes) -> tuple[str | None, str | Non
     return department, period or None, Parsed(frame, issues, lines)
 
 
-def _open(name: str, content: bytes):  # noqa: ANN202 - openpyxl types are imported lazily
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return load_workbook(io.BytesIO(content), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise ParseError(name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from exc
-
-
 def _meta(wb) -> dict[str, str]:  # noqa: ANN001
     if META_SHEET not in wb.sheetnames:
         return {}
-    return {_text(a).strip(): _text(b).strip() for a, b, *_ in wb[META_SHEET].iter_rows(values_only=True)
+    return {text_of(a).strip(): text_of(b).strip() for a, b, *_ in wb[META_SHEET].iter_rows(values_only=True)
             if a and a != "row"}
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def write_department_sheets(con, out: Path, period: str,  # noqa: ANN001 - a duckdb connection

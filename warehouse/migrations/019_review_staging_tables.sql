@@ -12,3 +12,5 @@ CREATE TABLE IF NOT EXISTS review.staged_submission_values AS
     SELECT *, ''::TEXT AS review_run, false AS failed FROM raw.submission_values LIMIT 0;
 CREATE TABLE IF NOT EXISTS review.staged_project_reports AS
     SELECT *, ''::TEXT AS review_run, false AS failed FROM raw.project_reports LIMIT 0;
+CREATE TABLE IF NOT EXISTS review.staged_drinking_water_results AS
+    SELECT *, ''::TEXT AS review_run, false AS failed FROM raw.drinking_water_results LIMIT 0;
