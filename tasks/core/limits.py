@@ -39,6 +39,17 @@ def max_bytes(source: str) -> int:
     return int(number(max_bytes_name(source), MAX_BYTES.get(source, DEFAULT_MAX_BYTES)))
 
 
+def max_values_name(source: str) -> str:
+    return f"ECOFLOW_{source.upper()}_MAX_VALUES"
+
+
+def max_values(source: str) -> int:
+    """The most values one file of `source` may hold before it is parsed (lines × value columns): the byte cap
+    alone lets 16 MB of short junk lines become millions of values, and memory grows with values, not bytes. The
+    default is 1.7 times a national CNEMC day (1,640 stations × 360 lines)."""
+    return int(number(max_values_name(source), 1_000_000))
+
+
 def fetch_deadline() -> float:
     """ECOFLOW_HTTP_DEADLINE: seconds one file's fetch may take in all, retries and a trickling body included."""
     return number("ECOFLOW_HTTP_DEADLINE", 300.0)

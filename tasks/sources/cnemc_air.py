@@ -59,6 +59,7 @@ class CnemcAirAdapter:
             raise ParseError(name, f"header must start with date,hour,type and name stations; got {got!r}", line=1)
         stations = header[3:]
         width = len(header)
+        _within_bounds(name, len(raw_lines) - 1, len(stations))
         issues: list[RowIssue] = []
         good_lines: list[str] = []
         good_numbers: list[int] = []
@@ -162,3 +163,18 @@ def _empty_rows() -> pd.DataFrame:
         "row_id", "file_name", "source_line", "date", "hour", "type", "station_code", "value_text")}
     ).assign(hour_num=pd.Series(dtype="float64"), value=pd.Series(dtype="float64"),
              o3_24h=pd.Series(dtype="float64"))
+
+
+def _within_bounds(name: str, data_lines: int, stations: int) -> None:
+    """Refuse, before anything is split or read into a frame, a file no real day file resembles: more lines than
+    twice a day's 24 hours × 15 types, or more values than ECOFLOW_AIR_MAX_VALUES (memory grows with values)."""
+    from tasks.core import limits
+
+    most = 2 * 24 * len(TYPES)
+    if data_lines > most:
+        raise ParseError(name, f"{data_lines} data lines, where a day file has {24 * len(TYPES)} (24 hours × "
+                               f"{len(TYPES)} types) and at most {most} are read: not a day file", line=most + 2)
+    cap = limits.max_values("air")
+    if data_lines * stations > cap:
+        raise ParseError(name, f"{stations} stations × {data_lines} lines = {data_lines * stations:,} values, over "
+                               f"{limits.max_values_name('air')} ({cap:,}): not read", line=1)

@@ -143,6 +143,38 @@ def test_declared_huge_body(fault, monkeypatch) -> None:
     fault.check(err, names=(D3, "Content-Length", "ECOFLOW_AIR_MAX_BYTES"))
 
 
+def _junk_lines(size: int) -> bytes:
+    """A day file's header, then short CSV-shaped lines up to `size` bytes (each a plausible row on its own)."""
+    header = ("date,hour,type," + ",".join(STATIONS) + "\r\n").encode()
+    line = ("20190103,7,PM2.5," + ",".join("35" for _ in STATIONS) + "\r\n").encode()
+    return header + line * ((size - len(header)) // len(line))
+
+
+@fault("air", "16 MB of short junk lines, under the byte cap",
+       "refused before it is read into memory (a day has 360 lines): peak memory of the run stays low")
+def test_junk_lines_under_the_byte_cap(fault) -> None:
+    body = _junk_lines(16 * 2**20 - 4096)
+    with FeedServer(publisher=BytesPublisher({D3: body})) as srv:
+        env = {**os.environ, "ECOFLOW_AIR_FEED_URL": srv.url, "PYTHONPATH": str(ROOT)}
+        proc = _cli_process(env, "run", "air", "--period", "2019-01")
+        _, status, usage = os.wait4(proc.pid, 0)
+        err = proc.stderr.read()
+    peak_mib = usage.ru_maxrss / 1024   # kilobytes on Linux
+    assert os.waitstatus_to_exitcode(status) == 2, err
+    # before the line bound the same file drove the run past 3 GiB; the CLI with pandas and DuckDB loaded is ~300 MiB
+    assert peak_mib < 600, f"peak RSS {peak_mib:.0f} MiB"
+    fault.check(err, names=(D3, "data lines", "at most 720"))
+
+
+@fault("air", "a file wider and longer than any day (values over ECOFLOW_AIR_MAX_VALUES)",
+       "refused from its header and line count, before parsing; nothing changes")
+def test_values_over_the_cap(fault, monkeypatch) -> None:
+    monkeypatch.setenv("ECOFLOW_AIR_MAX_VALUES", "1000")
+    code, _, err = run_air(monkeypatch)   # each day: 5 stations × 360 lines = 1,800 values
+    assert code == 2
+    fault.check(err, names=("china_sites_20190101.csv", "ECOFLOW_AIR_MAX_VALUES", "1,800 values"))
+
+
 @fault("air", "connection refused (feed down)", "retries, then one line naming the feed; nothing changes")
 def test_feed_down(fault, monkeypatch) -> None:
     import socket
