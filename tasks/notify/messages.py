@@ -88,6 +88,15 @@ ASSESSMENT = {
     "basis": "指标按{month}评估结果；项目按各单位{month}项目月调度表（截至{as_of}）判定。",
     "section": "{quarter}考核情况",
 }
+# the leading group's list of key projects (tasks/compute/project_status.py::watch_list): why a project is on it and
+# what its unit is asked to do; every reader (the assessment, the department's digest, `ecoflow projects`) gets these
+PROJECT_WATCH = {
+    "run_behind": "连续 {n} 个月滞后",
+    "run_missed": "连续 {n} 个月未按时报送",
+    "attainment_warning": "所保障的指标（{indicator}）出现进度预警",
+    "ask_missed": "请于收到本通知后3个工作日内补报项目月调度表，并说明未按时报送原因。",
+    "ask_behind": "请于下次月调度前书面报送滞后原因、赶进度措施及完成时限；需协调事项请一并提出。",
+}
 
 CHART_LEGEND = ("月值", "累计值", "目标")
 # the waste and sewage system's quantity items (docs/feeds/waste.md), as the bulletin names them

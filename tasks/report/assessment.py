@@ -182,12 +182,7 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
         d.score = score(d, scheme)
     ranked = sorted((d for d in scores.values() if d.indicators_judged or d.projects_judged),
                     key=lambda d: (-d.score, d.department_code))
-    names = {r["indicator_code"]: r["name_zh"] for r in sql.rows(con, "queries/indicator_names")}
-    watch = watch_list(con, at_end, last)
-    for w in watch:   # the 达标工程's indicator by its name, not its code
-        code = w["project"].attainment_indicator
-        if code and code in names:
-            w["why"] = w["why"].replace(f"（{code}）", f"（{names[code]}）")
+    watch = watch_list(con, at_end, last)   # its why names a 达标工程's indicator by its name
     return {
         "quarter": quarter, "period": str(last), "as_of": as_of, "scheme": scheme, "regions": regions,
         "departments": ranked, "watch_projects": watch,
