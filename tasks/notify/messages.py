@@ -88,6 +88,8 @@ ASSESSMENT = {
     "basis": "指标按{month}评估结果；项目按各单位{month}项目月调度表（截至{as_of}）判定。",
     "section": "{quarter}考核情况",
 }
+#: How an indicator counts in the assessment (tasks/report/assessment.py::indicator_verdict; docs/projects.md).
+VERDICTS = {"on_track": "正常", "off_track": "需关注", "not_due": "未到考核期", "not_counted": "不计分"}
 # the leading group's list of key projects (tasks/compute/project_status.py::watch_list): why a project is on it and
 # what its unit is asked to do; every reader (the assessment, the department's digest, `ecoflow projects`) gets these
 PROJECT_WATCH = {

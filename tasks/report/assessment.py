@@ -6,7 +6,9 @@ lists the leading group acts on. HTML always; PDF too when a headless Chromium i
 Indicators come from the evaluation of the quarter's last month (status, projected year-end, 同比 against the same
 basis a year earlier); projects from tasks/compute/project_status.py judged as of the day the last month's sheets were
 due (the day after, by default). The score per department follows warehouse/assessment/scheme.csv [D]
-(docs/projects.md shows the sums).
+(docs/projects.md shows the sums). An indicator not yet due (RULES §4: an annual value is judged on the complete
+year; in the year it is 进行中 or 待报送, never a miss) counts neither for nor against its department and is not on
+the leading group's list: it is counted apart (`indicators_not_due`).
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.alert import rules
 from tasks.compute.project_status import ProjectMonth, statuses, watch_list
 from tasks.core import sql
 from tasks.core.errors import ConfigError, UsageError
 from tasks.core.periods import Period
 from tasks.core.settings import REPO_ROOT, Settings
+from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED
 from tasks.notify import messages
 from tasks.notify.wording import COMPARATOR_ZH
 from tasks.standards.project_schedule import due_date
@@ -33,7 +37,8 @@ from tasks.standards.project_schedule import due_date
 SCHEME_PATH = REPO_ROOT / "warehouse" / "assessment" / "scheme.csv"
 SCHEME_ITEMS = ("indicator_weight", "project_weight", "missed_report_penalty")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-ON_TRACK, OFF_TRACK, NOT_COUNTED = "正常", "需关注", "不计分"
+ON_TRACK, OFF_TRACK, NOT_DUE, NOT_COUNTED = (messages.VERDICTS[k] for k in ("on_track", "off_track", "not_due",
+                                                                               "not_counted"))
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run")
 
@@ -92,6 +97,7 @@ class DepartmentScore:
     region_code: str = ""
     indicators_on_track: int = 0
     indicators_judged: int = 0
+    indicators_not_due: int = 0       # led, but not yet due: shown as a count, never scored
     projects_on_schedule: int = 0
     projects_judged: int = 0
     missed_reports: int = 0
@@ -102,13 +108,38 @@ class DepartmentScore:
     score: float = 0.0
 
 
-def indicator_verdict(row: dict) -> str:
-    """正常 when met and not projected to miss; 需关注 when missed, projected to miss or owed; else not counted."""
-    if row["status"] == "数据不足":
-        return NOT_COUNTED      # data the system failed to obtain is never a department's fault (RULES.md §4)
-    if row["status"] == "达标" and row["projected_meets"] is not False:
+def indicator_verdict(row: dict, *, overdue: bool) -> str:
+    """How an indicator counts for the department that leads it [D] (RULES §4; docs/projects.md):
+    需关注 — 未达标, a 进度预警 (the projected year-end misses the target) or a submission past its deadline
+    (`overdue`: what the 逾期未报送 alert rule says); 正常 — 达标, or 进行中 with a projected year-end that meets the
+    target; 未到考核期 — 待报送 before it is due (an annual value is due with December's dispatch) and 进行中 with no
+    projection: judged on the complete year, never a miss in the year; 不计分 — 数据不足 and 未监测: data the system
+    failed to obtain, or a region without a monitoring point, is never a department's fault."""
+    status, projected_meets = row["status"], row["projected_meets"]
+    if status == MISSED or (status in (MET, IN_PROGRESS) and projected_meets is False):
+        return OFF_TRACK
+    if status == MET:
         return ON_TRACK
-    return OFF_TRACK
+    if status == IN_PROGRESS:
+        return ON_TRACK if projected_meets else NOT_DUE
+    if status == AWAITING:
+        return OFF_TRACK if overdue else NOT_DUE
+    return NOT_COUNTED
+
+
+def status_zh(row: dict) -> str:
+    """The status as the page prints it: 进度预警 beside it, and an awaited submission past its deadline said so."""
+    if row["status"] == AWAITING and row["verdict"] == OFF_TRACK:
+        return rules.LABELS_ZH["missing"]
+    warning = f"（{rules.LABELS_ZH['projected_miss']}）" if row["projected_meets"] is False else ""
+    return row["status"] + warning
+
+
+def past_deadline(row: dict, period: Period, as_of: date, configs: dict) -> bool:
+    """Whether an awaited submission is past its deadline on `as_of`: the `missing` alert rule's own verdict
+    (catalogue/alert_rules.csv: by the 10th of the next month; an annual value only with December)."""
+    cfg = rules.config_for(configs, "missing", row["indicator_code"]) or rules.RuleConfig("missing", True, None)
+    return rules.missing({**row, "period": str(period)}, cfg, as_of).fire is True
 
 
 def score(d: DepartmentScore, scheme: dict[str, float]) -> float:
@@ -138,6 +169,7 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
     as_of = as_of or default_as_of(quarter)
     indicators = sql.rows(con, "queries/assessment_indicators",
                           {"period": str(last), "last_year": str(last.shift(-12))})
+    configs = rules.load(con)
     departments = sql.rows(con, "queries/assessment_departments")
     by_role = {(d["region_code"], d["role"]): d for d in departments}
     parent = {d["region_code"]: d["parent_code"] for d in departments}
@@ -149,7 +181,11 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
 
     regions: dict[str, dict] = {}
     for row in indicators:
-        row["verdict"] = indicator_verdict(row)
+        row["verdict"] = indicator_verdict(row, overdue=row["status"] == AWAITING
+                                           and past_deadline(row, last, as_of, configs))
+        row["not_due"] = row["verdict"] == NOT_DUE
+        row["off"] = row["verdict"] == OFF_TRACK
+        row["status_zh"] = status_zh(row)
         row["yoy"] = None if row["last_year_value"] is None or row["value"] is None else \
             row["value"] - row["last_year_value"]
         lead = by_role.get((row["region_code"], row["lead_department"])) or \
@@ -158,7 +194,9 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
         row["target_zh"] = target_zh(row)
         regions.setdefault(row["region_code"], {"name_zh": row["region_name"], "indicators": []})["indicators"] \
             .append(row)
-        if lead and row["verdict"] != NOT_COUNTED:
+        if lead and row["verdict"] == NOT_DUE:
+            entry(lead["department_code"], lead["name_zh"]).indicators_not_due += 1
+        elif lead and row["verdict"] != NOT_COUNTED:
             d = entry(lead["department_code"], lead["name_zh"])
             d.indicators_judged += 1
             d.indicators_on_track += row["verdict"] == ON_TRACK
@@ -182,7 +220,7 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
         d.score = score(d, scheme)
     ranked = sorted((d for d in scores.values() if d.indicators_judged or d.projects_judged),
                     key=lambda d: (-d.score, d.department_code))
-    watch = watch_list(con, at_end, last)   # its why names a 达标工程's indicator by its name
+    watch = watch_list(con, at_end, last)
     return {
         "quarter": quarter, "period": str(last), "as_of": as_of, "scheme": scheme, "regions": regions,
         "departments": ranked, "watch_projects": watch,

@@ -153,7 +153,7 @@ def test_a_quarters_last_month_carries_the_assessment_as_ecoflow_assess_gives_it
         assert table(section, table_id) == table(page, table_id), table_id
     scores = re.findall(r'<trdata-department="([^"]+)"><tdclass="n">\d+</td><td>[^<]*</td><tdclass="n">([\d.]+)<',
                         table(section, "scores"))
-    assert dict(scores)["150121-xczxj"] == "25.0"                       # 户厕改造 behind: 0 of 1 indicators, 1 of 2
+    assert dict(scores)["150121-xczxj"] == "50.0"   # 户厕改造 behind: 1 of 2 projects; its annual indicator not yet due
     assert float(dict(scores)["150121-slj"]) > 0                        # it reported all three months
     behind = re.search(r'<trdata-project="150121-P22">.*?</tr>', table(section, "watch-projects")).group(0)
     assert "户厕" in behind and "连续2个月滞后" in behind                 # behind in February and March
