@@ -43,6 +43,7 @@ class ProjectMonth:
     reasons: tuple[str, ...]
     batch_id: str | None
     problems: str | None = None
+    region_name: str = ""          # the region whose plan lists it (its 序号 is that plan's)
 
     @property
     def status_zh(self) -> str:
@@ -80,7 +81,8 @@ def statuses(con: duckdb.DuckDBPyConnection, period: Period, as_of: date) -> lis
             p["project_code"], p["region_code"], p["seq"], p["name_zh"], p["department_code"], p["department_name"],
             p["project_type"], p["attainment_indicator"], str(period), judged.status, judged.planned_pct,
             report and report["progress_pct"], judged.planned_invest_wan, report and report["invest_to_date_wan"],
-            p["budget_wan"], behind, judged.reasons, report and report["batch_id"], report and report["problems"]))
+            p["budget_wan"], behind, judged.reasons, report and report["batch_id"], report and report["problems"],
+            p["region_name"]))
     return out
 
 

@@ -9,6 +9,10 @@ due (the day after, by default). The score per department follows warehouse/asse
 (docs/projects.md shows the sums). An indicator not yet due (RULES §4: an annual value is judged on the complete
 year; in the year it is 进行中 or 待报送, never a miss) counts neither for nor against its department and is not on
 the leading group's list: it is counted apart (`indicators_not_due`).
+
+The 月报 shows the same numbers in short (`compact`: the lists, the scores and one line per region); this page keeps
+the detail. Either way a project is listed once: one on the leading group's list (with why, its lag and the ask) is
+left out of its unit's table.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ SCHEME_ITEMS = ("indicator_weight", "project_weight", "missed_report_penalty")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
 ON_TRACK, OFF_TRACK, NOT_DUE, NOT_COUNTED = (messages.VERDICTS[k] for k in ("on_track", "off_track", "not_due",
                                                                                "not_counted"))
+VERDICT_ORDER = (ON_TRACK, OFF_TRACK, NOT_DUE, NOT_COUNTED)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run")
 
@@ -104,7 +109,8 @@ class DepartmentScore:
     invest_done_wan: float = 0.0
     invest_planned_wan: float = 0.0
     indicators: list[dict] = field(default_factory=list)
-    projects: list[ProjectMonth] = field(default_factory=list)
+    projects: list[ProjectMonth] = field(default_factory=list)   # its table: those not on the leading group's list
+    listed: int = 0                   # its projects on the leading group's list (shown there, not in its table)
     score: float = 0.0
 
 
@@ -221,13 +227,75 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
     ranked = sorted((d for d in scores.values() if d.indicators_judged or d.projects_judged),
                     key=lambda d: (-d.score, d.department_code))
     watch = watch_list(con, at_end, last)
-    return {
+    listed = {w["project"].project_code for w in watch}
+    for d in scores.values():   # a project is listed once: one on the leading group's list is not repeated below
+        d.listed = sum(p.project_code in listed for p in d.projects)
+        d.projects = [p for p in d.projects if p.project_code not in listed]
+    for region in regions.values():
+        region["counts"] = counts(region["indicators"])
+    return with_groups({
         "quarter": quarter, "period": str(last), "as_of": as_of, "scheme": scheme, "regions": regions,
         "departments": ranked, "watch_projects": watch,
         "watch_indicators": [r for rs in regions.values() for r in rs["indicators"] if r["verdict"] == OFF_TRACK],
         "texts": {"basis": messages.ASSESSMENT["basis"].format(month=messages.period_zh(str(last)),
-                                                              as_of=messages.date_zh(as_of))},
-    }
+                                                              as_of=messages.date_zh(as_of)),
+                  "listed": messages.ASSESSMENT["listed"], "all_listed": messages.ASSESSMENT["all_listed"]},
+    })
+
+
+def counts(rows: list[dict]) -> list[tuple[str, int]]:
+    """How many of a region's indicators count which way, in VERDICT_ORDER (only those it has)."""
+    found = [r["verdict"] for r in rows]
+    return [(v, found.count(v)) for v in VERDICT_ORDER if v in found]
+
+
+def with_groups(data: dict) -> dict:
+    """The data with `missed_groups` (the list's projects there for missing sheets, one row per unit and run
+    length, as the 月报 shows them), each region's count line (the 月报) and its line of indicators not yet due
+    (this page), made from its own lists."""
+    groups: dict[tuple[str, str], dict] = {}
+    for w in data["watch_projects"]:
+        if w["missed_run"]:
+            p = w["project"]
+            groups.setdefault((p.department_code, w["why"]), {
+                "department_code": p.department_code, "department_name": p.department_name, "why": w["why"],
+                "ask": w["ask"], "projects": []})["projects"].append(p)
+    for g in groups.values():
+        g["text"], g["n"] = missed_text(g["projects"]), len(g["projects"])
+    lines = {code: messages.ASSESSMENT["region_counts"].format(
+                 region=r["name_zh"], counts="，".join(f"{v}{n}项" for v, n in r["counts"]))
+             for code, r in data["regions"].items()}
+    not_due = {code: messages.ASSESSMENT["not_due_line"].format(
+                   n=len(names), names="、".join(names))
+               for code, r in data["regions"].items()
+               if (names := [i["name_zh"] for i in r["indicators"] if i["verdict"] == NOT_DUE])}
+    intro = messages.ASSESSMENT["missed_intro"].format(
+        units=len({g["department_code"] for g in groups.values()}), n=sum(g["n"] for g in groups.values()),
+        ask=messages.PROJECT_WATCH["ask_missed"])
+    return {**data, "missed_groups": list(groups.values()), "missed_intro": intro, "region_lines": lines,
+            "not_due_lines": not_due}
+
+
+def missed_text(projects: list[ProjectMonth]) -> str:
+    """呼和浩特市清单第11—15、18项，共6个: the projects by their plans' 序号 (runs of three or more as a range)."""
+    by_region: dict[str, list[int]] = {}
+    for p in projects:
+        by_region.setdefault(p.region_name, []).append(p.seq)
+    lists = "，".join(messages.ASSESSMENT["project_list"].format(region=region, seqs=seq_ranges(seqs))
+                     for region, seqs in by_region.items())
+    return messages.ASSESSMENT["missed_projects"].format(lists=lists, n=len(projects))
+
+
+def seq_ranges(seqs: list[int]) -> str:
+    """[1, 2, 3, 5, 7, 8] → 1—3、5、7、8."""
+    ordered, out = sorted(set(seqs)), []
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            run = ordered[start:i]
+            out.append(f"{run[0]}—{run[-1]}" if len(run) >= 3 else "、".join(map(str, run)))
+            start = i
+    return "、".join(out)
 
 
 def target_zh(row: dict) -> str:
@@ -240,13 +308,13 @@ def target_zh(row: dict) -> str:
 def within(data: dict, regions: set[str]) -> dict:
     """The assessment cut to `regions` (a region and those below it): their indicators, the departments of those
     regions, and the leading group's lists for them. Numbers are not recomputed: a department's score is its own."""
-    return {
+    return with_groups({
         **data,
         "regions": {code: r for code, r in data["regions"].items() if code in regions},
         "departments": [d for d in data["departments"] if d.region_code in regions],
         "watch_projects": [w for w in data["watch_projects"] if w["project"].region_code in regions],
         "watch_indicators": [r for r in data["watch_indicators"] if r["region_code"] in regions],
-    }
+    })
 
 
 def render_html(data: dict) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -114,10 +115,47 @@ def test_the_leading_groups_lists(quarter: dict) -> None:
     assert watch["150121-P21"] == "所保障的指标（农村生活垃圾无害化处理村占比）出现进度预警"   # its name, not its code
     assert watch["150121-P11"] == "连续 3 个月未按时报送"
     assert "150121-P22" not in watch or watch["150121-P22"].startswith("连续")
-    behind = next(p for p in by_code(quarter)["150121-xczxj"].projects if p.project_code == "150121-P22")
+    behind = next(w["project"] for w in quarter["watch_projects"] if w["project"].project_code == "150121-P22")
     assert (behind.status, behind.planned_pct, behind.planned_invest_wan) == ("behind", 81.25, 4294.875)
     assert behind.behind_months == 3
     assert watch["150121-P22"] == "连续 3 个月滞后"
+
+
+def test_every_project_is_listed_once(quarter: dict) -> None:
+    """A project on the leading group's list (with why and the ask) is not repeated in its unit's table."""
+    listed = {w["project"].project_code for w in quarter["watch_projects"]}
+    d = by_code(quarter)
+    assert {"150121-P21", "150121-P22"} <= listed and d["150121-xczxj"].projects == [] and d["150121-xczxj"].listed == 2
+    # Hohhot's 41 has missed one month of a dispatch that has not started in Hohhot: not on the list, in the table
+    assert [p.project_code for p in d["150121-slj"].projects] == ["150100-P41"] and d["150121-slj"].listed == 5
+    html = render_html(quarter)
+    rows = re.findall(r'<tr data-project="([^"]+)"', html)
+    assert len(rows) == len(set(rows)) and listed <= set(rows)
+    lag = re.search(r'<tr data-project="150121-P22">.*?</tr>', html, re.S).group(0)
+    assert "连续 3 个月滞后（形象进度 60%，计划 81.2%" in lag                      # its lag where it is listed
+    assert "另有5个项目已列入督办事项" in html and "土默特左旗乡村振兴局" in re.search(
+        r'<p class="meta" id="all-listed">.*?</p>', html, re.S).group(0)
+
+
+def test_the_projects_owing_sheets_are_one_row_per_unit_in_short(quarter: dict) -> None:
+    groups = {g["department_code"]: g for g in quarter["missed_groups"]}
+    slj = groups["150121-slj"]
+    assert [p.project_code for p in slj["projects"]] == ["150121-P11", "150121-P13", "150121-P16", "150121-P17",
+                                                         "150121-P19"]
+    assert (slj["text"], slj["n"]) == ("土默特左旗清单第11、13、16、17、19项，共5个", 5)
+    assert slj["why"] == "连续 3 个月未按时报送"
+    assert quarter["missed_intro"].startswith(f"以下{len(groups)}个单位共{sum(g['n'] for g in groups.values())}个项目")
+    # a unit reporting projects of two plans: each plan's 序号 under its name
+    hohhot = replace(slj["projects"][0], region_name="呼和浩特市", seq=41)
+    assert assessment.missed_text([hohhot, *slj["projects"][:2]]) == \
+        "呼和浩特市清单第41项，土默特左旗清单第11、13项，共3个"
+    assert "150121-P21" not in {p.project_code for g in quarter["missed_groups"] for p in g["projects"]}
+    assert assessment.seq_ranges([5, 1, 2, 3, 7, 8, 10, 11, 12, 13]) == "1—3、5、7、8、10—13"
+    flagged = {r["indicator_code"]: r["status_zh"] for r in quarter["watch_indicators"]}
+    assert flagged == {"eco_environment_status_index": "达标（进度预警）",
+                       "rural_sanitary_toilet_rate": "达标（进度预警）",
+                       "rural_waste_safe_village_share": "未达标（进度预警）",
+                       "drinking_water_source_good_ratio": "逾期未报送"}   # nothing not yet due, nothing unmonitored
 
 
 def test_indicators_not_yet_due_count_neither_way() -> None:
