@@ -293,7 +293,7 @@ def cmd_projects(args: argparse.Namespace) -> int:
     missing: dict[str, list[str]] = {}
     for w in listed:
         m = w["project"]
-        if m.status == "not_reported" and w["why"].endswith("未按时报送"):   # one line per unit that owes sheets
+        if w["missed_run"]:   # one line per unit that owes sheets
             missing.setdefault(f"{m.department_name}：{w['why']}", []).append(m.project_code)
         else:
             print(f"  {m.project_code} {m.name_zh}（{m.department_name}）：{w['why']}")

@@ -18,6 +18,7 @@ import duckdb
 from tasks.core import sql
 from tasks.core.periods import TZ, Period
 from tasks.core.warehouse import transaction
+from tasks.notify import messages
 from tasks.standards.project_schedule import LAGGING, STATUS_ZH, Plan, Report, is_overdue, judge
 
 
@@ -42,6 +43,7 @@ class ProjectMonth:
     reasons: tuple[str, ...]
     batch_id: str | None
     problems: str | None = None
+    region_name: str = ""          # the region whose plan lists it (its 序号 is that plan's)
 
     @property
     def status_zh(self) -> str:
@@ -79,7 +81,8 @@ def statuses(con: duckdb.DuckDBPyConnection, period: Period, as_of: date) -> lis
             p["project_code"], p["region_code"], p["seq"], p["name_zh"], p["department_code"], p["department_name"],
             p["project_type"], p["attainment_indicator"], str(period), judged.status, judged.planned_pct,
             report and report["progress_pct"], judged.planned_invest_wan, report and report["invest_to_date_wan"],
-            p["budget_wan"], behind, judged.reasons, report and report["batch_id"], report and report["problems"]))
+            p["budget_wan"], behind, judged.reasons, report and report["batch_id"], report and report["problems"],
+            p["region_name"]))
     return out
 
 
@@ -104,18 +107,28 @@ def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, 
 
 
 def watch_list(con: duckdb.DuckDBPyConnection, months: list[ProjectMonth], period: Period) -> list[dict]:
-    """The leading group's list: behind for a second month running, or a 达标工程 whose indicator is 进度预警."""
+    """The leading group's list: behind for a second month running, or a 达标工程 whose indicator is 进度预警.
+
+    Each entry is the project, why (in words, the indicator by its name: every reader of the list — the assessment,
+    the department's digest, `ecoflow projects` — gets the same text), the ask, and `missed_run`: on the list only
+    for sheets it did not send (the assessment groups those per unit)."""
     warned = {(r["indicator_code"], r["region_code"])
               for r in sql.rows(con, "queries/project_progress_warnings", {"period": str(period)})}
+    names = {r["indicator_code"]: r["name_zh"] for r in sql.rows(con, "queries/indicator_names")}
+    say = messages.PROJECT_WATCH
     out = []
     for m in months:
         why = []
-        if m.status in LAGGING and m.behind_months >= 2:
-            why.append(f"连续 {m.behind_months} 个月{'未按时报送' if m.status == 'not_reported' else '滞后'}")
-        if m.project_type == "attainment" and (m.attainment_indicator, m.region_code) in warned:
-            why.append(f"所保障的指标（{m.attainment_indicator}）出现进度预警")
+        run = m.status in LAGGING and m.behind_months >= 2
+        if run:
+            why.append(say["run_missed" if m.status == "not_reported" else "run_behind"].format(n=m.behind_months))
+        attainment = m.project_type == "attainment" and (m.attainment_indicator, m.region_code) in warned
+        if attainment:
+            why.append(say["attainment_warning"].format(
+                indicator=names.get(m.attainment_indicator or "", "所保障的指标")))
         if why:
-            out.append({"project": m, "why": "；".join(why), "ask": ask(m)})
+            out.append({"project": m, "why": "；".join(why), "ask": ask(m),
+                        "missed_run": run and m.status == "not_reported" and not attainment})
     # lagging works first, then missing sheets; by unit and project within each
     return sorted(out, key=lambda w: (w["project"].status == "not_reported", w["project"].department_code,
                                       w["project"].project_code))
@@ -123,9 +136,7 @@ def watch_list(con: duckdb.DuckDBPyConnection, months: list[ProjectMonth], perio
 
 def ask(m: ProjectMonth) -> str:
     """What the department is asked to do (公文 register)."""
-    if m.status == "not_reported":
-        return "请于收到本通知后3个工作日内补报项目月调度表，并说明未按时报送原因。"
-    return "请于下次月调度前书面报送滞后原因、赶进度措施及完成时限；需协调事项请一并提出。"
+    return messages.PROJECT_WATCH["ask_missed" if m.status == "not_reported" else "ask_behind"]
 
 
 def department_digest_section(con: duckdb.DuckDBPyConnection, department_code: str, period: Period,

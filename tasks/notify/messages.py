@@ -65,8 +65,8 @@ REPORT = {
     "no_alerts": "本月无预警。",
     "annex_waiting": "年度指标，尚未到报送期：",
     "annex_none": "本月无到期或变化的指标。",
-    "assessment_intro": ("本月为季度末月，现将本季度考核情况附后：各地区指标状态、预计年末值和同比，各部门重点项目"
-                         "推进和投资完成情况、得分，以及领导小组督办事项。与单独印发的季度考核情况数据一致。"),
+    "assessment_intro": ("本月为季度末月，现将本季度考核情况摘要附后：领导小组督办事项、各部门得分及各地区指标评价"
+                         "情况。各指标明细见附件，各项目推进和投资完成明细见单独印发的季度考核情况，数据与之一致。"),
 }
 
 # why a published value was revised (the bulletin's 数值修订): {what} is 固废与污水2025年1月数据 or a department's
@@ -87,6 +87,28 @@ REVISION = {
 ASSESSMENT = {
     "basis": "指标按{month}评估结果；项目按各单位{month}项目月调度表（截至{as_of}）判定。",
     "section": "{quarter}考核情况",
+    # the not-reported projects of one unit on the leading group's list, in one row of the 月报's section
+    "missed_intro": "以下{units}个单位共{n}个项目连续未按时报送项目月调度表。{ask}",
+    "missed_projects": "{lists}，共{n}个",
+    "project_list": "{region}清单第{seqs}项",
+    # what a region's indicators come to, in one line (the 月报's section; the details are in its annex)
+    "region_counts": "{region}：{counts}。",
+    # a unit's projects already on the leading group's list (its own table leaves them out)
+    "listed": "另有{n}个项目已列入督办事项，见上文。",
+    "all_listed": "以下单位的项目均已列入督办事项，见上文：{names}。",
+    # a region's indicators not yet due, in one line instead of rows (its own page)
+    "not_due_line": "尚未到考核期的指标{n}项（年度指标，按全年数据评价，年内不扣分）：{names}。",
+}
+#: How an indicator counts in the assessment (tasks/report/assessment.py::indicator_verdict; docs/projects.md).
+VERDICTS = {"on_track": "正常", "off_track": "需关注", "not_due": "未到考核期", "not_counted": "不计分"}
+# the leading group's list of key projects (tasks/compute/project_status.py::watch_list): why a project is on it and
+# what its unit is asked to do; every reader (the assessment, the department's digest, `ecoflow projects`) gets these
+PROJECT_WATCH = {
+    "run_behind": "连续 {n} 个月滞后",
+    "run_missed": "连续 {n} 个月未按时报送",
+    "attainment_warning": "所保障的指标（{indicator}）出现进度预警",
+    "ask_missed": "请于收到本通知后3个工作日内补报项目月调度表，并说明未按时报送原因。",
+    "ask_behind": "请于下次月调度前书面报送滞后原因、赶进度措施及完成时限；需协调事项请一并提出。",
 }
 
 CHART_LEGEND = ("月值", "累计值", "目标")

@@ -6,7 +6,13 @@ lists the leading group acts on. HTML always; PDF too when a headless Chromium i
 Indicators come from the evaluation of the quarter's last month (status, projected year-end, 同比 against the same
 basis a year earlier); projects from tasks/compute/project_status.py judged as of the day the last month's sheets were
 due (the day after, by default). The score per department follows warehouse/assessment/scheme.csv [D]
-(docs/projects.md shows the sums).
+(docs/projects.md shows the sums). An indicator not yet due (RULES §4: an annual value is judged on the complete
+year; in the year it is 进行中 or 待报送, never a miss) counts neither for nor against its department and is not on
+the leading group's list: it is counted apart (`indicators_not_due`).
+
+The 月报 shows the same numbers in short (`compact`: the lists, the scores and one line per region); this page keeps
+the detail. Either way a project is listed once: one on the leading group's list (with why, its lag and the ask) is
+left out of its unit's table.
 """
 
 from __future__ import annotations
@@ -21,11 +27,13 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.alert import rules
 from tasks.compute.project_status import ProjectMonth, statuses, watch_list
 from tasks.core import sql
 from tasks.core.errors import ConfigError, UsageError
 from tasks.core.periods import Period
 from tasks.core.settings import REPO_ROOT, Settings
+from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED
 from tasks.notify import messages
 from tasks.notify.wording import COMPARATOR_ZH
 from tasks.standards.project_schedule import due_date
@@ -33,7 +41,9 @@ from tasks.standards.project_schedule import due_date
 SCHEME_PATH = REPO_ROOT / "warehouse" / "assessment" / "scheme.csv"
 SCHEME_ITEMS = ("indicator_weight", "project_weight", "missed_report_penalty")
 _QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
-ON_TRACK, OFF_TRACK, NOT_COUNTED = "正常", "需关注", "不计分"
+ON_TRACK, OFF_TRACK, NOT_DUE, NOT_COUNTED = (messages.VERDICTS[k] for k in ("on_track", "off_track", "not_due",
+                                                                               "not_counted"))
+VERDICT_ORDER = (ON_TRACK, OFF_TRACK, NOT_DUE, NOT_COUNTED)
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run")
 
@@ -92,23 +102,50 @@ class DepartmentScore:
     region_code: str = ""
     indicators_on_track: int = 0
     indicators_judged: int = 0
+    indicators_not_due: int = 0       # led, but not yet due: shown as a count, never scored
     projects_on_schedule: int = 0
     projects_judged: int = 0
     missed_reports: int = 0
     invest_done_wan: float = 0.0
     invest_planned_wan: float = 0.0
     indicators: list[dict] = field(default_factory=list)
-    projects: list[ProjectMonth] = field(default_factory=list)
+    projects: list[ProjectMonth] = field(default_factory=list)   # its table: those not on the leading group's list
+    listed: int = 0                   # its projects on the leading group's list (shown there, not in its table)
     score: float = 0.0
 
 
-def indicator_verdict(row: dict) -> str:
-    """正常 when met and not projected to miss; 需关注 when missed, projected to miss or owed; else not counted."""
-    if row["status"] == "数据不足":
-        return NOT_COUNTED      # data the system failed to obtain is never a department's fault (RULES.md §4)
-    if row["status"] == "达标" and row["projected_meets"] is not False:
+def indicator_verdict(row: dict, *, overdue: bool) -> str:
+    """How an indicator counts for the department that leads it [D] (RULES §4; docs/projects.md):
+    需关注 — 未达标, a 进度预警 (the projected year-end misses the target) or a submission past its deadline
+    (`overdue`: what the 逾期未报送 alert rule says); 正常 — 达标, or 进行中 with a projected year-end that meets the
+    target; 未到考核期 — 待报送 before it is due (an annual value is due with December's dispatch) and 进行中 with no
+    projection: judged on the complete year, never a miss in the year; 不计分 — 数据不足 and 未监测: data the system
+    failed to obtain, or a region without a monitoring point, is never a department's fault."""
+    status, projected_meets = row["status"], row["projected_meets"]
+    if status == MISSED or (status in (MET, IN_PROGRESS) and projected_meets is False):
+        return OFF_TRACK
+    if status == MET:
         return ON_TRACK
-    return OFF_TRACK
+    if status == IN_PROGRESS:
+        return ON_TRACK if projected_meets else NOT_DUE
+    if status == AWAITING:
+        return OFF_TRACK if overdue else NOT_DUE
+    return NOT_COUNTED
+
+
+def status_zh(row: dict) -> str:
+    """The status as the page prints it: 进度预警 beside it, and an awaited submission past its deadline said so."""
+    if row["status"] == AWAITING and row["verdict"] == OFF_TRACK:
+        return rules.LABELS_ZH["missing"]
+    warning = f"（{rules.LABELS_ZH['projected_miss']}）" if row["projected_meets"] is False else ""
+    return row["status"] + warning
+
+
+def past_deadline(row: dict, period: Period, as_of: date, configs: dict) -> bool:
+    """Whether an awaited submission is past its deadline on `as_of`: the `missing` alert rule's own verdict
+    (catalogue/alert_rules.csv: by the 10th of the next month; an annual value only with December)."""
+    cfg = rules.config_for(configs, "missing", row["indicator_code"]) or rules.RuleConfig("missing", True, None)
+    return rules.missing({**row, "period": str(period)}, cfg, as_of).fire is True
 
 
 def score(d: DepartmentScore, scheme: dict[str, float]) -> float:
@@ -138,6 +175,7 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
     as_of = as_of or default_as_of(quarter)
     indicators = sql.rows(con, "queries/assessment_indicators",
                           {"period": str(last), "last_year": str(last.shift(-12))})
+    configs = rules.load(con)
     departments = sql.rows(con, "queries/assessment_departments")
     by_role = {(d["region_code"], d["role"]): d for d in departments}
     parent = {d["region_code"]: d["parent_code"] for d in departments}
@@ -149,7 +187,11 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
 
     regions: dict[str, dict] = {}
     for row in indicators:
-        row["verdict"] = indicator_verdict(row)
+        row["verdict"] = indicator_verdict(row, overdue=row["status"] == AWAITING
+                                           and past_deadline(row, last, as_of, configs))
+        row["not_due"] = row["verdict"] == NOT_DUE
+        row["off"] = row["verdict"] == OFF_TRACK
+        row["status_zh"] = status_zh(row)
         row["yoy"] = None if row["last_year_value"] is None or row["value"] is None else \
             row["value"] - row["last_year_value"]
         lead = by_role.get((row["region_code"], row["lead_department"])) or \
@@ -158,7 +200,9 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
         row["target_zh"] = target_zh(row)
         regions.setdefault(row["region_code"], {"name_zh": row["region_name"], "indicators": []})["indicators"] \
             .append(row)
-        if lead and row["verdict"] != NOT_COUNTED:
+        if lead and row["verdict"] == NOT_DUE:
+            entry(lead["department_code"], lead["name_zh"]).indicators_not_due += 1
+        elif lead and row["verdict"] != NOT_COUNTED:
             d = entry(lead["department_code"], lead["name_zh"])
             d.indicators_judged += 1
             d.indicators_on_track += row["verdict"] == ON_TRACK
@@ -182,19 +226,76 @@ def assess(con: duckdb.DuckDBPyConnection, quarter: Quarter, *, as_of: date | No
         d.score = score(d, scheme)
     ranked = sorted((d for d in scores.values() if d.indicators_judged or d.projects_judged),
                     key=lambda d: (-d.score, d.department_code))
-    names = {r["indicator_code"]: r["name_zh"] for r in sql.rows(con, "queries/indicator_names")}
     watch = watch_list(con, at_end, last)
-    for w in watch:   # the 达标工程's indicator by its name, not its code
-        code = w["project"].attainment_indicator
-        if code and code in names:
-            w["why"] = w["why"].replace(f"（{code}）", f"（{names[code]}）")
-    return {
+    listed = {w["project"].project_code for w in watch}
+    for d in scores.values():   # a project is listed once: one on the leading group's list is not repeated below
+        d.listed = sum(p.project_code in listed for p in d.projects)
+        d.projects = [p for p in d.projects if p.project_code not in listed]
+    for region in regions.values():
+        region["counts"] = counts(region["indicators"])
+    return with_groups({
         "quarter": quarter, "period": str(last), "as_of": as_of, "scheme": scheme, "regions": regions,
         "departments": ranked, "watch_projects": watch,
         "watch_indicators": [r for rs in regions.values() for r in rs["indicators"] if r["verdict"] == OFF_TRACK],
         "texts": {"basis": messages.ASSESSMENT["basis"].format(month=messages.period_zh(str(last)),
-                                                              as_of=messages.date_zh(as_of))},
-    }
+                                                              as_of=messages.date_zh(as_of)),
+                  "listed": messages.ASSESSMENT["listed"], "all_listed": messages.ASSESSMENT["all_listed"]},
+    })
+
+
+def counts(rows: list[dict]) -> list[tuple[str, int]]:
+    """How many of a region's indicators count which way, in VERDICT_ORDER (only those it has)."""
+    found = [r["verdict"] for r in rows]
+    return [(v, found.count(v)) for v in VERDICT_ORDER if v in found]
+
+
+def with_groups(data: dict) -> dict:
+    """The data with `missed_groups` (the list's projects there for missing sheets, one row per unit and run
+    length, as the 月报 shows them), each region's count line (the 月报) and its line of indicators not yet due
+    (this page), made from its own lists."""
+    groups: dict[tuple[str, str], dict] = {}
+    for w in data["watch_projects"]:
+        if w["missed_run"]:
+            p = w["project"]
+            groups.setdefault((p.department_code, w["why"]), {
+                "department_code": p.department_code, "department_name": p.department_name, "why": w["why"],
+                "ask": w["ask"], "projects": []})["projects"].append(p)
+    for g in groups.values():
+        g["text"], g["n"] = missed_text(g["projects"]), len(g["projects"])
+    lines = {code: messages.ASSESSMENT["region_counts"].format(
+                 region=r["name_zh"], counts="，".join(f"{v}{n}项" for v, n in r["counts"]))
+             for code, r in data["regions"].items()}
+    not_due = {code: messages.ASSESSMENT["not_due_line"].format(
+                   n=len(names), names="、".join(names))
+               for code, r in data["regions"].items()
+               if (names := [i["name_zh"] for i in r["indicators"] if i["verdict"] == NOT_DUE])}
+    intro = messages.ASSESSMENT["missed_intro"].format(
+        units=len({g["department_code"] for g in groups.values()}), n=sum(g["n"] for g in groups.values()),
+        ask=messages.PROJECT_WATCH["ask_missed"])
+    return {**data, "missed_groups": list(groups.values()), "missed_intro": intro, "region_lines": lines,
+            "not_due_lines": not_due}
+
+
+def missed_text(projects: list[ProjectMonth]) -> str:
+    """呼和浩特市清单第11—15、18项，共6个: the projects by their plans' 序号 (runs of three or more as a range)."""
+    by_region: dict[str, list[int]] = {}
+    for p in projects:
+        by_region.setdefault(p.region_name, []).append(p.seq)
+    lists = "，".join(messages.ASSESSMENT["project_list"].format(region=region, seqs=seq_ranges(seqs))
+                     for region, seqs in by_region.items())
+    return messages.ASSESSMENT["missed_projects"].format(lists=lists, n=len(projects))
+
+
+def seq_ranges(seqs: list[int]) -> str:
+    """[1, 2, 3, 5, 7, 8] → 1—3、5、7、8."""
+    ordered, out = sorted(set(seqs)), []
+    start = 0
+    for i in range(1, len(ordered) + 1):
+        if i == len(ordered) or ordered[i] != ordered[i - 1] + 1:
+            run = ordered[start:i]
+            out.append(f"{run[0]}—{run[-1]}" if len(run) >= 3 else "、".join(map(str, run)))
+            start = i
+    return "、".join(out)
 
 
 def target_zh(row: dict) -> str:
@@ -207,13 +308,13 @@ def target_zh(row: dict) -> str:
 def within(data: dict, regions: set[str]) -> dict:
     """The assessment cut to `regions` (a region and those below it): their indicators, the departments of those
     regions, and the leading group's lists for them. Numbers are not recomputed: a department's score is its own."""
-    return {
+    return with_groups({
         **data,
         "regions": {code: r for code, r in data["regions"].items() if code in regions},
         "departments": [d for d in data["departments"] if d.region_code in regions],
         "watch_projects": [w for w in data["watch_projects"] if w["project"].region_code in regions],
         "watch_indicators": [r for r in data["watch_indicators"] if r["region_code"] in regions],
-    }
+    })
 
 
 def render_html(data: dict) -> str:

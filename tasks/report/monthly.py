@@ -3,9 +3,9 @@
 Modelled on the reports its readers know (CNEMC's 全国城市空气质量月报, the provincial 环境质量月报): a masthead, a
 generated 综述, the ranking of the cities with 同比 and 首要污染物, surface water by section class, two charts, the
 month's alerts in one table — a main body of at most four A4 pages — then, in March, June, September and December,
-the quarter's assessment (季考核: tasks/report/assessment.py's computation and content, on pages of its own), and
-an annex with the indicator detail per region, listing only what is due or changed this month (annual indicators
-not yet due go in one line per region).
+the quarter's assessment (季考核: tasks/report/assessment.py's computation and content in short — the lists, the
+scores, a line per region — on a few pages of its own), and an annex with the indicator detail per region, listing
+only what is due or changed this month (annual indicators not yet due go in one line per region).
 
 Everything is read from the warehouse as stored (the values and statuses `ecoflow indicators` shows); nothing is
 recomputed here. The month's 首要污染物 of a city is the pollutant that was the primary pollutant (highest IAQI,

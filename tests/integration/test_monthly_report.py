@@ -144,31 +144,40 @@ def test_a_quarters_last_month_carries_the_assessment_as_ecoflow_assess_gives_it
     assert cli.main(["assess", "--quarter", "2025-Q1"]) == 0            # judged the day after March's sheets were due
     page = (settings.load().reports_dir / "assessment" / "2025-Q1" / "assessment.html").read_text(encoding="utf-8")
 
-    # after the main body, before the annex; the same scores, lists and rows as the assessment's own page
+    # after the main body, before the annex; the same scores and lists as the assessment's own page, in short
     assert html.index('id="alerts"') < html.index('id="assessment"') < html.index('id="annex"')
     section = html[html.index('id="assessment"'):html.index('id="annex"')]
     assert "五、2025年第一季度考核情况" in section
     assert "项目按各单位2025年3月项目月调度表（截至2025年4月11日）判定" in section
-    for table_id in ("scores", "watch-projects", "watch-indicators"):
+    for table_id in ("scores", "watch-indicators"):
         assert table(section, table_id) == table(page, table_id), table_id
     scores = re.findall(r'<trdata-department="([^"]+)"><tdclass="n">\d+</td><td>[^<]*</td><tdclass="n">([\d.]+)<',
                         table(section, "scores"))
-    assert dict(scores)["150121-xczxj"] == "25.0"                       # 户厕改造 behind: 0 of 1 indicators, 1 of 2
+    assert dict(scores)["150121-xczxj"] == "50.0"   # 户厕改造 behind: 1 of 2 projects; its annual indicator not yet due
     assert float(dict(scores)["150121-slj"]) > 0                        # it reported all three months
     behind = re.search(r'<trdata-project="150121-P22">.*?</tr>', table(section, "watch-projects")).group(0)
     assert "户厕" in behind and "连续2个月滞后" in behind                 # behind in February and March
-    assert re.findall(r'data-region="(\d+)"', section) and set(re.findall(r'<tr data-indicator="[^"]+" '
-                                                                            r'data-region="(\d+)">', section)) \
-        == set(re.findall(r'<tr data-indicator="[^"]+" data-region="(\d+)">',
-                          page[page.index("各地区指标"):]))
+    # the same projects on the list: one row each on the page, the 月报 one row per unit owing sheets
+    listed = re.findall(r'<trdata-project="([^"]+)">', table(page, "watch-projects"))
+    grouped = [c for row in re.findall(r'<tr data-projects="([^"]+)">', section) for c in row.split()]
+    assert grouped and sorted(re.findall(r'<trdata-project="([^"]+)">', table(section, "watch-projects")) + grouped) \
+        == sorted(listed) and len(set(listed)) == len(listed)
+    assert len(re.findall(r'<tr data-projects=', section)) < len(grouped)
+    # each region in one line of counts, the page's regions; no indicator or project table of their own
+    assert set(re.findall(r'<p class="counts" data-region="(\d+)">', section)) \
+        == set(re.findall(r'<h3 data-region="(\d+)">', page[page.index("各地区指标"):])) != set()
+    assert "<tr data-indicator" not in re.sub(r'<table id="watch-indicators">.*?</table>', "", section, flags=re.S)
+    assert "各部门项目" not in section
     assert_reads_chinese(visible(html), "月报 with the assessment")
 
-    # the main body still ends by page four; the assessment starts a page of its own, the annex after it
+    # the main body still ends by page four; the assessment starts a page of its own and takes at most four (docs/
+    # bulletin.md: a leading group reads a few pages), the annex after it
     pdf = PdfReader(out.with_suffix(".pdf"))
     texts = [page.extract_text() or "" for page in pdf.pages]
     starts = next(i for i, t in enumerate(texts) if "2025年第一季度考核情况" in t)
     annex_page = next(i for i, t in enumerate(texts) if "附件" in t and "各地区指标明细" in t)
     assert 1 <= starts <= 4 and starts < annex_page
+    assert annex_page - starts <= 4, f"the assessment runs to {annex_page - starts} pages"
     assert "各部门得分" in "".join(texts[starts:annex_page])
     assert all(abs(float(p.mediabox.width) - 595.3) < 1 for p in pdf.pages)
 

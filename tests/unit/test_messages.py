@@ -40,7 +40,8 @@ def _strings(value: object) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize("name", ["REPORT", "RECEIPT", "RULES_ZH", "REVISION"])
+@pytest.mark.parametrize("name", ["REPORT", "RECEIPT", "RULES_ZH", "REVISION", "ASSESSMENT", "VERDICTS",
+                                  "PROJECT_WATCH"])
 def test_every_catalogue_text_reads_chinese(name: str) -> None:
     texts = _strings(getattr(messages, name))
     assert texts

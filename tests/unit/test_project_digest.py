@@ -45,6 +45,22 @@ def test_a_project_behind_for_a_second_month_is_in_the_departments_digest(con) -
     assert "重点项目调度" in msg.get_body(("html",)).get_content()
 
 
+def test_a_guaranteed_indicators_warning_reaches_the_digest_by_the_indicators_name(con) -> None:
+    """The list says which indicator is under a 进度预警 in words: the digest, like the assessment, never the code."""
+    report(con, "2025-02", "150121-P21", 100, 5811.91)       # on schedule: listed for its indicator only
+    con.execute("INSERT INTO marts.indicator_status (indicator_code, region_code, period, basis_period_type, "
+                "basis_period, variant, value, coverage_ok, target_kind, comparator, target_value, status, reason, "
+                "projected_value, projected_meets) VALUES ('rural_waste_safe_village_share', '150121', '2025-02', "
+                "'submitted', '2025-02', 'raw', 80, true, 'value', '>=', 90, '进行中', 'test', 85, false)")
+    [item] = project_digest.section(con, XCZXJ_EMAIL)
+    assert (item["code"], item["why"]) == ("150121-P21", "所保障的指标（农村生活垃圾无害化处理村占比）出现进度预警")
+    msg, _ = digest.build(con, XCZXJ_EMAIL, "土默特左旗乡村振兴局", [], settings_mod.load(),
+                          sender="ecoflow@example.gov.cn", period=Period.parse("2025-02"))
+    for body in (msg.get_body(("plain",)).get_content(), msg.get_body(("html",)).get_content()):
+        assert "所保障的指标（农村生活垃圾无害化处理村占比）出现进度预警" in body
+        assert "rural_waste_safe_village_share" not in body
+
+
 def test_behind_for_one_month_only_or_another_department_adds_nothing(con) -> None:
     report(con, "2025-02", "150121-P22", 60, 3000)
     assert project_digest.section(con, XCZXJ_EMAIL) == []

@@ -1,5 +1,6 @@
 -- The quarterly assessment's indicator rows: every judged indicator of every region at the quarter's last month,
--- with its projected year-end and the value of the same basis a year earlier (同比).
+-- with its projected year-end and the value of the same basis a year earlier (同比); frequency, how it is obtained and
+-- its basis period tell whether an awaited submission is past its deadline (the `missing` alert rule's facts).
 WITH judged AS (
     SELECT * FROM marts.indicator_status WHERE period = $period AND status IS NOT NULL
 ),
@@ -9,7 +10,7 @@ last_year AS (
 )
 SELECT j.region_code, r.name_zh AS region_name, r.parent_code, j.indicator_code, i.name_zh, i.unit, i.direction,
        i.lead_department, j.value, j.status, j.comparator, j.target_value, j.target_text, j.projected_value,
-       j.projected_meets, ly.value AS last_year_value
+       j.projected_meets, ly.value AS last_year_value, i.frequency, i.obtained_by, j.obtained_as, j.basis_period
 FROM judged AS j
 JOIN catalogue.indicators AS i USING (indicator_code)
 JOIN catalogue.regions AS r USING (region_code)
