@@ -244,7 +244,7 @@ class NativeCompose:
     def on_this_machine(self, value: str) -> str:
         """Service names in a URL -> this machine's servers (and the test's own database and Redis index)."""
         for pattern, replacement in (
-                (r"^((?:db\+)?postgresql\+psycopg2://)airflow:([^@]*)@postgres:5432/airflow$",
+                (r"^((?:db\+)?postgresql\+psycopg2://)airflow:([^@]*)@postgres:5432/airflow$",  # secret-scan: allow
                  rf"\1{PG['user']}:\2@{PG['host']}:{PG['port']}/{self.database}"),
                 (r"^redis://:[^@]*@redis:6379/0$", f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.redis_db}"),
                 (r"^http://airflow-apiserver:8080/", f"{self.url}/")):
