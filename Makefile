@@ -42,7 +42,7 @@ reliability: setup
 # The quick loop before a small change: lint, unit tests (the layering test among them), DAG integrity.
 check: setup
 	$(BIN)/ruff check .
-	$(BIN)/pytest -q -p no:cacheprovider tests/unit tests/dags/test_dag_integrity.py
+	$(BIN)/pytest -q -p no:cacheprovider -n 2 tests/unit tests/dags/test_dag_integrity.py
 
 lint: setup
 	$(BIN)/ruff check .
