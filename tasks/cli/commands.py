@@ -473,10 +473,9 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     from tasks.core import settings
     from tasks.core.warehouse import connect
-    from tasks.sources import adapters
+    from tasks.sources import batch_keyed
 
-    batch_keyed = [n for n, a in adapters().items() if a.replace_key == "batch_id"]
-    params = {"period": args.period, "batch_keyed": batch_keyed}
+    params = {"period": args.period, "batch_keyed": batch_keyed()}
     if args.period:
         from tasks.core.periods import Period
 

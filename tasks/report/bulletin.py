@@ -44,7 +44,6 @@ from tasks.core.settings import Settings
 from tasks.evaluate.evaluation import AWAITING, IN_PROGRESS, MET, MISSED, NOT_MONITORED, STATUSES, THIN
 from tasks.notify import messages
 from tasks.notify.wording import COMPARATOR_ZH, number
-from tasks.sources.spec import BY_NAME
 from tasks.sources.spec import label as source_label
 from tasks.standards.rounding import round_half_even
 
@@ -421,7 +420,7 @@ def _delivery_zh(source: str, period: str, department: str) -> str:
     month = messages.period_zh(period)
     if source == "submissions":
         return f"{department or '部门'}{month}报送"
-    return f"{source_label(source) if source in BY_NAME else '其他来源'}{month}数据"
+    return f"{source_label(source, '其他来源')}{month}数据"
 
 
 def _files_zh(files: list[str]) -> str:
@@ -532,10 +531,9 @@ def _finding(detail: str | None) -> str | None:
 
 def _sources(con: duckdb.DuckDBPyConnection, period: Period, region: str | None,
              facilities: dict[str, str]) -> list[dict[str, Any]]:
-    from tasks.sources import adapters
+    from tasks.sources import adapters, batch_keyed
 
-    batch_keyed = [n for n, a in adapters().items() if a.replace_key == "batch_id"]
-    params = {"period": str(period), "batch_keyed": batch_keyed}
+    params = {"period": str(period), "batch_keyed": batch_keyed()}
     runs = {r["source"]: r for r in _rows(con, "queries/status_batches", params)}
     files: dict[str, list[dict[str, Any]]] = {}
     for f in _rows(con, "queries/bulletin_files", params):

@@ -25,7 +25,6 @@ def adapters() -> dict[str, SourceAdapter]:
     return {s.name: get(s.name) for s in SPECS}
 
 
-def __getattr__(attr: str):  # noqa: ANN202 - `from tasks.sources import REGISTRY`, kept for callers and tests
-    if attr == "REGISTRY":
-        return adapters()
-    raise AttributeError(attr)
+def batch_keyed() -> list[str]:
+    """The sources whose every delivery is kept as its own batch (forms): their rows are counted by batch."""
+    return [name for name, adapter in adapters().items() if adapter.replace_key == "batch_id"]

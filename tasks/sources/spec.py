@@ -92,6 +92,6 @@ def title(name: str, default: str) -> str:
     return BY_NAME[name].title_zh if name in BY_NAME else default
 
 
-def label(name: str) -> str:
-    """The source's short Chinese name, or the name itself for a source no longer declared (old ledger rows)."""
-    return BY_NAME[name].label if name in BY_NAME else name
+def label(name: str, default: str | None = None) -> str:
+    """The source's short Chinese name; for a source no longer declared (old ledger rows) `default`, or the name."""
+    return BY_NAME[name].label if name in BY_NAME else (name if default is None else default)
