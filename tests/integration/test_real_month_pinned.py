@@ -81,7 +81,7 @@ def test_real_january_2019_is_unchanged(real_month: dict[str, list[list]], part:
 
 
 def test_the_pin_covers_every_station_and_region(real_month: dict[str, list[list]]) -> None:
-    header = (REAL_MONTH / "china_sites_20190101.csv").read_text(encoding="utf-8-sig").split("\r\n")[0]
+    header = (REAL_MONTH / "china_sites_20190101.csv").read_text(encoding="utf-8-sig").splitlines()[0]
     stations = {r[0] for r in real_month["landed"]}
     regions = {r[1] for r in real_month["indicators"]}
     # the files name 48 stations; four of them (1747A, 2193A, 2198A, 2199A) report nothing all month
