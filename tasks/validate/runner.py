@@ -2,7 +2,8 @@
 
 Critical failures send their rows to quarantine (not landed); warnings land and are reported. The runner
 reads the result itself and gates on it — it never relies on an operator to fail a task (GX provider #195).
-Each run is stored in a file context so Data Docs give a readable HTML report per batch.
+Each batch's result is stored in a file context; the Data Docs pages of a run's batches are rendered once, when
+the run has been validated (`publish`), not after every file (rendering was a tenth of a national month's time).
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class RuleFailure:
 class ValidationOutcome:
     success: bool
     failures: list[RuleFailure] = field(default_factory=list)
-    report_path: Path | None = None
+    report_path: Path | None = None   # the batch's Data Docs page, written by `publish`
+    result_ids: tuple = ()            # GX's identifiers of the stored results, for `publish`
 
     def rows(self, severity: str) -> set[int]:
         return {i for f in self.failures if f.severity == severity for i in f.row_ids}
@@ -77,7 +79,6 @@ def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
 def _checkpoint(gx_root: Path, suite: str, row_key: str):  # noqa: ANN202 - GX types are imported lazily
     """The suite's checkpoint in the file context, set up once per process rather than once per batch."""
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
 
     definition = suite_definition(suite)
     ctx = _context(gx_root)
@@ -89,14 +90,14 @@ def _checkpoint(gx_root: Path, suite: str, row_key: str):  # noqa: ANN202 - GX t
         name=suite, expectations=definition["expectations"], meta=definition.get("meta", {})))
     vd = ctx.validation_definitions.add_or_update(gx.ValidationDefinition(name=suite, data=batch, suite=gx_suite))
     return ctx.checkpoints.add_or_update(gx.Checkpoint(
-        name=suite, validation_definitions=[vd], actions=[UpdateDataDocsAction(name="data_docs")],
+        name=suite, validation_definitions=[vd], actions=[],
         result_format={"result_format": "COMPLETE", "unexpected_index_column_names": [row_key]},
     ))
 
 
 def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[str, Any], gx_root: Path,
              run_name: str) -> ValidationOutcome:
-    """Run the suite on one batch; return which rows failed which rule, and the Data Docs page."""
+    """Run the suite on one batch; return which rows failed which rule, and where its Data Docs page will be."""
     _quiet_gx()
     from great_expectations.core.run_identifier import RunIdentifier
 
@@ -121,8 +122,17 @@ def validate(frame: pd.DataFrame, *, suite: str, row_key: str, parameters: dict[
                 column=cfg.kwargs.get("column") or cfg.kwargs.get("column_A"),
                 row_ids=ids, table_level=not ids,
             ))
+    ids = tuple(result.run_results)
     return ValidationOutcome(success=result.success, failures=failures,
-                             report_path=_report_page(gx_root, suite, run_name))
+                             report_path=_page(gx_root, ids[-1]) if ids else None, result_ids=ids)
+
+
+def publish(gx_root: Path, outcomes: list[ValidationOutcome]) -> None:
+    """Render the Data Docs pages of a run's validated batches, and the site's index, in one pass."""
+    ids = [i for o in outcomes for i in o.result_ids]
+    if ids:
+        _quiet_gx()
+        _context(gx_root).build_data_docs(resource_identifiers=ids)
 
 
 def data_docs_index(gx_root: Path) -> Path:
@@ -130,7 +140,8 @@ def data_docs_index(gx_root: Path) -> Path:
     return gx_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
 
 
-def _report_page(gx_root: Path, suite: str, run_name: str) -> Path | None:
-    site = data_docs_index(gx_root).parent
-    pages = sorted((site / "validations" / suite / run_name).glob("**/*.html"))
-    return pages[-1] if pages else None
+def _page(gx_root: Path, result_id: Any) -> Path:  # noqa: ANN401 - a GX ValidationResultIdentifier
+    """Where the site builder writes a stored result's page: validations/<suite>/<run name>/<run time>/<batch>.html
+    (the identifier's parts, as GX's HtmlSiteStore lays them out)."""
+    *parts, batch = result_id.to_tuple()
+    return data_docs_index(gx_root).parent / "validations" / Path(*parts) / f"{batch}.html"

@@ -183,11 +183,16 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     con.execute(sql.with_names("validate/drop_staged_run", staged=table_name(con, staged)), {"run_id": run_id})
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
-    for attempt in archived:
-        result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id, correction)
-        results.append(result)
-        if breach:
-            breaches.append(breach)
+    outcomes: list[validation.ValidationOutcome] = []
+    try:
+        for attempt in archived:
+            result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id, outcomes,
+                                             correction)
+            results.append(result)
+            if breach:
+                breaches.append(breach)
+    finally:  # the pages of the batches validated so far, even when a later file stops the run
+        validation.publish(settings.gx_root(adapter.name, period), outcomes)
     overridable = con.execute(sql.with_names("validate/staged_failing_count", staged=table_name(con, staged)),
                               {"run_id": run_id}).fetchall()[0][0]
     _supersede(con, staged, adapter.name, period, run_id, [a["file_name"] for a in archived])
@@ -210,7 +215,7 @@ def _supersede(con: duckdb.DuckDBPyConnection, staged: str, source: str, period:
 
 
 def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
-                    attempt: dict, staged: str, run_id: str,
+                    attempt: dict, staged: str, run_id: str, outcomes: list[validation.ValidationOutcome],
                     correction: bool = False) -> tuple[BatchResult, EcoflowError | None]:
     name, batch_id = attempt["file_name"], attempt["batch_id"]
     content = Path(attempt["archive_path"]).read_bytes()
@@ -234,6 +239,7 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
             parameters=adapter.expectation_parameters(con, name, rows=parsed.rows, period=period),
             gx_root=settings.gx_root(adapter.name, period),
             run_name=batch_id.replace(":", "_"))
+        outcomes.append(outcome)
     issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
     errors = outcome.rows("error") if outcome else set()
     warned = (outcome.rows("warning") - errors) if outcome else set()
