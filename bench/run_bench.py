@@ -291,7 +291,7 @@ def reading(run: dict[str, Any]) -> list[str]:
         lw = land["stage_seconds"]
         gx = _step(land, "validate (Great Expectations)") or 0.0
         gx_import = _step(land, "import great_expectations") or 0.0
-        docs = _step(land, "Data Docs (UpdateDataDocsAction)")
+        docs = _step(land, "Data Docs (rendered once per run)")
         parse = _step(land, "parse (wide CSV -> tidy rows)") or 0.0
         per_file = gx / max(1, land.get("batches", 1))
         if gx + gx_import >= 0.5 * lw:
@@ -304,8 +304,8 @@ def reading(run: dict[str, Any]) -> list[str]:
                 f"per daily file of ~{_n(land.get('rows_in', 0) // max(1, land.get('batches', 1)))} tidy rows)"
                 f", plus {_s(gx_import)} s to import great_expectations")
         if docs is not None:
-            text += f"; rendering Data Docs is {_s(docs)} s of the validation time ({_pct(docs, gx)})"
-        text += (f". Parsing the wide files into tidy rows (pandas C parser + melt) takes {_s(parse)} s "
+            text += f"; rendering the run's Data Docs once takes {_s(docs)} s ({_pct(docs, lw)} of land)"
+        text += (f". Parsing the wide files into tidy rows (pandas C parser, arrays, categoricals) takes {_s(parse)} s "
                  f"({_pct(parse, lw)})")
         ref_read = _step(pandas_, "read_csv (C parser), per file") if pandas_.get("status") == "ok" else None
         ref_melt = _step(pandas_, "melt -> long rows (drop empty)") if pandas_.get("status") == "ok" else None
@@ -340,13 +340,14 @@ def reading(run: dict[str, Any]) -> list[str]:
             out.append(text)
     comp = stages.get("compute", {})
     if comp.get("status") == "ok":
-        score = _step(comp, "AQI scoring in Python (per row)")
+        score = _step(comp, "AQI scoring (column-wise)")
         daily = _step(comp, "daily facts (marts.air_daily)")
         text = (f"Compute takes {_s(comp['stage_seconds'])} s for "
                 f"{_n(comp.get('counts', {}).get('daily_rows'))} daily rows")
         if score is not None and daily:
-            text += (f"; of the {_s(daily)} s of daily facts, {_s(score)} s ({_pct(score, daily)}) is the per-row "
-                     f"AQI scoring in Python and the rest is the SQL over the landed hourly table")
+            text += (f"; of the {_s(daily)} s of daily facts, {_s(score)} s ({_pct(score, daily)}) is the AQI "
+                     "scoring (each distinct concentration once, then column-wise) and the rest is the SQL over the "
+                     "landed hourly table")
         out.append(text + ".")
     fetch = stages.get("fetch", {})
     if fetch.get("status") == "ok":

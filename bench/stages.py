@@ -205,11 +205,14 @@ def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> 
     out["bytes_fetched"] = int(sum(b for _, _, b in rows))
 
 
+DATA_DOCS = "Data Docs (rendered once per run)"
+
+
 def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
     pipeline, settings_mod, period_cls = _pipeline_imports()
     from tasks import sources
-    from tasks.land import landing
     from tasks.validate import runner as validation
+    from tasks.validate import staging
 
     _wrap_common(steps)
     adapter = sources.get("air")
@@ -229,8 +232,9 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
     steps.wrap(validation, "validate", "validate (Great Expectations)",
                after=probe)
     steps.wrap(validation, "_context", "GX file context (get_context)", parent="validate (Great Expectations)")
-    steps.wrap(landing, "_issues_frame", "issues frame")
-    steps.wrap(landing, "_store_issues", "store quarantine issues")
+    steps.wrap(staging, "_issues_frame", "issues frame")
+    steps.wrap(staging, "_store_issues", "store quarantine issues")
+    steps.wrap(validation, "publish", DATA_DOCS)
     steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
     started = _mark_start(out)
@@ -240,13 +244,6 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
         import great_expectations  # noqa: F401 - the land task imports it lazily; timed as its own step
 
     steps.run("import great_expectations", import_gx)
-    try:  # only after the import: the Data Docs share of validation, if GX still names the action this way
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
-        steps.wrap(UpdateDataDocsAction, "run", "Data Docs (UpdateDataDocsAction)",
-                   parent="validate (Great Expectations)")
-    except ImportError:
-        pass
     result = pipeline.land(settings, "air", period, args.run_id)
     out["stage_seconds"] = time.perf_counter() - started
     out["rss_at_end_mib"] = _current_rss_mib()
@@ -279,7 +276,7 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
 
     _wrap_common(steps)
     steps.wrap(air_compute, "compute_daily", "daily facts (marts.air_daily)")
-    steps.wrap(air_compute, "_score", "AQI scoring in Python (per row)", parent="daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "_score", "AQI scoring (column-wise)", parent="daily facts (marts.air_daily)")
     steps.wrap(air_compute, "_dust_deducted", "dust-deducted variant", parent="daily facts (marts.air_daily)")
     steps.wrap(air_compute, "compute_indicators", "indicator values")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
