@@ -86,7 +86,7 @@ class CnemcAirAdapter:
 
     def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str, *, rows: pd.DataFrame | None = None,
                                period: str | None = None) -> dict[str, Any]:
-        codes = [r[0] for r in con.execute("SELECT DISTINCT station_code FROM catalogue.stations").fetchall()]
+        codes = sorted(r[0] for r in con.execute("SELECT DISTINCT station_code FROM catalogue.stations").fetchall())
         return {"known_station_codes": codes, "types": list(TYPES)}   # the same for every file of a run
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
