@@ -445,6 +445,10 @@ def render(run: dict[str, Any]) -> str:
         "(not committed). Benchmarks report ratios to the DuckDB floor, not pass/fail thresholds.",
         "",
     ]
+    if run.get("goals") is not None:
+        from bench import goals
+
+        lines += goals.lines(run)
     if d["days"] < d["days_in_month"]:
         lines += [f"> **Smoke run:** only the first {d['days']} of {d['days_in_month']} days; "
                   "not representative of a national month.", ""]
@@ -605,6 +609,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=0, help="synthetic-data seed")
     p.add_argument("--floor-runs", type=int, default=5, help="runs of each floor; the median is reported")
     p.add_argument("--regenerate", action="store_true", help="regenerate the cached dataset")
+    p.add_argument("--backfill-months", type=int, default=120,
+                   help="months of the Inner Mongolia backfill goal (default 120: ten years)")
+    p.add_argument("--no-goals", action="store_true",
+                   help="only the national month (skip Inner Mongolia, the backfill and the recompute)")
     p.add_argument("--render-only", type=Path, default=None, metavar="JSON",
                    help="only rewrite --out from a saved run (bench/.work/benchmarks.json); measures nothing")
     args = p.parse_args(argv)
@@ -635,6 +643,12 @@ def main(argv: list[str] | None = None) -> int:
 
     stages = run_pipeline(data, days, results)
     floor_runs = run_floors(data["files"], max(1, args.floor_runs), results)
+    goals_run = None
+    if not args.no_goals:
+        from bench import goals
+
+        goals_run = goals.measure(results, WORK, child_env, run_child, log, floor_runs=max(1, args.floor_runs),
+                                  backfill_months=max(1, args.backfill_months))
     land = stages.get("land", {})
     run = {
         "argv": "".join(f" {a}" for a in raw_argv),
@@ -657,6 +671,7 @@ def main(argv: list[str] | None = None) -> int:
         "floor_duckdb_typed": summarize_floor(floor_runs["floor-duckdb-typed"]),
         "floor_pandas": summarize_floor(floor_runs["floor-pandas"]),
         "floor_runs_all": floor_runs,
+        "goals": goals_run,
     }
     (WORK / run["raw_json"]).write_text(json.dumps(run, indent=2, default=str), encoding="utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -288,6 +288,21 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
     out["warehouse_bytes"] = settings.warehouse_path.stat().st_size
 
 
+def stage_recompute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    """One month of air recomputed from what is landed (what a correction triggers): daily facts, indicators of
+    every region, the later months whose year to date includes it, evaluation."""
+    pipeline, settings_mod, period_cls = _pipeline_imports()
+    from tasks.compute import air as air_compute
+
+    _wrap_common(steps)
+    steps.wrap(air_compute, "compute_daily", "daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "compute_indicators", "indicator values")
+    settings, period = settings_mod.load(), period_cls.parse(args.period)
+    started = _mark_start(out)
+    out["evaluated"] = pipeline.recompute(settings, period, ["air"])
+    out["stage_seconds"] = time.perf_counter() - started
+
+
 # ------------------------------------------------------------------------------------------------------------
 # floors
 
@@ -355,6 +370,7 @@ STAGES: dict[str, Callable[[argparse.Namespace, Steps, dict[str, Any]], None]] =
     "fetch": stage_fetch,
     "land": stage_land,
     "compute": stage_compute,
+    "recompute": stage_recompute,
     "floor-duckdb": stage_floor_duckdb,
     "floor-duckdb-typed": stage_floor_duckdb_typed,
     "floor-pandas": stage_floor_pandas,

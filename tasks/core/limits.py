@@ -73,5 +73,5 @@ def workbook_max_cells() -> int:
 def validation_rows() -> int:
     """ECOFLOW_VALIDATION_ROWS: how many parsed rows one Great Expectations run may check at once. Files of a run
     are validated together up to this many rows (one run's fixed cost instead of one per file: a month of Inner
-    Mongolia is one validation, a national month a dozen); a bigger file is still validated whole."""
-    return int(number("ECOFLOW_VALIDATION_ROWS", 1_500_000))
+    Mongolia is one validation, a national month eleven of three days); a bigger file is still validated whole."""
+    return int(number("ECOFLOW_VALIDATION_ROWS", 2_000_000))
