@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bench.run_bench import shown
+
 REPO = Path(__file__).resolve().parent.parent
 IM_MONTH = REPO / "demo" / "data" / "cnemc_air" / "inner_mongolia_2019-01"
 WATER_JSON = REPO / "bench" / ".work" / "water_waste.json"
@@ -35,7 +37,7 @@ def _process(name: str, cmd: list[str], env: dict[str, str], results: Path, log:
     code = os.waitstatus_to_exitcode(status)
     log(f"{name}: exit {code}, {wall:.1f} s, peak RSS {usage.ru_maxrss / 1024:.0f} MiB")
     return {"name": name, "exit_code": code, "process_seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-            "peak_rss_mib": usage.ru_maxrss / 1024.0, "stderr_log": err_path.relative_to(REPO).as_posix(),
+            "peak_rss_mib": usage.ru_maxrss / 1024.0, "stderr_log": shown(err_path),
             "stderr_tail": err_path.read_text(encoding="utf-8", errors="replace")[-600:] if code else ""}
 
 

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-WORK = REPO / "bench" / ".work"
+# the dataset cache, throw-away homes and raw numbers; BENCH_WORK_DIR moves them (a test's run keeps its own)
+WORK = Path(os.environ.get("BENCH_WORK_DIR") or REPO / "bench" / ".work")
 STATION_LIST = REPO / "warehouse" / "catalogue" / "stations" / "StationList-2020.01.01.csv"
 PIPELINE_STAGES = ("fetch", "land", "compute")
 STAGE_TITLES = {
@@ -88,6 +89,11 @@ def ensure_dataset(period: str, days: list[date], seed: int, regenerate: bool) -
 # child processes
 
 
+def shown(path: Path) -> str:
+    """A path as the report shows it: from the repository's root when inside it (BENCH_WORK_DIR may be elsewhere)."""
+    return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.as_posix()
+
+
 def run_child(name: str, stage: str, extra: list[str], env: dict[str, str], results: Path) -> dict[str, Any]:
     """Run ``bench.stages STAGE`` in a new process; wall from here, CPU and peak RSS of that child (wait4)."""
     result_path = results / f"{name}.json"
@@ -109,7 +115,7 @@ def run_child(name: str, stage: str, extra: list[str], env: dict[str, str], resu
     data.update({
         "name": name, "exit_code": proc.returncode, "process_seconds": wall,
         "peak_rss_mib": usage.ru_maxrss / 1024.0, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-        "stderr_log": err_path.relative_to(REPO).as_posix(),
+        "stderr_log": shown(err_path),
     })
     if data["status"] != "ok" and "traceback" not in data:
         data["traceback"] = err_path.read_text(encoding="utf-8", errors="replace")[-4000:]
