@@ -287,7 +287,7 @@ def _validate_group(settings: Settings, adapter: SourceAdapter, period: str, gro
     outcome = validation.validate(
         _stack(frames), suite=adapter.suite, row_key=key, parameters=group[0].parameters,
         gx_root=settings.gx_root(adapter.name, period),
-        run_name=first if len(group) == 1 else f"{first}+{len(group) - 1}")
+        run_name=first if len(group) == 1 else f"{first}..{group[-1].attempt['file_name']}")  # names both ends
     outcomes.append(outcome)
     if len(group) == 1:
         return [outcome]
