@@ -81,7 +81,7 @@ def compute_daily(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     conc.insert(3, "variant", "raw")
     parts = [conc, _dust_deducted(con, conc[conc["entity_kind"] == "region"], period)]
     daily = _score(pd.concat(parts, ignore_index=True))[DAILY_COLUMNS] if len(conc) else None
-    con.execute("DELETE FROM marts.air_daily WHERE obs_date BETWEEN ? AND ?", [period.first_day, period.last_day])
+    con.execute(sql.load("compute/air_daily_clear"), {"first": period.first_day, "last": period.last_day})
     if daily is not None:
         insert_frame(con, "marts.air_daily", daily)
     return 0 if daily is None else len(daily)

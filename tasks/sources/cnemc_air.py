@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 from typing import TYPE_CHECKING, Any
 
+from tasks.core import sql
 from tasks.core.errors import ParseError
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
 
@@ -86,7 +87,7 @@ class CnemcAirAdapter:
 
     def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str, *, rows: pd.DataFrame | None = None,
                                period: str | None = None) -> dict[str, Any]:
-        codes = sorted(r[0] for r in con.execute("SELECT DISTINCT station_code FROM catalogue.stations").fetchall())
+        codes = [r[0] for r in con.execute(sql.load("queries/station_codes_known")).fetchall()]
         return {"known_station_codes": codes, "types": list(TYPES)}   # the same for every file of a run
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:
