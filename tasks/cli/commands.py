@@ -87,6 +87,8 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     print(f"  alerts sent: {summary.alerts_sent}; pending: {summary.alerts_pending}")
     for path in summary.eml_files:
         print(f"  alert email: {path}")
+    for path in summary.bulletins:
+        print(f"  report written: {path}")
     if summary.reports:
         from tasks.core import settings
         from tasks.validate.runner import data_docs_index
@@ -304,10 +306,13 @@ def cmd_projects(args: argparse.Namespace) -> int:
 
 def cmd_inbox(args: argparse.Namespace) -> int:
     from tasks.core import settings
-    from tasks.flow import inbox
+    from tasks.core.periods import Period
+    from tasks.flow import inbox, pipeline
 
     st = settings.load()
     outcomes = inbox.process(st, trigger="cli", settle=args.settle)
+    # the months the accepted files changed, evaluated once (what indicators_recompute's evaluate task does)
+    pipeline.evaluate(st, [Period.parse(o.period) for o in outcomes if o.accepted and o.period])
     if args.json:
         print(json.dumps([{**o.__dict__, "moved_to": str(o.moved_to)} for o in outcomes], ensure_ascii=False,
                          indent=2))
@@ -433,17 +438,24 @@ def cmd_recompute(args: argparse.Namespace) -> int:
 
     st = settings.load()
     since = datetime.now(UTC)
-    months = pipeline.recompute(st, Period.parse(args.period), args.source or None)
+    # what indicators_recompute does with `recompute_values`: the values, then evaluate -> alert -> bulletin
+    months = pipeline.evaluate(st, pipeline.recompute(st, Period.parse(args.period), args.source or None))
     with connect(st, read_only=True) as con:
         revised = _rows(con, "queries/revisions_since", {"since": since})
-    print(f"recomputed {args.period} ({', '.join(args.source or ['every source'])}); evaluated: {', '.join(months)}")
+    print(f"recomputed {args.period} ({', '.join(args.source or ['every source'])}); "
+          f"evaluated: {', '.join(map(str, months))}")
     print(f"values revised: {len(revised)}")
     if revised:
         print(_table(revised, [("period", "period"), ("period_type", "type"), ("region_code", "region"),
                                ("indicator_code", "indicator"), ("variant", "variant"), ("old_value", "was"),
                                ("new_value", "now"), ("reason", "why")]))
-    sent = pipeline.alert(st, [Period.parse(m) for m in months])  # a DeliveryError: exit 2, alerts stay pending
+    try:
+        sent = pipeline.alert(st, months)  # a DeliveryError: exit 2, alerts stay pending
+    finally:  # a mail server that is down does not cost the months their bulletins
+        written = pipeline.bulletin(st, months)
     print(f"alerts sent: {sent['sent']} in {sent['digests']} digest(s); pending: {sent['pending']}")
+    for path in written:
+        print(f"report written: {path}")
     return 0
 
 

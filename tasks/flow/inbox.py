@@ -88,7 +88,8 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
 
 
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
-    """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued."""
+    """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued. The month's
+    evaluation follows once for all the files of a pass (tasks.flow.pipeline.evaluate)."""
     from tasks.sources.submissions.drinking_water import is_source_sheet, read_source_sheet
     from tasks.sources.submissions.projects import is_project_sheet, read_project_sheet
     from tasks.sources.submissions.reader import read_submission
@@ -192,12 +193,12 @@ def _land(settings: Settings, path: Path, name: str, content: bytes, period: str
     from tasks.flow import pipeline
 
     try:
-        run_id, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), name, path, content,
-                                                   trigger)
+        run, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), name, path, content,
+                                                trigger)
     except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
         return getattr(exc, "run_id", None), getattr(exc, "batch_id", None), _reject_reason(exc)
-    pipeline.compute(settings, source, Period.parse(period), run_id)
-    return run_id, batch_id, None
+    pipeline.compute(run)   # evaluated by whoever takes the months on (indicators_recompute, `ecoflow inbox`)
+    return run.run_id, batch_id, None
 
 
 def _reject_reason(exc: EcoflowError) -> str:
