@@ -161,8 +161,7 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
 
     period = Period.parse(args.period)
     with connect(settings.load(), read_only=True) as con:
-        if args.province and not con.execute("SELECT 1 FROM raw.water_readings WHERE province = ? LIMIT 1",
-                                              [args.province]).fetchall():
+        if args.province and not _rows(con, "queries/water_province_seen", {"province": args.province}):
             from tasks.core.errors import UsageError
 
             raise UsageError(f"no readings were ever captured for province {args.province!r} (write it as the "
@@ -384,7 +383,7 @@ def cmd_catalogue_markdown(args: argparse.Namespace) -> int:
 def _known_region(con: Any, code: str | None) -> None:
     from tasks.core.errors import UsageError
 
-    if code and not con.execute("SELECT 1 FROM catalogue.regions WHERE region_code = ?", [code]).fetchall():
+    if code and not _rows(con, "queries/region_name", {"region_code": code}):
         raise UsageError(f"unknown region code {code!r} (see warehouse/catalogue/regions.csv)")
 
 

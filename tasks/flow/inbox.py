@@ -181,7 +181,7 @@ def _identification_problem(settings: Settings, department: str | None, period: 
     except EcoflowError:
         return f"期别 (period) {period!r} is not a month in the form YYYY-MM"
     with writer(settings) as con:
-        known = con.execute("SELECT 1 FROM catalogue.departments WHERE department_code = ?", [department]).fetchall()
+        known = con.execute(sql.load("queries/department_known"), {"department_code": department}).fetchall()
     if not known:
         return f"unknown department code {department!r} (not in warehouse/catalogue/departments.csv)"
     return None
