@@ -22,6 +22,8 @@ from tasks.core.errors import EcoflowError, ParseError, ValidationFailed
 from tasks.core.filenames import readable_name, safe_name
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
+from tasks.flow import pipeline
+from tasks.flow.run import Run
 from tasks.flow.warehouse import writer
 from tasks.ingest import ledger
 from tasks.review import receipts
@@ -123,7 +125,8 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
         except ParseError as exc:
             reason = str(exc)
     if reason is None:
-        run_id, batch_id, reason = _land(settings, path, name, content, period, trigger, source)
+        run = pipeline.start(settings, source, Period.parse(period), trigger)
+        run_id, batch_id, reason = run.run_id, *_land(run, path, name, content)
         accepted = reason is None
     target = _destination(settings, path, received, digest, accepted, period)
     _record(settings, name, content, digest, received, target, department=department, period=period,
@@ -187,18 +190,14 @@ def _identification_problem(settings: Settings, department: str | None, period: 
     return None
 
 
-def _land(settings: Settings, path: Path, name: str, content: bytes, period: str, trigger: str,
-          source: str = SOURCE) -> tuple[str | None, str | None, str | None]:
-    """Archive and land through the shared loader; returns (run id, batch id, rejection reason or None)."""
-    from tasks.flow import pipeline
-
+def _land(run: Run, path: Path, name: str, content: bytes) -> tuple[str | None, str | None]:
+    """Archive and land through the shared loader, then compute; returns (batch id, rejection reason or None)."""
     try:
-        run, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), name, path, content,
-                                                trigger)
+        batch_id, _ = pipeline.ingest_file(run, name, path, content)
     except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
-        return getattr(exc, "run_id", None), getattr(exc, "batch_id", None), _reject_reason(exc)
+        return getattr(exc, "batch_id", None), _reject_reason(exc)
     pipeline.compute(run)   # evaluated by whoever takes the months on (indicators_recompute, `ecoflow inbox`)
-    return run.run_id, batch_id, None
+    return batch_id, None
 
 
 def _reject_reason(exc: EcoflowError) -> str:

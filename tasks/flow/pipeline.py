@@ -270,8 +270,8 @@ def capture(settings: Settings, source: str, *, as_of: datetime | None = None, r
         moment = _moment(as_of)
         content = replay.read_bytes()
         name = replay_name(sources.get(source).poll_file(moment).name, replay, content)
-        run, _, result = ingest_file(settings, source, Period(moment.year, moment.month), name, replay, content,
-                                     trigger)
+        run = start(settings, sources.get(source).name, Period(moment.year, moment.month), trigger)
+        _, result = ingest_file(run, name, replay, content)
         return run.run_id, result
     run = poll(settings, source, as_of=as_of, trigger=trigger)
     result = land_unattended(run)
@@ -296,23 +296,21 @@ def poll(settings: Settings, source: str, *, as_of: datetime | None = None, trig
     return run
 
 
-def ingest_file(settings: Settings, source: str, period: Period, name: str, path: Path, content: bytes,
-                trigger: str = "cli") -> tuple[Run, str, staging.LandingResult]:
-    """One delivery that arrived as a file (a replayed capture, an inbox submission): a run of its own, the bytes
-    archived and recorded like a fetch, validated and landed. Returns (run, batch id, landing result); a
-    failure marks the run failed with the reason and is raised."""
-    adapter = sources.get(source)
-    run = start(settings, adapter.name, period, trigger)
-    with writer(settings) as con, _failing_marks(con, run.run_id):
-        archived = ledger.record_local_file(con, settings, run_id=run.run_id, source=adapter.name,
-                                            period=str(period), name=name, path=path, content=content)
+def ingest_file(run: Run, name: str, path: Path, content: bytes) -> tuple[str, staging.LandingResult]:
+    """One delivery that arrived as a file (a replayed capture, an inbox submission), in a run of its own
+    (`start`): the bytes archived and recorded like a fetch, validated and landed. Returns (batch id, landing
+    result); a failure marks the run failed with the reason and is raised."""
+    adapter = sources.get(run.source)
+    with writer(run.settings) as con, _failing_marks(con, run.run_id):
+        archived = ledger.record_local_file(con, run.settings, run_id=run.run_id, source=adapter.name,
+                                            period=str(run.period), name=name, path=path, content=content)
         try:
-            result = landing.land_run(con, settings, adapter, run.run_id, str(period))
+            result = landing.land_run(con, run.settings, adapter, run.run_id, str(run.period))
         except EcoflowError as exc:
             exc.run_id, exc.batch_id = run.run_id, archived.batch_id  # the caller can point at what was archived
             raise
     finish(run, "landed")
-    return run, archived.batch_id, result
+    return archived.batch_id, result
 
 
 def compute_captured(settings: Settings, source: str, period: Period, trigger: str = "cli") -> dict:
