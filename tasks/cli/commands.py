@@ -305,13 +305,11 @@ def cmd_projects(args: argparse.Namespace) -> int:
 
 def cmd_inbox(args: argparse.Namespace) -> int:
     from tasks.core import settings
-    from tasks.core.periods import Period
-    from tasks.flow import inbox, pipeline
+    from tasks.flow import inbox
 
     st = settings.load()
     outcomes = inbox.process(st, trigger="cli", settle=args.settle)
-    # the months the accepted files changed, evaluated once (what indicators_recompute's evaluate task does)
-    pipeline.evaluate(st, [Period.parse(o.period) for o in outcomes if o.accepted and o.period])
+    inbox.evaluate_accepted(st, outcomes)
     if args.json:
         print(json.dumps([{**o.__dict__, "moved_to": str(o.moved_to)} for o in outcomes], ensure_ascii=False,
                          indent=2))

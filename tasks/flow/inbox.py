@@ -89,6 +89,12 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
     return outcomes
 
 
+def evaluate_accepted(settings: Settings, outcomes: list[InboxOutcome]) -> list[Period]:
+    """Evaluate, once, the months the accepted files changed (and the months after them): what
+    indicators_recompute's `evaluate` does when the submissions Asset names them; `ecoflow inbox` calls it itself."""
+    return pipeline.evaluate(settings, [Period.parse(o.period) for o in outcomes if o.accepted and o.period])
+
+
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
     """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued. The month's
     evaluation follows once for all the files of a pass (tasks.flow.pipeline.evaluate)."""
