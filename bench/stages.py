@@ -205,11 +205,14 @@ def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> 
     out["bytes_fetched"] = int(sum(b for _, _, b in rows))
 
 
+DATA_DOCS = "Data Docs (rendered once per run)"
+
+
 def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
     pipeline, settings_mod, period_cls = _pipeline_imports()
     from tasks import sources
-    from tasks.land import landing
     from tasks.validate import runner as validation
+    from tasks.validate import staging
 
     _wrap_common(steps)
     adapter = sources.get("air")
@@ -229,8 +232,9 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
     steps.wrap(validation, "validate", "validate (Great Expectations)",
                after=probe)
     steps.wrap(validation, "_context", "GX file context (get_context)", parent="validate (Great Expectations)")
-    steps.wrap(landing, "_issues_frame", "issues frame")
-    steps.wrap(landing, "_store_issues", "store quarantine issues")
+    steps.wrap(staging, "_issues_frame", "issues frame")
+    steps.wrap(staging, "_store_issues", "store quarantine issues")
+    steps.wrap(validation, "publish", DATA_DOCS)
     steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
     started = _mark_start(out)
@@ -240,13 +244,6 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
         import great_expectations  # noqa: F401 - the land task imports it lazily; timed as its own step
 
     steps.run("import great_expectations", import_gx)
-    try:  # only after the import: the Data Docs share of validation, if GX still names the action this way
-        from great_expectations.checkpoint import UpdateDataDocsAction
-
-        steps.wrap(UpdateDataDocsAction, "run", "Data Docs (UpdateDataDocsAction)",
-                   parent="validate (Great Expectations)")
-    except ImportError:
-        pass
     from tasks.flow.run import Run
 
     result = pipeline.land_unattended(Run("air", period, args.run_id, settings))
@@ -281,7 +278,7 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
 
     _wrap_common(steps)
     steps.wrap(air_compute, "compute_daily", "daily facts (marts.air_daily)")
-    steps.wrap(air_compute, "_score", "AQI scoring in Python (per row)", parent="daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "_score", "AQI scoring (column-wise)", parent="daily facts (marts.air_daily)")
     steps.wrap(air_compute, "_dust_deducted", "dust-deducted variant", parent="daily facts (marts.air_daily)")
     steps.wrap(air_compute, "compute_indicators", "indicator values")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
@@ -294,6 +291,22 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
     out["counts"] = {k: int(v) for k, v in counts.items() if isinstance(v, int)}
     out["evaluated_months"] = [str(m) for m in evaluated]
     out["warehouse_bytes"] = settings.warehouse_path.stat().st_size
+
+
+def stage_recompute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
+    """One month of air recomputed from what is landed (what a correction triggers): daily facts, indicators of
+    every region, the later months whose year to date includes it, evaluation."""
+    pipeline, settings_mod, period_cls = _pipeline_imports()
+    from tasks.compute import air as air_compute
+
+    _wrap_common(steps)
+    steps.wrap(air_compute, "compute_daily", "daily facts (marts.air_daily)")
+    steps.wrap(air_compute, "compute_indicators", "indicator values")
+    settings, period = settings_mod.load(), period_cls.parse(args.period)
+    started = _mark_start(out)
+    # the values, then their evaluation (a step of its own since the one flow)
+    out["evaluated"] = [str(m) for m in pipeline.evaluate(settings, pipeline.recompute(settings, period, ["air"]))]
+    out["stage_seconds"] = time.perf_counter() - started
 
 
 # ------------------------------------------------------------------------------------------------------------
@@ -363,6 +376,7 @@ STAGES: dict[str, Callable[[argparse.Namespace, Steps, dict[str, Any]], None]] =
     "fetch": stage_fetch,
     "land": stage_land,
     "compute": stage_compute,
+    "recompute": stage_recompute,
     "floor-duckdb": stage_floor_duckdb,
     "floor-duckdb-typed": stage_floor_duckdb_typed,
     "floor-pandas": stage_floor_pandas,

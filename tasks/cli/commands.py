@@ -103,8 +103,11 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tasks.core.periods import Period
     from tasks.flow import pipeline
 
+    first = Period.parse(args.period)
+    if args.through:
+        return _backfill(args, first, Period.parse(args.through))
     try:
-        summary = pipeline.run(settings.load(), args.source, Period.parse(args.period), trigger="cli",
+        summary = pipeline.run(settings.load(), args.source, first, trigger="cli",
                                review_policy_name=args.review, reason=args.reason)
     except DeliveryError as exc:
         if getattr(exc, "summary", None) is not None:
@@ -112,6 +115,54 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise
     _print_summary(summary, args.json)
     return 0
+
+
+def _backfill(args: argparse.Namespace, first: Any, last: Any) -> int:
+    """`--period` through `--through`, month by month in order (a later month's year to date and rolling 12 months
+    read the earlier ones), with a progress bar on stderr. A month that fails is named and the next one runs;
+    the exit is non-zero if any failed."""
+    import time
+
+    from tasks.core import settings
+    from tasks.core.errors import EcoflowError, UsageError
+    from tasks.flow import pipeline
+
+    if last < first:
+        raise UsageError(f"--through {last} is before --period {first}")
+    months = [first.shift(i) for i in range((last.year - first.year) * 12 + last.month - first.month + 1)]
+    done: list[dict[str, Any]] = []
+    failed: list[tuple[str, str]] = []
+    started = time.monotonic()
+    for i, month in enumerate(months, start=1):
+        _progress(args.source, month, i, len(months), time.monotonic() - started)
+        try:
+            summary = pipeline.run(settings.load(), args.source, month, trigger="cli",
+                                   review_policy_name=args.review, reason=args.reason)
+            done.append(summary.as_dict())
+        except EcoflowError as exc:
+            failed.append((str(month), str(exc).splitlines()[0]))
+    _progress(args.source, months[-1], len(months), len(months), time.monotonic() - started, end=True)
+    if args.json:
+        print(json.dumps({"months": done, "failed": [{"period": p, "error": e} for p, e in failed]},
+                         ensure_ascii=False, indent=2))
+    else:
+        landed = sum(d.get("rows_landed", 0) for d in done)
+        print(f"{args.source} {first}..{last}: {len(done)} of {len(months)} months run, {landed} values landed, "
+              f"{time.monotonic() - started:.0f} s")
+        for period, error in failed:
+            print(f"  FAILED {period}: {error}")
+    return EXIT_ERROR if failed else 0
+
+
+def _progress(source: str, month: Any, i: int, n: int, elapsed: float, *, end: bool = False) -> None:
+    """One line on stderr, rewritten in place on a terminal: the bar, the month, time spent and left."""
+    share = (i if end else i - 1) / n
+    bar = "█" * round(share * 24) + "░" * (24 - round(share * 24))
+    left = elapsed / (i - 1) * (n - i + 1) if i > 1 and not end else 0.0
+    text = (f"回填 {source} {bar} {share:6.1%} 第 {i}/{n} 月（{month}）已用 {elapsed:,.0f} 秒"
+            + ("，完成" if end else f"，预计还需 {left:,.0f} 秒"))
+    tty = sys.stderr.isatty()
+    print(("\r" + text) if tty else text, end="" if tty and not end else "\n", file=sys.stderr, flush=True)
 
 
 def _parse_time(text: str) -> datetime:
@@ -592,6 +643,8 @@ def parser() -> argparse.ArgumentParser:
                               "review's timeout does), accept-clean, accept-all, reject (both need --reason), or "
                               "hold (wait for `ecoflow review decide`)")
         one.add_argument("--reason", help="the reason logged with --review accept-all / reject")
+        one.add_argument("--through", help="backfill: every month from --period through this one (YYYY-MM), in "
+                                           "order, with a progress bar on stderr")
         one.set_defaults(func=cmd_run)
     cap = run_sub.add_parser("water-capture", help="one poll of the surface-water real-time feed (or a replay)")
     cap.add_argument("--as-of", help="fetch time, e.g. 2020-05-08T16:00 (Asia/Shanghai); required with --file")

@@ -1,7 +1,7 @@
 """Air computation per RULES.md §1: daily facts for stations and regions, then the indicator values.
 
-Concentrations come from SQL (warehouse/compute/); the AQI of each day is scored in Python by
-tasks.standards.aqi, which selects HJ 633-2012 or -2026 by the date of the data.
+Concentrations come from SQL (warehouse/compute/); the AQI of each day is scored by tasks.standards.aqi
+(column by column, each distinct concentration once), which selects HJ 633-2012 or -2026 by the date of the data.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tasks.compute import store as indicator_store
 from tasks.core import sql
 from tasks.core.periods import Period
 from tasks.core.warehouse import insert_frame, transaction
-from tasks.standards.aqi import daily_aqi, standard_for
+from tasks.standards.aqi import daily_aqi_arrays, standard_for
 from tasks.standards.rounding import round_half_even
 from tasks.standards.rules import rules_version
 
@@ -31,23 +31,27 @@ DAILY_COLUMNS = ["entity_kind", "entity_code", "obs_date", "variant", "so2", "no
 
 
 def _score(frame: pd.DataFrame) -> pd.DataFrame:
-    """Add the day's AQI fields to each row of daily concentrations."""
-    scored = []
-    for row in frame.itertuples(index=False):
-        standard = standard_for(row.obs_date)
-        concs = {name: (None if pd.isna(getattr(row, col)) else float(getattr(row, col)))
-                 for col, name in _INPUTS.items()}
-        if standard != "HJ633-2012":
-            concs.pop("O3_1h")
-        result = daily_aqi(concs, standard)
-        scored.append((standard, result.aqi, result.valid, result.good, ",".join(result.primary) or None,
-                       result.capped, result.complete))
-    extra = pd.DataFrame(scored, columns=["aqi_standard", "aqi", "aqi_valid", "good", "primary_pollutants",
-                                          "capped", "complete"], index=frame.index)
-    out = pd.concat([frame, extra], axis=1)
-    out["aqi"] = out["aqi"].astype("Int64")
-    out["good"] = out["good"].astype("boolean")
-    return out
+    """Add the day's AQI fields to each row of daily concentrations (tasks.standards.aqi.daily_aqi_arrays, by the
+    standard in force on each row's date)."""
+    import numpy as np
+
+    standards = np.array([standard_for(d) for d in frame["obs_date"]], dtype=object) if len(frame) else \
+        np.array([], dtype=object)
+    extra = pd.DataFrame({"aqi_standard": standards, "aqi": pd.array([None] * len(frame), dtype="Int64"),
+                          "aqi_valid": False, "good": pd.array([None] * len(frame), dtype="boolean"),
+                          "primary_pollutants": pd.Series([None] * len(frame), dtype=object),
+                          "capped": False, "complete": False}, index=frame.index)
+    for standard in sorted(set(standards)):
+        rows = standards == standard
+        day = daily_aqi_arrays({name: frame.loc[rows, col].to_numpy(dtype="float64", na_value=np.nan)
+                                for col, name in _INPUTS.items()}, standard)
+        extra.loc[rows, "aqi"] = pd.array(day["aqi"], dtype="Float64").astype("Int64")
+        extra.loc[rows, "aqi_valid"] = day["valid"]
+        extra.loc[rows, "good"] = pd.array(day["good"], dtype="Float64").astype("boolean")
+        extra.loc[rows, "primary_pollutants"] = pd.Series(day["primary"], index=frame.index[rows], dtype=object)
+        extra.loc[rows, "capped"] = day["capped"]
+        extra.loc[rows, "complete"] = day["complete"]
+    return pd.concat([frame, extra], axis=1)
 
 
 def _dust_deducted(con: duckdb.DuckDBPyConnection, regions: pd.DataFrame, period: Period) -> pd.DataFrame:

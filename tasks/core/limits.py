@@ -68,3 +68,10 @@ def workbook_max_ratio() -> float:
 def workbook_max_cells() -> int:
     """ECOFLOW_XLSX_MAX_CELLS: rows x columns a sheet may declare (a form has a few hundred)."""
     return int(number("ECOFLOW_XLSX_MAX_CELLS", 200_000))
+
+
+def validation_rows() -> int:
+    """ECOFLOW_VALIDATION_ROWS: how many parsed rows one Great Expectations run may check at once. Files of a run
+    are validated together up to this many rows (one run's fixed cost instead of one per file: a month of Inner
+    Mongolia is one validation, a national month eleven of three days); a bigger file is still validated whole."""
+    return int(number("ECOFLOW_VALIDATION_ROWS", 2_000_000))

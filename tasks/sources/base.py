@@ -93,7 +93,11 @@ class InboxForm:
 def landed_rows(good: pd.DataFrame, *, batch_id: str, period: str, file_name: str, **columns: Any) -> pd.DataFrame:
     """A raw table's rows: the ledger columns every raw table starts with (batch, period, file, source line),
     then the source's own columns in the table's order."""
+    import numpy as np
     import pandas as pd
 
-    return pd.DataFrame({"batch_id": batch_id, "period": period, "file_name": file_name,
-                         "source_line": good["source_line"].astype("int32"), **columns})
+    def same(value: str) -> pd.Categorical:  # one text for every row: a code per row, not a string per row
+        return pd.Categorical.from_codes(np.zeros(len(good), dtype="int8"), [value])
+
+    return pd.DataFrame({"batch_id": same(batch_id), "period": same(period), "file_name": same(file_name),
+                         "source_line": good["source_line"].astype("int32").to_numpy(), **columns})

@@ -249,3 +249,45 @@ def daily_aqi(concentrations: Mapping[str, float | None], standard: Standard) ->
         tied = {DAILY_INPUTS[k][0] for k, s in scores.items() if s == top}
         primary = tuple(p for p in _PRIMARY_ORDER if p in tied)
     return DailyAqi(top, scores, primary, capped, complete, True, top <= 100)
+
+
+def daily_aqi_arrays(concentrations: Mapping[str, object], standard: Standard) -> dict[str, object]:
+    """`daily_aqi` for many days at once (one standard): the same rules, column by column.
+
+    `concentrations` maps each daily input (SO2 … O3_1h) to an array of floats, NaN = missing. Each distinct
+    concentration is scored once by the exact scalar rule (`_score`: half-even rounding, exact fractions, round
+    up), then the day's AQI, validity, primary pollutants, cap and completeness are taken over the columns as
+    `daily_aqi` does. Returns arrays: aqi (float, NaN = none), valid, good (float 1/0, NaN = none), capped,
+    complete, and primary (a list of comma-joined names or None).
+    """
+    import numpy as np
+
+    _check_standard(standard)
+    keys = _DAILY_KEYS[standard]
+    n = len(next(iter(concentrations.values()))) if concentrations else 0
+    scores = np.full((n, len(keys)), np.nan)
+    missing = np.zeros((n, len(keys)), dtype=bool)
+    capped = np.zeros(n, dtype=bool)
+    for j, key in enumerate(keys):
+        values = np.asarray(concentrations[key], dtype="float64") if key in concentrations else np.full(n, np.nan)
+        missing[:, j] = np.isnan(values)
+        distinct, where = np.unique(values[~missing[:, j]], return_inverse=True)
+        pollutant, averaging = DAILY_INPUTS[key]
+        scored = [_score(pollutant, float(v), averaging, standard) for v in distinct]
+        per_value = np.array([np.nan if s is None else s for s, status in scored], dtype="float64")
+        above = np.array([status == "above_top" for _, status in scored], dtype=bool)
+        per_value[above] = CAP_IAQI
+        scores[~missing[:, j], j] = per_value[where] if len(distinct) else []
+        capped[~missing[:, j]] |= above[where] if len(distinct) else False
+    complete = ~missing.any(axis=1)
+    defined = ~np.isnan(scores)
+    top = np.where(defined.any(axis=1), np.nanmax(np.where(defined, scores, -1.0), axis=1), np.nan)
+    valid = defined.any(axis=1) & (complete | (top > 100))
+    aqi = np.where(valid, top, np.nan)
+    good = np.where(valid, (top <= 100).astype("float64"), np.nan)
+    names = [DAILY_INPUTS[k][0] for k in keys]
+    primary: list[str | None] = [None] * n
+    for i in np.flatnonzero(valid & (top > 50)):
+        tied = {names[j] for j in range(len(keys)) if scores[i, j] == top[i]}
+        primary[i] = ",".join(p for p in _PRIMARY_ORDER if p in tied)
+    return {"aqi": aqi, "valid": valid, "good": good, "capped": capped, "complete": complete, "primary": primary}

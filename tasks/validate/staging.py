@@ -7,14 +7,14 @@ with its run. If a batch breaches the allowed share of bad rows, the run cannot 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-from tasks.core import sql
+from tasks.core import limits, sql
 from tasks.core.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.core.settings import Settings
 from tasks.core.warehouse import insert_frame, table_name, transaction
@@ -183,11 +183,17 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     con.execute(sql.with_names("validate/drop_staged_run", staged=table_name(con, staged)), {"run_id": run_id})
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
-    for attempt in archived:
-        result, breach = _validate_batch(con, settings, adapter, period, attempt, staged, run_id, correction)
-        results.append(result)
-        if breach:
-            breaches.append(breach)
+    outcomes: list[validation.ValidationOutcome] = []
+    try:
+        for group in _validated_groups(con, settings, adapter, period, archived, outcomes):
+            for read, outcome in group:
+                result, breach = _settle_batch(con, settings, adapter, period, read, outcome, staged, run_id,
+                                               correction)
+                results.append(result)
+                if breach:
+                    breaches.append(breach)
+    finally:  # the pages of the batches validated so far, even when a later file stops the run
+        validation.publish(settings.gx_root(adapter.name, period), outcomes)
     overridable = con.execute(sql.with_names("validate/staged_failing_count", staged=table_name(con, staged)),
                               {"run_id": run_id}).fetchall()[0][0]
     _supersede(con, staged, adapter.name, period, run_id, [a["file_name"] for a in archived])
@@ -209,15 +215,113 @@ def _supersede(con: duckdb.DuckDBPyConnection, staged: str, source: str, period:
                                                             "steward decided")
 
 
-def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
-                    attempt: dict, staged: str, run_id: str,
-                    correction: bool = False) -> tuple[BatchResult, EcoflowError | None]:
-    name, batch_id = attempt["file_name"], attempt["batch_id"]
-    content = Path(attempt["archive_path"]).read_bytes()
-    outcome = None
+@dataclass
+class _Read:
+    """One archived file read: its rows and the suite's parameters for them, or why it could not be read."""
+    attempt: dict
+    parsed: Parsed | None
+    error: ParseError | None = None
+    parameters: dict | None = None
+
+    @property
+    def rows(self) -> int:
+        return len(self.parsed.rows) if self.parsed is not None else 0
+
+
+def _read(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, attempt: dict) -> _Read:
+    name = attempt["file_name"]
     try:
-        parsed = adapter.parse(name, content)
+        parsed = adapter.parse(name, Path(attempt["archive_path"]).read_bytes())
     except ParseError as exc:
+        return _Read(attempt, None, exc)
+    prepare = getattr(adapter, "prepare", None)
+    if prepare is not None and len(parsed.rows):
+        parsed.rows = prepare(con, parsed.rows)
+    parameters = adapter.expectation_parameters(con, name, rows=parsed.rows, period=period) \
+        if len(parsed.rows) else None
+    return _Read(attempt, parsed, parameters=parameters)
+
+
+def _validated_groups(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
+                      archived: list[dict], outcomes: list[validation.ValidationOutcome],
+                      ) -> Iterator[list[tuple[_Read, validation.ValidationOutcome | None]]]:
+    """The run's files, read one by one in order and validated in groups: consecutive files whose suite
+    parameters and columns are the same go through one GX run together, up to ECOFLOW_VALIDATION_ROWS rows (GX's
+    cost per run is most of a small file's), when the suite judges rows one by one
+    (runner.validates_files_together). A file that cannot be read, or has no rows, is a group of its own."""
+    limit = limits.validation_rows() if validation.validates_files_together(adapter.suite) else 0
+    group: list[_Read] = []
+
+    def flush() -> list[tuple[_Read, validation.ValidationOutcome | None]]:
+        done = list(zip(group, _validate_group(settings, adapter, period, group, outcomes), strict=True))
+        group.clear()
+        return done
+
+    for attempt in archived:
+        read = _read(con, adapter, period, attempt)
+        if group and (not read.rows or read.parameters != group[0].parameters
+                      or list(read.parsed.rows.columns) != list(group[0].parsed.rows.columns)
+                      or sum(r.rows for r in group) + read.rows > limit):
+            yield flush()
+        if not read.rows:
+            yield [(read, None)]
+            continue
+        group.append(read)
+    if group:
+        yield flush()
+
+
+def _validate_group(settings: Settings, adapter: SourceAdapter, period: str, group: list[_Read],
+                    outcomes: list[validation.ValidationOutcome]) -> list[validation.ValidationOutcome]:
+    """One GX run over the group's rows (row keys shifted so they stay unique), its findings handed back to each
+    file by its keys. A finding about the table as a whole cannot be told apart by file: then each file of the
+    group is validated alone, as a group of one."""
+    key = adapter.row_key
+    frames, shifts, shift = [], [], 0
+    for read in group:
+        rows = read.parsed.rows
+        frames.append(rows.assign(**{key: rows[key] + shift}) if shift else rows)
+        shifts.append(shift)
+        shift += int(rows[key].max()) + 1
+    first = group[0].attempt["batch_id"].replace(":", "_")
+    outcome = validation.validate(
+        _stack(frames), suite=adapter.suite, row_key=key, parameters=group[0].parameters,
+        gx_root=settings.gx_root(adapter.name, period),
+        run_name=first if len(group) == 1 else f"{first}+{len(group) - 1}")
+    outcomes.append(outcome)
+    if len(group) == 1:
+        return [outcome]
+    if any(f.table_level for f in outcome.failures):
+        return [_validate_group(settings, adapter, period, [read], outcomes)[0] for read in group]
+    return [outcome.part(low, low + read.rows) for read, low in zip(group, shifts, strict=True)]
+
+
+def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Frames of the same columns, one under the other; categorical columns stay categorical (their categories
+    united), so a group of files is no bigger in memory than its files."""
+    if len(frames) == 1:
+        return frames[0]
+    from pandas.api.types import union_categoricals
+
+    columns = {}
+    for name in frames[0].columns:
+        parts = [f[name] for f in frames]
+        if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
+            columns[name] = union_categoricals(parts)
+        else:
+            columns[name] = pd.concat(parts, ignore_index=True)
+    return pd.DataFrame(columns)
+
+
+def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
+                  read: _Read, outcome: validation.ValidationOutcome | None, staged: str, run_id: str,
+                  correction: bool = False) -> tuple[BatchResult, EcoflowError | None]:
+    """A file's verdict from its validation: findings stored, rows staged (good and failing), the ledger updated,
+    and the breach that stops the run, if any."""
+    attempt = read.attempt
+    name, batch_id = attempt["file_name"], attempt["batch_id"]
+    if read.error is not None:
+        exc = read.error
         parsed = Parsed(pd.DataFrame(), [RowIssue(exc.line, "parse.file", exc.reason, "")], {})
         issues = _issues_frame(adapter, period, batch_id, name, parsed, None)
         with transaction(con):
@@ -225,15 +329,7 @@ def _validate_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter:
         ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
                               rows_rejected=0, rows_warned=0, message=str(exc))
         return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), exc
-    prepare = getattr(adapter, "prepare", None)
-    if prepare is not None and len(parsed.rows):
-        parsed.rows = prepare(con, parsed.rows)
-    if len(parsed.rows):
-        outcome = validation.validate(
-            parsed.rows, suite=adapter.suite, row_key=adapter.row_key,
-            parameters=adapter.expectation_parameters(con, name, rows=parsed.rows, period=period),
-            gx_root=settings.gx_root(adapter.name, period),
-            run_name=batch_id.replace(":", "_"))
+    parsed = read.parsed
     issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
     errors = outcome.rows("error") if outcome else set()
     warned = (outcome.rows("warning") - errors) if outcome else set()

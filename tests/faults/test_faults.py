@@ -166,6 +166,28 @@ def test_junk_lines_under_the_byte_cap(fault) -> None:
     fault.check(err, names=(D3, "data lines", "at most 720"))
 
 
+@fault("air", "a national-size day whose every value is text (inside both bounds)",
+       "validated whole, every value quarantined with its rule, the month stopped; peak memory of the run stays low")
+def test_every_value_of_a_national_day_fails(fault) -> None:
+    codes = sorted({line.split(",")[0] for line in (ROOT / "warehouse" / "catalogue" / "stations"
+                                                    / "StationList-2020.01.01.csv").read_text("utf-8-sig")
+                    .splitlines()[1:]})
+    from tasks.sources.cnemc_air import TYPES
+
+    lines = ["date,hour,type," + ",".join(codes)] + [
+        f"20190103,{hour},{kind}," + ",".join("n/a" for _ in codes) for hour in range(24) for kind in TYPES]
+    with FeedServer(publisher=BytesPublisher({D3: "\r\n".join(lines).encode()})) as srv:
+        env = {**os.environ, "ECOFLOW_AIR_FEED_URL": srv.url, "PYTHONPATH": str(ROOT)}
+        proc = _cli_process(env, "run", "air", "--period", "2019-01")
+        _, status, usage = os.wait4(proc.pid, 0)
+        err = proc.stderr.read()
+    peak_mib = usage.ru_maxrss / 1024
+    assert os.waitstatus_to_exitcode(status) == 2, err
+    # 590,400 failing values: GX listed each as a {row_id: n} dict and peaked at 3.8 GiB; as positions, ~400 MiB
+    assert peak_mib < 1024, f"peak RSS {peak_mib:.0f} MiB"
+    fault.check(err, names=(D3, "air.value_numeric"))
+
+
 @fault("air", "a file wider and longer than any day (values over ECOFLOW_AIR_MAX_VALUES)",
        "refused from its header and line count, before parsing; nothing changes")
 def test_values_over_the_cap(fault, monkeypatch) -> None:

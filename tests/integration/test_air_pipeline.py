@@ -266,3 +266,38 @@ def test_hohhot_daily_pm25_matches_a_hand_computation(eco_env, air_files, monkey
                             "AND entity_code = ? AND obs_date = ? AND variant = 'raw'", [HOHHOT, day])
     assert n_pm25 == len(city_hours)
     assert pm25 == pytest.approx(expected, rel=1e-12)
+
+
+def test_files_validated_together_keep_their_own_findings(eco_env, air_files, monkeypatch) -> None:
+    """Consecutive days go through one GX run (ECOFLOW_VALIDATION_ROWS): each finding still lands on its own file
+    and line, the good rows of every day land, and a row dated another day is caught as before."""
+    d2 = lines_of(air_files / D2)
+    wrong_date = next(i for i, line in enumerate(d2) if line.startswith(b"20190102,7,PM10,"))
+    d2[wrong_date] = d2[wrong_date].replace(b"20190102,", b"20190103,", 1)   # a row of day 2 dated day 3
+    (air_files / D2).write_bytes(b"\r\n".join(d2))
+    d3 = lines_of(air_files / D3)
+    negative = next(i for i, line in enumerate(d3) if line.startswith(b"20190103,9,SO2,"))
+    fields = d3[negative].split(b",")
+    first = next(j for j in range(3, len(fields)) if fields[j])
+    fields[first] = b"-4"
+    d3[negative] = b",".join(fields)
+    (air_files / D3).write_bytes(b"\r\n".join(d3))
+    with FeedServer(air_files, last_day=date(2019, 1, 3)) as srv:
+        summary = run_air(monkeypatch, srv.url)
+
+    found = query("SELECT file_name, source_line, rule, count(*) FROM quarantine.row_issues "
+                  "WHERE severity = 'error' GROUP BY ALL ORDER BY ALL")
+    nonempty = sum(1 for cell in d2[wrong_date].split(b",")[3:] if cell)
+    assert found == [(D2, wrong_date + 1, "air.date_matches_file", nonempty),
+                     (D3, negative + 1, "air.value_non_negative", 1)]
+    pages = {b.report_path for b in summary_batches(summary)}
+    assert len(pages) == 1 and next(iter(pages)).exists()        # one validation, one page, for the three days
+    landed = dict(query("SELECT file_name, count(*) FROM raw.cnemc_air_hourly GROUP BY ALL"))
+    assert landed[D1] == 15378 and landed[D2] == 15644 - nonempty and landed[D3] == 15661 - 1
+
+
+def summary_batches(summary: pipeline.RunSummary) -> list:
+    """The run's batches as the ledger recorded them (file, report page)."""
+    rows = query("SELECT file_name, report_path FROM meta.batches WHERE run_id = ? AND status = 'landed'",
+                 [summary.run_id])
+    return [type("Batch", (), {"file_name": f, "report_path": Path(p)}) for f, p in rows]

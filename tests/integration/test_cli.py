@@ -209,3 +209,30 @@ def test_catalogue_check_passes_on_the_repository_and_names_each_problem(capsys,
     [line] = out.splitlines()
     assert line.startswith("targets.csv:") and "target_value: 'x' is not a number" in line
     assert "1 problem(s)" in err
+
+
+def test_backfill_runs_each_month_in_order_with_a_progress_bar(tmp_path: Path, capsys: pytest.CaptureFixture,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--through`: December 2018 has nothing published (named as failed, exit 2), January 2019 lands; stdout
+    carries only the JSON, the progress bar goes to stderr."""
+    feed = tmp_path / "feed"
+    shutil.copytree(REAL_MONTH, feed)
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("AIRFLOW_CONN_ECOFLOW_SMTP", raising=False)
+    with FeedServer(feed, last_day=date(2019, 1, 2), missing={f"china_sites_201812{d:02d}.csv" for d in
+                                                              range(1, 32)}) as srv:
+        monkeypatch.setenv("ECOFLOW_AIR_FEED_URL", srv.url)
+        code, out, err = run_cli(capsys, "run", "air", "--period", "2018-12", "--through", "2019-01", "--json")
+    assert code == 2
+    result = json.loads(out)
+    assert [m["period"] for m in result["months"]] == ["2019-01"] and result["months"][0]["rows_landed"] > 0
+    assert [f["period"] for f in result["failed"]] == ["2018-12"] and "2018-12" in result["failed"][0]["error"]
+    bars = [line for line in err.splitlines() if line.startswith("回填 air")]
+    assert [b.split("（")[1][:7] for b in bars] == ["2018-12", "2019-01", "2019-01"]
+    assert bars[-1].endswith("完成") and "100.0%" in bars[-1] and "第 2/2 月" in bars[-1]
+    assert query(tmp_path / "home", "SELECT DISTINCT period FROM raw.cnemc_air_hourly") == [("2019-01",)]
+
+
+def test_backfill_refuses_an_end_before_its_start(capsys: pytest.CaptureFixture) -> None:
+    code, out, err = run_cli(capsys, "run", "air", "--period", "2019-03", "--through", "2019-01")
+    assert code == 2 and out == "" and "--through 2019-01 is before --period 2019-03" in err

@@ -96,9 +96,13 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
 def test_benchmark_smoke_run_writes_a_report_with_every_stage_and_the_floor(tmp_path: Path) -> None:
     report = tmp_path / "benchmarks.md"
     proc = subprocess.run([sys.executable, "-m", "bench.run_bench", "--days", "1", "--floor-runs", "1",
-                           "--out", str(report)], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          check=False)
+                           "--backfill-months", "1", "--out", str(report)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, check=False, env={**os.environ, "BENCH_WORK_DIR": str(tmp_path / "work")})
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     text = report.read_text(encoding="utf-8")
     for row in ("| fetch", "| land", "| compute", "| **pipeline total**", "| floor: DuckDB"):
         assert row in text, row
+    goals = text.split("## Goals (issue 14)")[1].split("\n## ")[0]
+    for goal in ("- National air month end to end: **", "- Inner Mongolia month (`ecoflow run air", "- Backfill of "
+                 "Inner Mongolia through the CLI (2024-12 … 2024-12", "- Recomputing one month of air"):
+        assert goal in goals, goals
