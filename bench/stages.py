@@ -190,7 +190,7 @@ def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> 
     steps.wrap(ledger, "record_attempt", "ledger row per file")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
     started = _mark_start(out)
-    run_id = pipeline.fetch(settings, "air", period, trigger="bench")
+    run_id = pipeline.fetch(settings, "air", period, trigger="bench").run_id
     out["stage_seconds"] = time.perf_counter() - started
     out["run_id"] = run_id
     import duckdb
@@ -244,7 +244,9 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
         import great_expectations  # noqa: F401 - the land task imports it lazily; timed as its own step
 
     steps.run("import great_expectations", import_gx)
-    result = pipeline.land(settings, "air", period, args.run_id)
+    from tasks.flow.run import Run
+
+    result = pipeline.land_unattended(Run("air", period, args.run_id, settings))
     out["stage_seconds"] = time.perf_counter() - started
     out["rss_at_end_mib"] = _current_rss_mib()
     out["batches"] = len(result.batches)
@@ -281,10 +283,13 @@ def stage_compute(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -
     steps.wrap(air_compute, "compute_indicators", "indicator values")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
     started = _mark_start(out)
-    counts = pipeline.compute(settings, "air", period, args.run_id)
+    from tasks.flow.run import Run
+
+    counts = pipeline.compute(Run("air", period, args.run_id, settings))
+    evaluated = pipeline.evaluate(settings, [period])   # the evaluation is a step of its own; timed with compute
     out["stage_seconds"] = time.perf_counter() - started
-    out["counts"] = {k: int(v) for k, v in counts.items() if isinstance(v, int)}  # (also: the months evaluated)
-    out["evaluated_months"] = counts.get("evaluated_months", [])
+    out["counts"] = {k: int(v) for k, v in counts.items() if isinstance(v, int)}
+    out["evaluated_months"] = [str(m) for m in evaluated]
     out["warehouse_bytes"] = settings.warehouse_path.stat().st_size
 
 
@@ -299,7 +304,8 @@ def stage_recompute(args: argparse.Namespace, steps: Steps, out: dict[str, Any])
     steps.wrap(air_compute, "compute_indicators", "indicator values")
     settings, period = settings_mod.load(), period_cls.parse(args.period)
     started = _mark_start(out)
-    out["evaluated"] = pipeline.recompute(settings, period, ["air"])
+    # the values, then their evaluation (a step of its own since the one flow)
+    out["evaluated"] = [str(m) for m in pipeline.evaluate(settings, pipeline.recompute(settings, period, ["air"]))]
     out["stage_seconds"] = time.perf_counter() - started
 
 

@@ -46,8 +46,7 @@ def water_realtime_capture() -> None:
 
         return poll_step("water")
 
-    polled = poll()
-    review_chain("water", polled["period"], polled["run_id"], outlets=[WATER_READINGS], finish_run=True)
+    review_chain("water", poll(), outlets=[WATER_READINGS], finish_run=True)
 
 
 water_realtime_capture()

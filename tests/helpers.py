@@ -42,4 +42,5 @@ def submit_forest_coverage(home: Path, period: str, value: float, note: str | No
     wb.save(settings.load().inbox_dir / "lcj.xlsx")
     outcome, = inbox.process(settings.load(), settle=0)
     assert outcome.accepted, outcome.reason
+    inbox.evaluate_accepted(settings.load(), [outcome])   # as `ecoflow inbox` and indicators_recompute do
     return outcome

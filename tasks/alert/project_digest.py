@@ -10,15 +10,15 @@ from datetime import datetime
 import duckdb
 
 from tasks.compute.project_status import department_digest_section
+from tasks.core import sql
 from tasks.core.periods import TZ, Period
 from tasks.notify.wording import dates_zh, period_zh
 
 
 def section(con: duckdb.DuckDBPyConnection, recipient: str) -> list[dict]:
     """The recipient's projects to raise, judged for the latest month with project sheets (empty: no section)."""
-    department = con.execute("SELECT department_code FROM catalogue.departments WHERE lower(email) = lower(?)",
-                             [recipient]).fetchone()
-    latest = con.execute("SELECT max(period) FROM raw.project_reports").fetchone()[0]
+    department = con.execute(sql.load("queries/department_of_email"), {"email": recipient}).fetchone()
+    latest = con.execute(sql.load("queries/project_reports_latest_period")).fetchone()[0]
     if department is None or latest is None:
         return []
     items = department_digest_section(con, department[0], Period.parse(latest), datetime.now(TZ).date())

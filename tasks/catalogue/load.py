@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from tasks.catalogue.check import CATALOGUE_DIR, check
+from tasks.core import sql
 from tasks.core.errors import ConfigError
 from tasks.core.warehouse import run_script, transaction
 
@@ -44,7 +45,7 @@ def load_catalogue(con: duckdb.DuckDBPyConnection, folder: Path = CATALOGUE_DIR)
                      "feed_operators", "drinking_water_sources")
     })
     run_script(con, "load/projects", {name: str(folder / f"{name}.csv") for name in ("projects", "project_milestones")})
-    con.execute("DELETE FROM catalogue.stations")
+    run_script(con, "load/stations_clear")
     for valid_from, path in station_lists(folder / "stations"):
         run_script(con, "load/stations",
                    {"path": str(path), "valid_from": valid_from.isoformat(), "list_file": path.name})
@@ -66,12 +67,11 @@ def refresh(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> bool:
     and the last good one stays."""
     folder = folder or CATALOGUE_DIR
     current = fingerprint(folder)
-    row = con.execute("SELECT fingerprint FROM catalogue.load_state").fetchone()
+    row = con.execute(sql.load("load/load_state_read")).fetchone()
     if row and row[0] == current:
         return False
     with transaction(con):
         load_catalogue(con, folder)
-        con.execute("DELETE FROM catalogue.load_state")
-        con.execute("INSERT INTO catalogue.load_state VALUES (?, ?, ?)",
-                    [current, str(folder), datetime.now(UTC)])
+        run_script(con, "load/load_state_write",
+                   {"fingerprint": current, "folder": str(folder), "loaded_at": datetime.now(UTC)})
     return True

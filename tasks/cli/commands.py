@@ -87,6 +87,8 @@ def _print_summary(summary: Any, as_json: bool) -> None:
     print(f"  alerts sent: {summary.alerts_sent}; pending: {summary.alerts_pending}")
     for path in summary.eml_files:
         print(f"  alert email: {path}")
+    for path in summary.bulletins:
+        print(f"  report written: {path}")
     if summary.reports:
         from tasks.core import settings
         from tasks.validate.runner import data_docs_index
@@ -210,8 +212,7 @@ def cmd_water_sections(args: argparse.Namespace) -> int:
 
     period = Period.parse(args.period)
     with connect(settings.load(), read_only=True) as con:
-        if args.province and not con.execute("SELECT 1 FROM raw.water_readings WHERE province = ? LIMIT 1",
-                                              [args.province]).fetchall():
+        if args.province and not _rows(con, "queries/water_province_seen", {"province": args.province}):
             from tasks.core.errors import UsageError
 
             raise UsageError(f"no readings were ever captured for province {args.province!r} (write it as the "
@@ -359,6 +360,7 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
     st = settings.load()
     outcomes = inbox.process(st, trigger="cli", settle=args.settle)
+    inbox.evaluate_accepted(st, outcomes)
     if args.json:
         print(json.dumps([{**o.__dict__, "moved_to": str(o.moved_to)} for o in outcomes], ensure_ascii=False,
                          indent=2))
@@ -430,7 +432,7 @@ def cmd_catalogue_markdown(args: argparse.Namespace) -> int:
 def _known_region(con: Any, code: str | None) -> None:
     from tasks.core.errors import UsageError
 
-    if code and not con.execute("SELECT 1 FROM catalogue.regions WHERE region_code = ?", [code]).fetchall():
+    if code and not _rows(con, "queries/region_name", {"region_code": code}):
         raise UsageError(f"unknown region code {code!r} (see warehouse/catalogue/regions.csv)")
 
 
@@ -484,17 +486,24 @@ def cmd_recompute(args: argparse.Namespace) -> int:
 
     st = settings.load()
     since = datetime.now(UTC)
-    months = pipeline.recompute(st, Period.parse(args.period), args.source or None)
+    # what indicators_recompute does with `recompute_values`: the values, then evaluate -> alert -> bulletin
+    months = pipeline.evaluate(st, pipeline.recompute(st, Period.parse(args.period), args.source or None))
     with connect(st, read_only=True) as con:
         revised = _rows(con, "queries/revisions_since", {"since": since})
-    print(f"recomputed {args.period} ({', '.join(args.source or ['every source'])}); evaluated: {', '.join(months)}")
+    print(f"recomputed {args.period} ({', '.join(args.source or ['every source'])}); "
+          f"evaluated: {', '.join(map(str, months))}")
     print(f"values revised: {len(revised)}")
     if revised:
         print(_table(revised, [("period", "period"), ("period_type", "type"), ("region_code", "region"),
                                ("indicator_code", "indicator"), ("variant", "variant"), ("old_value", "was"),
                                ("new_value", "now"), ("reason", "why")]))
-    sent = pipeline.alert(st, [Period.parse(m) for m in months])  # a DeliveryError: exit 2, alerts stay pending
+    try:
+        sent = pipeline.alert(st, months)  # a DeliveryError: exit 2, alerts stay pending
+    finally:  # a mail server that is down does not cost the months their bulletins
+        written = pipeline.bulletin(st, months)
     print(f"alerts sent: {sent['sent']} in {sent['digests']} digest(s); pending: {sent['pending']}")
+    for path in written:
+        print(f"report written: {path}")
     return 0
 
 

@@ -96,8 +96,9 @@ def cmd_decide(args: argparse.Namespace) -> int:
     from tasks.core.periods import Period
     from tasks.core.warehouse import connect
     from tasks.flow import pipeline
+    from tasks.flow.run import Run
     from tasks.review import decisions as review
-    from tasks.review.policy import LABELS
+    from tasks.review.policy import label
 
     option = "accept_clean" if args.accept_clean else "accept_all" if args.accept_all else "reject"
     st = _settings()
@@ -113,19 +114,22 @@ def cmd_decide(args: argparse.Namespace) -> int:
 
         api = AirflowApi.from_env()
         review.Decision(option, api.user, "airflow", args.reason).check()  # before anything is sent
-        answer = api.respond(item["dag_id"], item["dag_run_id"], item["task_id"], LABELS[option],
+        # Airflow's options are the buttons' labels: the one place the code is sent as its label (the DAG run's
+        # review task turns it back into the code)
+        answer = api.respond(item["dag_id"], item["dag_run_id"], item["task_id"], label(option),
                              {"reason": args.reason or ""})
-        print(f"{item['review_id']}: {LABELS[option]} sent to Airflow as {answer['responded_by']['name']}; "
+        print(f"{item['review_id']}: {label(option)} sent to Airflow as {answer['responded_by']['name']}; "
               f"the DAG run {item['dag_run_id']} lands it")
         return _wait_for_log(st, item["review_id"], args.wait) if args.wait else 0
     decision = review.Decision(option, args.steward or getpass.getuser(), "cli", args.reason)
-    result = pipeline.decide(st, item["source"], Period.parse(item["period"]), item["review_id"], decision)
-    print(f"{item['review_id']}: {LABELS[option]} — {result.rows_landed} rows landed, {result.rows_rejected} left in "
+    held = Run(item["source"], Period.parse(item["period"]), item["review_id"], st)
+    result = pipeline.decide(held, decision)
+    print(f"{item['review_id']}: {label(option)} — {result.rows_landed} rows landed, {result.rows_rejected} left in "
           "quarantine" if option != "reject" else f"{item['review_id']}: rejected; {item['period']} keeps its "
           "previous state and the provider is told why")
-    if option != "reject":
-        summary = pipeline.RunSummary(run_id=item["review_id"], source=item["source"], period=item["period"])
-        pipeline.compute_and_alert(st, item["source"], Period.parse(item["period"]), item["review_id"], summary)
+    if option != "reject":  # the rest of the run's steps, as `ecoflow run` would have taken them
+        summary = pipeline.finish_delivery(held, pipeline.RunSummary(run_id=held.run_id, source=held.source,
+                                                                     period=item["period"]))
         print(f"  indicator values written: {summary.indicator_values}; alerts sent: {summary.alerts_sent}")
     return 0
 

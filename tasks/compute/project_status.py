@@ -96,7 +96,7 @@ def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, 
     """Store the month's statuses (as of today: a sheet not yet due is `awaiting`, not missing)."""
     found = statuses(con, period, datetime.now(TZ).date())
     with transaction(con):
-        con.execute("DELETE FROM marts.project_status WHERE period = ?", [str(period)])
+        con.execute(sql.load("compute/project_status_clear"), {"period": str(period)})
         for s in found:
             con.execute(sql.load("queries/project_status_insert"), {
                 "project_code": s.project_code, "period": s.period, "department_code": s.department_code,

@@ -40,8 +40,8 @@ def replace(con: duckdb.DuckDBPyConnection, period: str, codes: Iterable[str], r
     overridden = {r[0] for r in con.execute(sql.load("queries/overridden_batches")).fetchall()}
     frame["overridden_batch_ids"] = [sorted(set(b or []) & overridden) or None for b in frame["batch_ids"]]
     before = _stored(con, period, codes, period_types)
-    con.execute("DELETE FROM marts.indicator_values WHERE period = ? AND list_contains(?, indicator_code) "
-                "AND list_contains(?, period_type)", [period, codes, period_types])
+    con.execute(sql.load("compute/indicator_values_clear"),
+                {"period": period, "codes": codes, "period_types": period_types})
     if len(frame):
         for col in ("valid_days", "calendar_days", "coverage_valid", "coverage_expected", "coverage_complete"):
             frame[col] = frame[col].astype("Int64")

@@ -22,8 +22,7 @@ RULES_VERSION = f"submitted ; {ECOFLOW_RULES}"
 
 def submitted_codes(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Indicators departments report: submitted values, survey results and tasks (1 done, 0 not done)."""
-    return [r[0] for r in con.execute("SELECT indicator_code FROM catalogue.indicators "
-                                      "WHERE obtained_by IN ('submitted', 'survey', 'task')").fetchall()]
+    return [r[0] for r in con.execute(sql.load("compute/submitted_codes")).fetchall()]
 
 
 def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, int]:

@@ -159,7 +159,7 @@ def compute_period(con: duckdb.DuckDBPyConnection, period: Period) -> dict[str, 
     include it, in one transaction."""
     sections = section_months(con, period)
     with transaction(con):
-        con.execute("DELETE FROM marts.water_section_month WHERE period = ?", [str(period)])
+        con.execute(sql.load("compute/water_section_month_clear"), {"period": str(period)})
         if len(sections):
             insert_frame(con, "marts.water_section_month", sections)
         values = compute_indicators(con, period)

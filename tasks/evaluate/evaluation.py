@@ -178,7 +178,7 @@ def refresh(con: duckdb.DuckDBPyConnection, period: Period) -> int:
     """Replace the period's evaluation (caller may hold a transaction; one is opened otherwise)."""
     frame = evaluate(con, period)
     with transaction(con):
-        con.execute("DELETE FROM marts.indicator_status WHERE period = ?", [str(period)])
+        con.execute(sql.load("evaluate/indicator_status_clear"), {"period": str(period)})
         if len(frame):
             insert_frame(con, "marts.indicator_status", frame)
     return len(frame)

@@ -64,7 +64,8 @@ def backup(settings: Settings, dest: Path, *, wait_seconds: float = 600.0) -> Ba
         with duckdb.connect(str(copy)) as con:
             con.execute("CHECKPOINT")  # folds a copied WAL in
             tables = _row_counts(con)
-            migrations = [r[0] for r in con.execute("SELECT version FROM main.schema_migrations ORDER BY 1").fetchall()]
+            migrations = _applied(con)
+            # EXPORT, like COPY below, takes its path as a literal, not a parameter: quoted by _literal
             con.execute(f"EXPORT DATABASE '{_literal(dest / WAREHOUSE_EXPORT)}' (FORMAT parquet)")
     for folder in HOME_FOLDERS:
         if (settings.home / folder).is_dir():
@@ -192,9 +193,9 @@ def _copy_under_lock(path: Path, copy: Path, wait_seconds: float) -> None:
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    names = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                        "WHERE table_type = 'BASE TABLE' ORDER BY 1, 2").fetchall()
-    return {f"{s}.{t}": con.execute(f'SELECT count(*) FROM "{s}"."{t}"').fetchall()[0][0] for s, t in names}
+    names = con.execute(sql.load("queries/backup_tables")).fetchall()
+    return {f"{s}.{t}": con.execute(sql.with_names("queries/backup_row_count", table=table_name(con, f"{s}.{t}")))
+            .fetchall()[0][0] for s, t in names}
 
 
 def _rehome(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
@@ -209,7 +210,7 @@ def _rehome(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
 
 
 def _applied(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT version FROM main.schema_migrations").fetchall()]
+    return [r[0] for r in con.execute(sql.load("queries/backup_migrations")).fetchall()]
 
 
 def _catalogue_differences(saved: Path) -> list[str]:

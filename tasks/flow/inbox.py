@@ -22,6 +22,8 @@ from tasks.core.errors import EcoflowError, ParseError, ValidationFailed
 from tasks.core.filenames import readable_name, safe_name
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
+from tasks.flow import pipeline
+from tasks.flow.run import Run
 from tasks.flow.warehouse import writer
 from tasks.ingest import ledger
 from tasks.review import receipts
@@ -87,8 +89,15 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
     return outcomes
 
 
+def evaluate_accepted(settings: Settings, outcomes: list[InboxOutcome]) -> list[Period]:
+    """Evaluate, once, the months the accepted files changed (and the months after them): what
+    indicators_recompute's `evaluate` does when the submissions Asset names them; `ecoflow inbox` calls it itself."""
+    return pipeline.evaluate(settings, [Period.parse(o.period) for o in outcomes if o.accepted and o.period])
+
+
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
-    """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued."""
+    """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued. The month's
+    evaluation follows once for all the files of a pass (tasks.flow.pipeline.evaluate)."""
     from tasks.sources.submissions.drinking_water import is_source_sheet, read_source_sheet
     from tasks.sources.submissions.projects import is_project_sheet, read_project_sheet
     from tasks.sources.submissions.reader import read_submission
@@ -122,7 +131,8 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
         except ParseError as exc:
             reason = str(exc)
     if reason is None:
-        run_id, batch_id, reason = _land(settings, path, name, content, period, trigger, source)
+        run = pipeline.start(settings, source, Period.parse(period), trigger)
+        run_id, batch_id, reason = run.run_id, *_land(run, path, name, content)
         accepted = reason is None
     target = _destination(settings, path, received, digest, accepted, period)
     _record(settings, name, content, digest, received, target, department=department, period=period,
@@ -180,24 +190,20 @@ def _identification_problem(settings: Settings, department: str | None, period: 
     except EcoflowError:
         return f"期别 (period) {period!r} is not a month in the form YYYY-MM"
     with writer(settings) as con:
-        known = con.execute("SELECT 1 FROM catalogue.departments WHERE department_code = ?", [department]).fetchall()
+        known = con.execute(sql.load("queries/department_known"), {"department_code": department}).fetchall()
     if not known:
         return f"unknown department code {department!r} (not in warehouse/catalogue/departments.csv)"
     return None
 
 
-def _land(settings: Settings, path: Path, name: str, content: bytes, period: str, trigger: str,
-          source: str = SOURCE) -> tuple[str | None, str | None, str | None]:
-    """Archive and land through the shared loader; returns (run id, batch id, rejection reason or None)."""
-    from tasks.flow import pipeline
-
+def _land(run: Run, path: Path, name: str, content: bytes) -> tuple[str | None, str | None]:
+    """Archive and land through the shared loader, then compute; returns (batch id, rejection reason or None)."""
     try:
-        run_id, batch_id, _ = pipeline.ingest_file(settings, source, Period.parse(period), name, path, content,
-                                                   trigger)
+        batch_id, _ = pipeline.ingest_file(run, name, path, content)
     except (ValidationFailed, ParseError) as exc:  # the run is marked failed with the reason by the pipeline
-        return getattr(exc, "run_id", None), getattr(exc, "batch_id", None), _reject_reason(exc)
-    pipeline.compute(settings, source, Period.parse(period), run_id)
-    return run_id, batch_id, None
+        return getattr(exc, "batch_id", None), _reject_reason(exc)
+    pipeline.compute(run)   # evaluated by whoever takes the months on (indicators_recompute, `ecoflow inbox`)
+    return batch_id, None
 
 
 def _reject_reason(exc: EcoflowError) -> str:

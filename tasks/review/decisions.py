@@ -30,7 +30,6 @@ from tasks.sources import spec
 from tasks.validate import check_report
 from tasks.validate.staging import LandingResult, RunValidation
 
-CODES = {label: code for code, label in LABELS.items()}
 NEEDS_REASON = ("accept_all", "reject")
 SAMPLE_ROWS = 10
 REPORTS_PREFIX = "/ecoflow/reports"   # where the Airflow plugin (plugins/ecoflow_reports.py) serves the reports
@@ -43,6 +42,22 @@ class Decision:
     via: str                     # airflow | cli | timeout | policy
     reason: str | None = None
     decided_at: datetime | None = None
+
+    def to_record(self) -> dict:
+        """The decision as it travels between steps (an Airflow XCom, a log line): codes and plain values only."""
+        return {"option": self.option, "decided_by": self.decided_by, "via": self.via, "reason": self.reason,
+                "decided_at": self.decided_at.isoformat() if self.decided_at else None}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Decision:
+        """A decision from `to_record`; an option that is not a code is refused (`check` says which are)."""
+        at = record.get("decided_at")
+        decision = cls(record["option"], decided_by=record["decided_by"], via=record["via"],
+                       reason=record.get("reason") or None,
+                       decided_at=datetime.fromisoformat(at) if isinstance(at, str) else at)
+        if decision.option not in LABELS:
+            raise UsageError(f"unknown decision {decision.option!r}: one of {', '.join(LABELS)}")
+        return decision
 
     def check(self) -> None:
         if self.option not in LABELS:

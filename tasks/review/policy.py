@@ -16,12 +16,28 @@ from pathlib import Path
 from tasks.core.errors import ConfigError
 
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "warehouse" / "catalogue" / "review_policy.csv"
-#: The options as a steward sees them (Airflow shows these labels as buttons); the CLI flags map to the codes.
+#: Each decision's code and the label a steward sees on its button. Decisions travel and are stored as the codes;
+#: the labels are shown to people only (Airflow's HITL options, emails, the CLI's lines).
 LABELS = {
     "accept_clean": "接受（剔除不合格行）",
     "accept_all": "全部接受（须填写理由）",
     "reject": "退回（须填写理由）",
 }
+
+
+def label(option: str) -> str:
+    """The button a steward sees for a decision code (Airflow's HITL options are these labels)."""
+    return LABELS[option]
+
+
+def option_of(label_shown: str) -> str:
+    """The decision code of a button's label: where Airflow's answer comes back, the label becomes a code at once."""
+    for code, text in LABELS.items():
+        if text == label_shown:
+            return code
+    raise ValueError(f"not a review option: {label_shown!r} (one of {', '.join(LABELS.values())})")
+
+
 #: What a timeout may do: land the rows that pass, or land nothing. Accepting failing rows needs a person.
 SAFE_OPTIONS = ("accept_clean", "reject")
 COLUMNS = ["source", "stewards", "steward_emails", "provider", "provider_email", "response_timeout_hours",

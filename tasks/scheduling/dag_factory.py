@@ -1,9 +1,10 @@
 """The shape of every monthly feed DAG, so air and waste (and any later feed) share one wiring.
 
-resolve_period -> fetch -> validate -> review -> land -> compute (publishes the source's Asset). `review` waits
-for a data steward only when validation found failing rows (tasks.scheduling.review_operator); a clean run skips it and
-lands at once. The Asset event names the
-month; indicators_recompute, scheduled on it, evaluates it and alerts owners. Every writing task takes the
+resolve_period -> fetch -> validate -> review -> land -> compute (publishes the source's Asset): the steps of
+tasks.flow.run.STEPS that `ecoflow run` calls too, each task handed the run. `review` waits for a data steward only
+when validation found failing rows (tasks.scheduling.review_operator); a clean run skips it and lands at once. The
+Asset event names the month; indicators_recompute, scheduled on it, takes the rest of the steps once: evaluate,
+alert, bulletin. Every writing task takes the
 one-slot `warehouse` pool (but the review, which may wait for days); retries back off; failures a retry cannot
 mend fail at once (tasks.scheduling.steps).
 """
@@ -65,48 +66,47 @@ def monthly_feed_dag(*, source: str, doc_md: str, tags: list[str]):  # noqa: ANN
             return period_of_run(get_current_context())
 
         @task(**WRITE)
-        def fetch(period: str) -> str:
+        def fetch(period: str) -> dict:
             from tasks.scheduling.steps import fetch_step
 
             return fetch_step(source, period)
 
-
         @task(**WRITE, outlets=[indicators_asset(source)])
-        def compute(period: str, ingest_run: str) -> dict:
+        def compute(run: dict) -> dict:
             from tasks.scheduling.steps import compute_step, publish_periods
 
-            counts = compute_step(source, period, ingest_run)
-            publish_periods(get_current_context(), indicators_asset(source), [period])
+            counts = compute_step(run)
+            publish_periods(get_current_context(), indicators_asset(source), [run["period"]])
             return counts
 
-        period = resolve_period()
-        ingest_run = fetch(period)
-        review_chain(source, period, ingest_run) >> compute(period, ingest_run)
+        run = fetch(resolve_period())
+        review_chain(source, run) >> compute(run)
 
     return monthly_feed()
 
 
-def review_chain(source: str, period, ingest_run, *, outlets: list | None = None,  # noqa: ANN001 - XComArgs
+def review_chain(source: str, run, *, outlets: list | None = None,  # noqa: ANN001 - an XComArg
                  finish_run: bool = False):  # noqa: ANN201
-    """validate -> review -> land inside a DAG: the run's files are validated and staged; when rows fail an
-    error rule a steward of the source decides (tasks.scheduling.review_operator), else `review` is skipped;
-    `land` lands as decided (a rejection skips it and what follows). Returns the `land` task."""
+    """validate -> review -> land inside a DAG, each task handed the run (tasks.flow.run.Run as XCom): the run's
+    files are validated and staged; when rows fail an error rule a steward of the source decides
+    (tasks.scheduling.review_operator), else `review` is skipped; `land` lands as decided (a rejection skips it and
+    what follows). Returns the `land` task."""
 
     @task(**WRITE)
-    def validate(period: str, ingest_run: str) -> dict:
+    def validate(run: dict) -> dict:
         from tasks.scheduling.steps import validate_step
 
-        return validate_step(get_current_context(), source, period, ingest_run)
+        return validate_step(get_current_context(), run)
 
     @task(**WRITE, trigger_rule="none_failed", outlets=outlets or [])
-    def land(period: str, ingest_run: str) -> dict:
+    def land(run: dict) -> dict:
         from tasks.scheduling.steps import land_step
 
-        return land_step(get_current_context(), source, period, ingest_run, finish_run=finish_run)
+        return land_step(get_current_context(), run, finish_run=finish_run)
 
-    landed = land(period, ingest_run)
+    landed = land(run)
     # an answer refused for want of a reason is asked again half a minute later, not after the feeds' backoff
     review = StewardReviewOperator(task_id="review", source=source, retry_delay=pendulum.duration(seconds=30),
                                    retry_exponential_backoff=False, queue=WAREHOUSE)  # reads the batch's facts
-    validate(period, ingest_run) >> review >> landed
+    validate(run) >> review >> landed
     return landed

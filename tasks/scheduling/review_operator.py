@@ -2,9 +2,10 @@
 
 The validation step (tasks.scheduling.steps.validate_step) says whether the run needs a review. A clean run skips this
 task; otherwise it asks the source's stewards (review_policy.csv) with a Chinese subject and Markdown body, waits in
-Airflow's `awaiting_input` state, and after the response timeout the scheduler applies the safe default. The
-landing step reads the answer from this task's XCom. The task never writes to the warehouse (it holds no pool slot
-while it waits); it reads the review from it.
+Airflow's `awaiting_input` state, and after the response timeout the scheduler applies the safe default. Airflow
+shows and stores the options as their Chinese labels; the answer is turned into the decision's code here, and the
+landing step reads that decision (codes only) from this task's XCom. The task never writes to the warehouse (it
+holds no pool slot while it waits); it reads the review from it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from airflow.sdk import Param
 from airflow.sdk.bases.notifier import BaseNotifier
 from airflow.sdk.exceptions import AirflowSkipException
 
-from tasks.review.policy import LABELS
+from tasks.review.policy import LABELS, label, option_of
 
 
 class StewardsNotifier(BaseNotifier):
@@ -47,7 +48,7 @@ class StewardReviewOperator(HITLOperator):
         kwargs["params"] = {"reason": Param(None, type=["null", "string"], title="理由",
                                             description="选择“全部接受”或“退回”时必须填写；退回理由将告知数据提供方")}
         super().__init__(subject=f"{source}: 数据校验审核", options=list(LABELS.values()),
-                         defaults=[LABELS["accept_clean"]], **kwargs)
+                         defaults=[label("accept_clean")], **kwargs)
         self.source, self.validate_task_id = source, validate_task_id
 
     def execute(self, context: Any) -> Any:
@@ -66,20 +67,26 @@ class StewardReviewOperator(HITLOperator):
         self.subject = facts["subject"]
         self.body = facts["body"] + (f"\n[在 Airflow 中处理此审核]({link})\n" if link else "")
         self.assigned_users = [HITLUser(id=user, name=user) for user in policy.stewards]
-        self.defaults = [LABELS[policy.timeout_option(bool(facts["breach"]))]]
+        self.defaults = [label(policy.timeout_option(bool(facts["breach"])))]
         self.response_timeout = policy.response_timeout
         self.notifiers = [StewardsNotifier(self.source, facts["review_id"], self.subject, self.body)]
         return super().execute(context)
 
-    def execute_complete(self, context: Any, event: dict[str, Any]) -> Any:
-        """The response, plus whether it was the timeout's default (the decision log says so). An override or a
-        rejection without a reason is not taken: the task fails, and its retry asks again."""
-        answer = dict(super().execute_complete(context, event))
-        answer["timedout"] = bool(event.get("timedout"))
-        answer["responded_at"] = answer["responded_at"].isoformat()
-        chosen = answer["chosen_options"][0]
+    def execute_complete(self, context: Any, event: dict[str, Any]) -> dict[str, Any]:
+        """The decision as the landing step takes it: the chosen option's code, who (the login; `timeout` when the
+        timeout's default was applied), how and why. An override or a rejection without a reason is not taken: the
+        task fails, and its retry asks again."""
+        from tasks.review.decisions import Decision
+
+        answer = super().execute_complete(context, event)
+        timedout = bool(event.get("timedout"))
+        [chosen] = answer["chosen_options"]
+        option = option_of(chosen)
         reason = ((answer.get("params_input") or {}).get("reason") or "").strip()
-        if not answer["timedout"] and chosen != LABELS["accept_clean"] and not reason:
+        if not timedout and option != "accept_clean" and not reason:
             raise ValueError(f"“{chosen}” needs a reason (理由); nothing was landed — the retry of this task asks "
                              "again")
-        return answer
+        user = answer.get("responded_by_user") or {}
+        who = user.get("name") or user.get("id") or "unknown"  # the login: under FAB the id is a row number
+        return Decision(option, decided_by="timeout" if timedout else who, via="timeout" if timedout else "airflow",
+                        reason=reason or None, decided_at=answer.get("responded_at")).to_record()

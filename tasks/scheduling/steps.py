@@ -10,6 +10,7 @@ from tasks.core.errors import ConfigError, NothingToLand, ParseError, UsageError
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
 from tasks.flow import pipeline
+from tasks.flow.run import Run
 
 #: Failures a retry cannot mend: the same bytes fail the same way; a person has to look.
 FINAL = (ValidationFailed, ParseError, NothingToLand, UsageError)
@@ -33,11 +34,17 @@ def period_of_run(context: Any) -> str:
     return str(Period.previous_to(start))
 
 
-def fetch_step(source: str, period: str) -> str:
-    return pipeline.fetch(_settings(), source, Period.parse(period), trigger="airflow")
+def _run(run: dict) -> Run:
+    """The run an upstream task handed on (its XCom), on this worker's settings."""
+    return Run.from_xcom(run, _settings())
 
 
-def validate_step(context: Any, source: str, period: str, run_id: str, review_task_id: str = "review") -> dict:
+def fetch_step(source: str, period: str) -> dict:
+    """Open the run and fetch the month's files; the run goes to the next tasks as XCom."""
+    return pipeline.fetch(_settings(), source, Period.parse(period), trigger="airflow").to_xcom()
+
+
+def validate_step(context: Any, run: dict, review_task_id: str = "review") -> dict:
     """Validate and stage the run's files; a run that needs a steward is registered as waiting at the review
     task of this DAG run."""
     from airflow.sdk.exceptions import AirflowFailException
@@ -45,31 +52,31 @@ def validate_step(context: Any, source: str, period: str, run_id: str, review_ta
     ti = context["ti"]
     dag = {"dag_id": ti.dag_id, "dag_run_id": ti.run_id, "task_id": review_task_id}
     try:
-        return pipeline.validate(_settings(), source, Period.parse(period), run_id, waits_in="airflow", dag=dag)
+        return pipeline.validate(_run(run), waits_in="airflow", dag=dag)
     except FINAL as exc:  # e.g. no file of the month arrived: a retry fetches nothing new
         raise AirflowFailException(str(exc)) from exc
 
 
-def land_step(context: Any, source: str, period: str, run_id: str, review_task_id: str = "review", *,
-              finish_run: bool = False) -> dict:
+def land_step(context: Any, run: dict, review_task_id: str = "review", *, finish_run: bool = False) -> dict:
     """Land as the steward decided (a clean run: as validated). A rejection ends the run here: the computation is
     skipped, since the period keeps its previous state."""
     from airflow.sdk.exceptions import AirflowFailException, AirflowSkipException
 
     from tasks.review.decisions import Superseded
 
+    current = _run(run)
     answer = context["ti"].xcom_pull(task_ids=review_task_id)
     try:
         decision = review_decision(answer)
-        result = pipeline.decide(_settings(), source, Period.parse(period), run_id, decision)
+        result = pipeline.decide(current, decision)
     except Superseded as exc:
         raise AirflowSkipException(str(exc)) from exc
     except FINAL as exc:
         raise AirflowFailException(str(exc)) from exc
     if decision is not None and decision.option == "reject":
-        raise AirflowSkipException(f"rejected by {decision.decided_by}: {period} keeps its previous state")
+        raise AirflowSkipException(f"rejected by {decision.decided_by}: {current.period} keeps its previous state")
     if finish_run:
-        pipeline.finish(_settings(), run_id, "landed")
+        pipeline.finish(current, "landed")
     return {"rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
             "rows_overridden": result.rows_overridden, "rows_warned": result.rows_warned,
             "missing": result.missing_files, "reports": result.reports,
@@ -77,25 +84,16 @@ def land_step(context: Any, source: str, period: str, run_id: str, review_task_i
 
 
 def review_decision(answer: dict | None) -> Any:
-    """The review task's XCom as a decision (None: the task was skipped, the run was clean)."""
-    from datetime import datetime
+    """The review task's XCom as a decision (None: the task was skipped, the run was clean). The review task
+    hands on the decision in codes (tasks.scheduling.review_operator); the button's label stays in Airflow."""
+    from tasks.review.decisions import Decision
 
-    from tasks.review.decisions import CODES, Decision
-
-    if not answer:
-        return None
-    [label] = answer["chosen_options"]
-    user = answer.get("responded_by_user") or {}
-    timedout = bool(answer.get("timedout"))
-    who = user.get("name") or user.get("id") or "unknown"  # the login: under FAB the id is a row number
-    return Decision(CODES[label], decided_by="timeout" if timedout else who,
-                    via="timeout" if timedout else "airflow",
-                    reason=(answer.get("params_input") or {}).get("reason") or None,
-                    decided_at=datetime.fromisoformat(answer["responded_at"]) if answer.get("responded_at") else None)
+    return Decision.from_record(answer) if answer else None
 
 
-def compute_step(source: str, period: str, run_id: str) -> dict:
-    return pipeline.compute(_settings(), source, Period.parse(period), run_id)
+def compute_step(run: dict) -> dict:
+    """The source's values of the run's month (evaluation is indicators_recompute's, once per delivery)."""
+    return pipeline.compute(_run(run))
 
 
 def alert_step(periods: list[str], context: Any = None) -> dict:
@@ -108,26 +106,19 @@ def alert_step(periods: list[str], context: Any = None) -> dict:
 def bulletin_step(periods: list[str]) -> list[str]:
     """The bulletin (reports/bulletin/<period>.html) and the 月报 (reports/monthly/<period>.html and .pdf) of each
     month named; returns the files written."""
-    from tasks.report import bulletin
-    from tasks.report import monthly as monthly_report
-
-    st = _settings()
-    written = []
-    for p in sorted(set(periods)):
-        written.append(str(bulletin.write(st, Period.parse(p))))
-        written.extend(str(f) for f in monthly_report.write(st, Period.parse(p)) if f)
-    return written
+    return [str(f) for f in pipeline.bulletin(_settings(), [Period.parse(p) for p in periods])]
 
 
 def poll_step(source: str) -> dict:
-    """Fetch and archive one poll of a real-time feed; its validation, review and landing follow."""
-    run_id, period = pipeline.poll(_settings(), source, trigger="airflow")
-    return {"run_id": run_id, "period": period}
+    """Fetch and archive one poll of a real-time feed; its validation, review and landing follow (the run, as
+    XCom: its `period` and `run_id` among it)."""
+    return pipeline.poll(_settings(), source, trigger="airflow").to_xcom()
 
 
 def evaluate_step(source: str, period: str) -> dict:
-    """The month of a captured source, evaluated from what the polls landed."""
-    return pipeline.evaluate(_settings(), source, Period.parse(period), trigger="airflow")
+    """The month of a captured source, computed from what the polls landed (its evaluation follows in
+    indicators_recompute)."""
+    return pipeline.compute_captured(_settings(), source, Period.parse(period), trigger="airflow")
 
 
 def inbox_step() -> dict:
@@ -178,28 +169,14 @@ def recompute_step(context: Any, periods: list[str]) -> list[str]:
     if not (context.get("params") or {}).get("recompute_values"):
         return periods
     st = _settings()
-    months = set(periods)
     for text in periods:
-        months.update(pipeline.recompute(st, Period.parse(text)))
-    return sorted(months)
+        pipeline.recompute(st, Period.parse(text))
+    return periods
 
 
 def refresh_step(periods: list[str]) -> dict:
-    """Re-evaluate the months and the later months that depend on them (YTD, rolling 12 months, 同比, projection)."""
-    from tasks.compute.store import later_months
-    from tasks.evaluate import evaluation
-    from tasks.flow.warehouse import writer
-
-    st = _settings()
-    done: set[str] = set()
-    with writer(st) as con:
-        for text in periods:
-            period = Period.parse(text)
-            for month in [period, *later_months(con, period)]:
-                if str(month) not in done:
-                    evaluation.refresh(con, month)
-                    done.add(str(month))
-    return {"evaluated": sorted(done)}
+    """Evaluate the months and the later months that depend on them (YTD, rolling 12 months, 同比, projection)."""
+    return {"evaluated": [str(m) for m in pipeline.evaluate(_settings(), [Period.parse(p) for p in periods])]}
 
 
 def assess_step(context: Any) -> dict:

@@ -15,6 +15,7 @@ import re
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from tasks.core import sql
 from tasks.core.errors import ParseError
 from tasks.core.numbers import plain
 from tasks.sources.base import Parsed, RemoteFile, RowIssue, landed_rows
@@ -113,7 +114,7 @@ class WasteFeedAdapter:
 
     def expectation_parameters(self, con: duckdb.DuckDBPyConnection, name: str, *, rows: pd.DataFrame | None = None,
                                period: str | None = None) -> dict[str, Any]:
-        codes = [r[0] for r in con.execute("SELECT region_code FROM catalogue.regions").fetchall()]
+        codes = [r[0] for r in con.execute(sql.load("queries/region_codes")).fetchall()]
         return suite_parameters(codes, period_of(name))
 
     def landing_frame(self, good: pd.DataFrame, *, batch_id: str, period: str, file_name: str) -> pd.DataFrame:

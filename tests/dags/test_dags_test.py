@@ -8,6 +8,7 @@ January 2019 files and an SMTP sink, all on loopback; then the warehouse the run
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import duckdb
 import pytest
 
 from demo.feed_server import FeedServer
+from tasks.flow.run import STEPS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -62,6 +64,9 @@ def test_dags_test_runs_january_2019_end_to_end(tmp_path: Path, smtp_sink) -> No
     output = proc.stdout + proc.stderr + recompute.stdout + recompute.stderr
     finished = [line for line in output.splitlines() if "DagRun Finished" in line]
     assert finished and all("state=success" in line for line in finished), finished or output[-3000:]
+    # the flow's steps, each once and in the order `ecoflow run` takes them (tasks.flow.run.step's log lines)
+    taken = [m.group(1) for m in re.finditer(r"step (\w+): \S+ (\S+)", output) if m.group(1) in STEPS]
+    assert taken == list(STEPS), taken
 
     meta = sqlite3.connect(airflow_home / "airflow.db")
     try:

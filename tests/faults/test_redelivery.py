@@ -21,6 +21,7 @@ from tasks.cli import commands as cli
 from tasks.core import settings
 from tasks.core.periods import Period
 from tasks.flow import pipeline
+from tasks.flow.run import Run
 from tasks.review import decisions as review
 from tasks.sources.redelivery import RULE
 
@@ -110,7 +111,7 @@ def test_a_steward_decides_a_shorter_delivery(day, air_files, monkeypatch) -> No
     assert RULE in body and "将删除" in body   # the steward sees what would be removed
 
     steward = review_policy.for_source("air").stewards[0]
-    pipeline.decide(st, "air", Period.parse("2019-01"), item["review_id"],
+    pipeline.decide(Run("air", Period.parse("2019-01"), item["review_id"], st),
                     review.Decision("accept_clean", decided_by=steward, via="cli"))
     assert 0 < len(stored()) < len(day)       # a person decided: the shorter day replaces, traceably
     with duckdb.connect(str(st.warehouse_path), read_only=True) as con:

@@ -76,14 +76,13 @@ class HandMadeWaste:
 
 
 def ingest(periods: list[str]) -> list[Period]:
-    """What the waste DAG does for each month: fetch, validate and land, compute (and evaluate)."""
-    evaluated: set[str] = set()
+    """What the waste DAG does for each month: fetch, validate and land, compute; then what indicators_recompute
+    does first: evaluate the months (and those after them)."""
     for text in periods:
-        period = Period.parse(text)
-        run_id = pipeline.fetch(settings.load(), "waste", period)
-        pipeline.land(settings.load(), "waste", period, run_id)
-        evaluated.update(pipeline.compute(settings.load(), "waste", period, run_id)["evaluated_months"])
-    return [Period.parse(p) for p in sorted(evaluated)]
+        run = pipeline.fetch(settings.load(), "waste", Period.parse(text))
+        pipeline.land_unattended(run)
+        pipeline.compute(run)
+    return pipeline.evaluate(settings.load(), [Period.parse(p) for p in periods])
 
 
 def recompute(periods: list[Period]) -> dict:

@@ -38,6 +38,7 @@ def submit(home: Path, name: str, evaluated: float, meeting: float) -> None:
     wb.save(settings.load().inbox_dir / name)
     [outcome] = inbox.process(settings.load(), trigger="test", settle=0)
     assert outcome.accepted, outcome.reason
+    inbox.evaluate_accepted(settings.load(), [outcome])   # as `ecoflow inbox` does
 
 
 def indicator(capsys) -> dict:

@@ -48,6 +48,7 @@ def submit(home: Path, period: str, changes: dict[tuple[str, str], object] | Non
     settings.load().inbox_dir.mkdir(parents=True, exist_ok=True)
     wb.save(settings.load().inbox_dir / name)
     [outcome] = inbox.process(settings.load(), trigger="test", settle=0)
+    inbox.evaluate_accepted(settings.load(), [outcome])   # as `ecoflow inbox` does
     return outcome
 
 

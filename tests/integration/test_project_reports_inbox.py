@@ -58,7 +58,10 @@ def fill(home: Path, period: str, figures: dict[str, dict[str, object]], name: s
 
 
 def process() -> list[inbox.InboxOutcome]:
-    return inbox.process(settings.load(), trigger="test", settle=0)
+    """What `ecoflow inbox` does: the files, then the months they changed evaluated."""
+    outcomes = inbox.process(settings.load(), trigger="test", settle=0)
+    inbox.evaluate_accepted(settings.load(), outcomes)
+    return outcomes
 
 
 def query(sql: str, params: list | None = None) -> list[tuple]:

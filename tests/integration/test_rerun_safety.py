@@ -33,13 +33,13 @@ def test_retried_steps_land_the_same_rows_again(eco_env, air_files, monkeypatch)
     with FeedServer(air_files, last_day=date(2019, 1, 2)) as srv:
         monkeypatch.setenv("ECOFLOW_AIR_FEED_URL", srv.url)
         st = settings.load()
-        run_id = pipeline.fetch(st, "air", JAN)
-        checked = pipeline.validate(st, "air", JAN, run_id, waits_in="warehouse")
-        first = pipeline.decide(st, "air", JAN, run_id, None)
+        run = pipeline.fetch(st, "air", JAN)
+        checked = pipeline.validate(run, waits_in="warehouse")
+        first = pipeline.decide(run, None)
         before = rows_by_file()
-        again = pipeline.decide(st, "air", JAN, run_id, None)      # an Airflow retry of `land`
-        pipeline.validate(st, "air", JAN, run_id, waits_in="warehouse")  # a retry of `validate` ...
-        third = pipeline.decide(st, "air", JAN, run_id, None)      # ... and of `land` after it
+        again = pipeline.decide(run, None)      # an Airflow retry of `land`
+        pipeline.validate(run, waits_in="warehouse")  # a retry of `validate` ...
+        third = pipeline.decide(run, None)      # ... and of `land` after it
 
     assert not checked["needs_review"]
     assert before == {D1: first.batches[0].rows_landed, D2: first.batches[1].rows_landed}

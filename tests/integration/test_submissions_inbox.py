@@ -66,7 +66,10 @@ def drop_csv(name: str, rows: list[str], encoding: str = "utf-8") -> Path:
 
 
 def process() -> list[inbox.InboxOutcome]:
-    return inbox.process(settings.load(), trigger="test", settle=0)
+    """What `ecoflow inbox` does: the files, then the months they changed evaluated."""
+    outcomes = inbox.process(settings.load(), trigger="test", settle=0)
+    inbox.evaluate_accepted(settings.load(), outcomes)
+    return outcomes
 
 
 def query(sql: str, params: list | None = None) -> list[tuple]:

@@ -72,7 +72,7 @@ def test_the_old_months_compute_again_to_the_same_indicators(upgraded, monkeypat
         before = con.execute(f"SELECT {INDICATOR_KEY} FROM marts.indicator_values ORDER BY ALL").fetchall()
     monkeypatch.setenv("ECOFLOW_HOME", str(upgraded.home))
     for source, month in (("water", "2021-04"), ("waste", "2024-12"), ("waste", "2025-01")):
-        pipeline.compute(settings.load(), source, Period.parse(month))
+        pipeline.recompute(settings.load(), Period.parse(month), [source])
     with _con(upgraded) as con:
         after = con.execute(f"SELECT {INDICATOR_KEY} FROM marts.indicator_values ORDER BY ALL").fetchall()
         sources = con.execute("SELECT DISTINCT water_body_source FROM marts.water_section_month").fetchall()

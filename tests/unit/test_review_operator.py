@@ -47,3 +47,31 @@ def test_an_override_or_a_rejection_without_a_reason_is_refused_by_the_task(opti
 def test_a_skipped_review_is_a_clean_batch() -> None:
     assert review_decision(None) is None
     assert review_decision(_answer("accept_clean", None)).option == "accept_clean"
+
+
+@pytest.mark.parametrize("option", ["accept_clean", "accept_all", "reject"])
+def test_the_decision_travels_as_its_code_never_as_the_buttons_label(option: str) -> None:
+    import json
+
+    answer = _answer(option, "站点已确认")
+    passed_on = json.dumps(answer, ensure_ascii=False)   # what the XCom holds
+    assert answer["option"] == option
+    assert not any(label in passed_on for label in LABELS.values())
+    assert review_decision(json.loads(passed_on)).option == option
+
+
+def test_a_label_where_a_code_belongs_is_refused() -> None:
+    from tasks.core.errors import UsageError
+    from tasks.review.decisions import Decision
+
+    record = Decision("reject", decided_by="li.na", via="airflow", reason="负值").to_record()
+    with pytest.raises(UsageError, match="unknown decision"):
+        Decision.from_record({**record, "option": LABELS["reject"]})
+
+
+def test_each_label_shown_maps_back_to_its_code_and_nothing_else_does() -> None:
+    from tasks.review.policy import label, option_of
+
+    assert [option_of(label(code)) for code in LABELS] == list(LABELS)
+    with pytest.raises(ValueError, match="not a review option"):
+        option_of("同意")
