@@ -119,8 +119,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _backfill(args: argparse.Namespace, first: Any, last: Any) -> int:
     """`--period` through `--through`, month by month in order (a later month's year to date and rolling 12 months
-    read the earlier ones), with a progress bar on stderr. A month that fails is named and the next one runs;
-    the exit is non-zero if any failed."""
+    read the earlier ones), with a progress bar on stderr. The months before the last record their alerts and send
+    no monthly digest and write no bulletin: the last month's run sends one digest per recipient with everything
+    due, and writes its bulletin and 月报. A month that fails is named and the next one runs; the exit is non-zero
+    if any failed."""
     import time
 
     from tasks.core import settings
@@ -137,7 +139,7 @@ def _backfill(args: argparse.Namespace, first: Any, last: Any) -> int:
         _progress(args.source, month, i, len(months), time.monotonic() - started)
         try:
             summary = pipeline.run(settings.load(), args.source, month, trigger="cli",
-                                   review_policy_name=args.review, reason=args.reason)
+                                   review_policy_name=args.review, reason=args.reason, history=i < len(months))
             done.append(summary.as_dict())
         except EcoflowError as exc:
             failed.append((str(month), str(exc).splitlines()[0]))

@@ -243,7 +243,8 @@ def bulletin(settings: Settings, periods: Iterable[Period]) -> list[Path]:
     return written
 
 
-def refresh(settings: Settings, periods: list[Period], *, dispatch: bool = True, as_of: date | None = None) -> dict:
+def refresh(settings: Settings, periods: list[Period], *, dispatch: bool = True, as_of: date | None = None,
+            reports: bool = True) -> dict:
     """What follows a month's new values, as indicators_recompute does it: evaluate the months (and those after
     them), apply the alert rules, write the bulletins. A mail server that is down does not cost the months their
     bulletins: they are written, then the DeliveryError is raised (carrying `evaluated` and `bulletins`)."""
@@ -251,9 +252,9 @@ def refresh(settings: Settings, periods: list[Period], *, dispatch: bool = True,
     try:
         sent = alert(settings, months, as_of, dispatch=dispatch)
     except DeliveryError as exc:
-        exc.evaluated, exc.bulletins = months, bulletin(settings, months)
+        exc.evaluated, exc.bulletins = months, bulletin(settings, months) if reports else []
         raise
-    return {**sent, "evaluated": months, "bulletins": bulletin(settings, months)}
+    return {**sent, "evaluated": months, "bulletins": bulletin(settings, months) if reports else []}
 
 
 def capture(settings: Settings, source: str, *, as_of: datetime | None = None, replay: Path | None = None,
@@ -337,7 +338,7 @@ REVIEW_POLICIES = ("safe", "accept-clean", "accept-all", "reject", "hold")
 
 
 def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *, review_policy_name: str = "safe",
-        reason: str | None = None) -> RunSummary:
+        reason: str | None = None, history: bool = False) -> RunSummary:
     """The whole update for one source and month, without a scheduler (what `ecoflow run` does): the steps of
     tasks.flow.run.STEPS in their order, as the DAGs run them — fetch, validate, land, compute, then what
     indicators_recompute does: evaluate, alert, bulletin.
@@ -346,7 +347,8 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *
     timeout does (land the rows that pass; reject a batch over the stop threshold, raising its error), `hold`
     leaves it pending for `ecoflow review decide`, the others decide as named (accept-all and reject need a
     reason). A captured source (surface water) has nothing to fetch for a past month: its run evaluates what the
-    polls captured.
+    polls captured. A `history` month (a backfill's, before its last) records its alerts without sending the
+    monthly digests (they go out once, with the last month's) and writes no bulletin (`ecoflow report` writes one).
     """
     adapter = sources.get(source)
     if review_policy_name not in REVIEW_POLICIES:
@@ -355,7 +357,7 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *
         current = start(settings, adapter.name, period, trigger)
         summary = RunSummary(run_id=current.run_id, source=source, period=str(period),
                              fetched=_captures(settings, period))
-        return finish_delivery(current, summary)
+        return finish_delivery(current, summary, history)
     current = fetch(settings, source, period, trigger)
     validated = _validated(current, "warehouse", None)
     checked = _review_facts(validated)
@@ -376,16 +378,16 @@ def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *
         if review_policy_name == "safe" and validated.breaches:
             raise validated.breaches[0]  # a run with no one to ask fails with the batch's own reason
         return summary
-    return finish_delivery(current, summary)
+    return finish_delivery(current, summary, history)
 
 
-def finish_delivery(run: Run, summary: RunSummary) -> RunSummary:
+def finish_delivery(run: Run, summary: RunSummary, history: bool = False) -> RunSummary:
     """What follows a landing without a scheduler, as the DAGs do it: compute the month, then evaluate it and the
     months after it, apply the alert rules and write the bulletins (tasks.flow.pipeline.refresh)."""
     counts = compute(run)
     summary.indicator_values = counts["indicator_values"]
     try:
-        done = refresh(run.settings, [run.period])
+        done = refresh(run.settings, [run.period], dispatch=not history, reports=not history)
     except DeliveryError as exc:
         summary.bulletins = [str(p) for p in getattr(exc, "bulletins", [])]
         exc.summary = summary  # the data part succeeded: callers can still report it

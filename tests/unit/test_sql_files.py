@@ -48,10 +48,8 @@ def test_every_source_has_its_staged_table_from_the_migrations(tmp_path, monkeyp
 
 #: Python that still writes SQL, and why: the loader's own plumbing (the migrations' ledger, transactions, frames);
 #: the backup's EXPORT / COPY, whose paths DuckDB takes only as literals, and its re-homing UPDATE over every text
-#: column; the re-delivery check's counts over an adapter's list of extent columns. air.py and cnemc_air.py keep
-#: their two statements until the speed work on them lands (then they move to warehouse/compute and queries).
-SQL_IN_PYTHON = {"tasks/core/warehouse.py", "tasks/flow/backup.py", "tasks/sources/redelivery.py",
-                 "tasks/compute/air.py", "tasks/sources/cnemc_air.py"}
+#: column; the re-delivery check's counts over an adapter's list of extent columns.
+SQL_IN_PYTHON = {"tasks/core/warehouse.py", "tasks/flow/backup.py", "tasks/sources/redelivery.py"}
 
 
 def test_statements_live_in_warehouse_sql_files_not_in_python() -> None:
