@@ -1,10 +1,16 @@
-"""Shared fixtures: a real feed server and SMTP sink on loopback, and an isolated ECOFLOW_HOME per test."""
+"""Shared fixtures: a real feed server and SMTP sink on loopback, and an isolated ECOFLOW_HOME per test; homes that
+many tests start from are built once per run and copied into each test's home."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -41,3 +47,60 @@ def eco_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp_sink) -> Path:
                        "&from_email=ecoflow%40example.gov.cn")
     monkeypatch.delenv("ECOFLOW_AIR_FEED_URL", raising=False)
     return home
+
+
+#: builds a home: called with the home (ECOFLOW_HOME, empty) and a MonkeyPatch holding the build's environment;
+#: what it returns (JSON) is handed to every test that copies the home
+Build = Callable[[Path, pytest.MonkeyPatch], Any]
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The run's temporary folder that both xdist workers see (each worker's basetemp is a folder inside it)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Build, Path], Any]:
+    """`built_home(name, build, into)`: copies into `into` (a test's ECOFLOW_HOME) the home `build` makes, and
+    returns what `build` returned. Each home is made once per run, by whichever worker asks first (the other waits
+    for it rather than making it again — the months of data many tests start from are the suite's biggest cost),
+    and never changed after: every test works on its own copy.
+
+    The build runs with the environment eco_env gives a test (an SMTP sink of its own, the same HTTP settings, no
+    feed URL left behind), so the copy holds what the same steps make in the test's home. The mails the build sent
+    are not in the test's sink: tests that look at them keep building their own."""
+    root = _shared_root(tmp_path_factory)
+
+    def get(name: str, build: Build, into: Path) -> Any:
+        folder = root / f"built-{name}"
+        with _exclusive(root / f"built-{name}.lock"):
+            if not (folder / "built.json").exists():
+                shutil.rmtree(folder, ignore_errors=True)   # a build that failed half way is made again
+                from demo.smtp_sink import SmtpSink
+
+                with pytest.MonkeyPatch.context() as mp, SmtpSink(folder / "smtp-outbox") as sink:
+                    mp.setenv("ECOFLOW_HOME", str(folder / "home"))
+                    mp.setenv("ECOFLOW_HTTP_TIMEOUT", "5")
+                    mp.setenv("ECOFLOW_HTTP_RETRIES", "3")
+                    mp.setenv("AIRFLOW_CONN_ECOFLOW_SMTP",
+                              f"smtp://127.0.0.1:{sink.port}?disable_ssl=true&disable_tls=true"
+                              "&from_email=ecoflow%40example.gov.cn")
+                    for feed in ("AIR", "WATER", "WASTE"):
+                        mp.delenv(f"ECOFLOW_{feed}_FEED_URL", raising=False)
+                    made = build(folder / "home", mp)
+                (folder / "built.json").write_text(json.dumps(made), encoding="utf-8")
+        shutil.copytree(folder / "home", into, dirs_exist_ok=True)
+        return json.loads((folder / "built.json").read_text(encoding="utf-8"))
+
+    return get
