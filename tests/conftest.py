@@ -16,12 +16,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 AIR_DATA = ROOT / "demo" / "data" / "cnemc_air"
-#: Started first, longest first (their durations in `make test`): pytest-xdist's worksteal hands each worker a half
-#: of the list in order and balances only by stealing what is not yet started, so a long test left for the end
-#: keeps one worker busy alone. The demo (minutes, on one worker) goes first; other entries are whole modules, kept
-#: together so a module's fixtures are set up once per worker.
-STARTED_FIRST = (
-    "tests/integration/test_demo_and_bench.py::test_demo_runs_every_dag_and_prints_what_happened",
+#: pytest-xdist's worksteal hands each worker one half of the test list, in order, and balances only by stealing the
+#: not yet started end of the other's queue; a worker always keeps the test after the one it runs. So the demo
+#: (minutes on one worker, in a subprocess) opens the first half with short tests after it, and the modules with the
+#: longest builds and runs (their durations in `make test`, longest first) open the second half: neither worker is
+#: left alone with a long test at the end. Modules move whole, so a module's fixtures are set up once per worker.
+DEMO = "tests/integration/test_demo_and_bench.py::test_demo_runs_every_dag_and_prints_what_happened"
+LONG_MODULES = (
     "tests/dags/test_dags_test.py",
     "tests/integration/test_waste_pipeline.py",
     "tests/integration/test_bulletin.py",
@@ -40,14 +41,19 @@ REAL_MONTH = AIR_DATA / "inner_mongolia_2019-01"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """STARTED_FIRST in its order, then every other test in collection order (the same order on every worker)."""
+    """The demo first, then tests in collection order up to the middle, where LONG_MODULES start (in their order),
+    then the rest: the same order on every worker, as xdist requires."""
     def rank(item: pytest.Item) -> int:
-        for i, prefix in enumerate(STARTED_FIRST):
-            if item.nodeid == prefix or item.nodeid.startswith((f"{prefix}::", f"{prefix}[")):
+        for i, module in enumerate(LONG_MODULES):
+            if item.nodeid.startswith(f"{module}::"):
                 return i
-        return len(STARTED_FIRST)
+        return len(LONG_MODULES)
 
-    items.sort(key=rank)
+    demo = [i for i in items if i.nodeid == DEMO]
+    long = sorted((i for i in items if i.nodeid != DEMO and rank(i) < len(LONG_MODULES)), key=rank)
+    rest = [i for i in items if i.nodeid != DEMO and rank(i) == len(LONG_MODULES)]
+    before_long = max(0, min(len(rest), len(items) // 2 - len(demo)))
+    items[:] = demo + rest[:before_long] + long + rest[before_long:]
 
 
 @pytest.fixture
