@@ -22,7 +22,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -111,21 +110,17 @@ def feed(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[HandMadeWas
         yield publisher
 
 
-@pytest.fixture(scope="module")
-def landed_once(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Period]]:
-    """The fifteen months landed once for the module (each test works on a copy)."""
-    home = tmp_path_factory.mktemp("hand-made-waste") / "home"
-    with pytest.MonkeyPatch.context() as mp, FeedServer(publisher=HandMadeWaste(HANDLED)) as srv:
-        mp.setenv("ECOFLOW_HOME", str(home))
+def _fifteen_months(home: Path, mp: pytest.MonkeyPatch) -> list[str]:
+    with FeedServer(publisher=HandMadeWaste(HANDLED)) as srv:
         mp.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
-        return home, ingest(sorted(HANDLED))
+        return [str(p) for p in ingest(sorted(HANDLED))]
 
 
 @pytest.fixture
-def year_and_quarter(feed: HandMadeWaste, eco_env: Path, landed_once: tuple[Path, list[Period]]) -> list[Period]:
-    """2024 and the first quarter of 2025 landed and evaluated; no alert rule applied yet."""
-    shutil.copytree(landed_once[0], eco_env, dirs_exist_ok=True)
-    return landed_once[1]
+def year_and_quarter(feed: HandMadeWaste, eco_env: Path, built_home) -> list[Period]:
+    """2024 and the first quarter of 2025 landed and evaluated; no alert rule applied yet. The fifteen months are
+    landed once per run (each test works on a copy)."""
+    return [Period.parse(p) for p in built_home("alert-digests-fifteen-months", _fifteen_months, eco_env)]
 
 
 def test_values_projection_and_rolling_12_months_as_computed_by_hand(year_and_quarter) -> None:

@@ -28,22 +28,31 @@ HOHHOT, XILINHOT = "150100", "152502"
 NOTE = '<script>alert("x")</script> 数据取自<林草局>年报 & 复核'
 
 
+def _two_months(home: Path, mp: pytest.MonkeyPatch) -> None:
+    land_waste_months(mp, [JAN, FEB], faults={FEB: {"wrong_unit"}})
+    submit_forest_coverage(home, JAN, 36.4, NOTE)
+
+
 @pytest.fixture
-def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    land_waste_months(monkeypatch, [JAN, FEB], faults={FEB: {"wrong_unit"}})
-    submit_forest_coverage(eco_env, JAN, 36.4, NOTE)
+def month(eco_env: Path, built_home) -> Path:
+    """January and February 2025 (February's wrong unit quarantined) and 林草局's January submission with NOTE."""
+    built_home("bulletin-two-months", _two_months, eco_env)
     return eco_env
 
 
-@pytest.fixture
-def corrected(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, float | None]:
-    """All of 2024 (a complete year to project from), 2025-01 with Hohhot's collected household waste in a wrong unit
-    (quarantined), then 2025-01 re-delivered correct. Returns the household waste YTD per region before the fix."""
-    land_waste_months(monkeypatch, [f"2024-{m:02d}" for m in range(1, 13)] + [JAN], faults={JAN: {"wrong_unit"}})
+def _corrected(home: Path, mp: pytest.MonkeyPatch) -> dict[str, float | None]:
+    land_waste_months(mp, [f"2024-{m:02d}" for m in range(1, 13)] + [JAN], faults={JAN: {"wrong_unit"}})
     before = dict(warehouse("SELECT region_code, value FROM marts.indicator_values WHERE indicator_code = "
                             "'household_waste_safe_treatment_rate' AND period = ? AND period_type = 'ytd'", [JAN]))
-    land_waste_months(monkeypatch, [JAN])
+    land_waste_months(mp, [JAN])
     return before
+
+
+@pytest.fixture
+def corrected(eco_env: Path, built_home) -> dict[str, float | None]:
+    """All of 2024 (a complete year to project from), 2025-01 with Hohhot's collected household waste in a wrong unit
+    (quarantined), then 2025-01 re-delivered correct. Returns the household waste YTD per region before the fix."""
+    return built_home("bulletin-corrected", _corrected, eco_env)
 
 
 def warehouse(query: str, params: list | None = None) -> list[tuple]:

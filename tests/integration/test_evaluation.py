@@ -21,10 +21,15 @@ HOHHOT = "150100"
 CATALOGUE = Path(__file__).resolve().parents[2] / "warehouse" / "catalogue"
 
 
+def _two_months(home: Path, mp: pytest.MonkeyPatch) -> None:
+    land_waste_months(mp, [JAN, FEB])
+    submit_forest_coverage(home, JAN, 36.4)
+
+
 @pytest.fixture
-def month(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    land_waste_months(monkeypatch, [JAN, FEB])
-    submit_forest_coverage(eco_env, JAN, 36.4)
+def month(eco_env: Path, built_home) -> Path:
+    """January and February 2025 and 林草局's January submission (built once, copied per test)."""
+    built_home("evaluation-two-months", _two_months, eco_env)
     return eco_env
 
 

@@ -28,14 +28,20 @@ from tests.unit.test_messages import assert_reads_chinese, visible
 
 JAN = "2019-01"
 CITIES = 12
+REAL_MONTH = Path(__file__).resolve().parents[2] / "demo" / "data" / "cnemc_air" / "inner_mongolia_2019-01"
 LAST_DAY = date(2019, 1, 6)  # six days: every city ranked, the run stays short
 
 
-@pytest.fixture
-def january(eco_env: Path, air_files: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    with FeedServer(air_files, last_day=LAST_DAY) as server:
-        monkeypatch.setenv("ECOFLOW_AIR_FEED_URL", server.url)
+def _january(home: Path, mp: pytest.MonkeyPatch) -> None:
+    with FeedServer(REAL_MONTH, last_day=LAST_DAY) as server:
+        mp.setenv("ECOFLOW_AIR_FEED_URL", server.url)
         pipeline.run(settings.load(), "air", Period.parse(JAN))
+
+
+@pytest.fixture
+def january(eco_env: Path, built_home) -> Path:
+    """The first six real days of January 2019 through the air pipeline (built once, copied per test)."""
+    built_home("monthly-report-january", _january, eco_env)
     return eco_env
 
 
@@ -113,19 +119,24 @@ def test_charts_are_embedded_with_a_cjk_font_and_left_out_without_one(january, m
     assert len(ranking_rows(text)) == CITIES + 1
 
 
-@pytest.fixture
-def first_quarter(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """January to March 2025: the waste months evaluated, and 乡村振兴局's and 水务局's project sheets for each month
-    filled as the demo fills them (户厕改造 falls behind; the other units of the two plans send nothing)."""
-    land_waste_months(monkeypatch, list(projects_demo.MONTHS))
+def _first_quarter(home: Path, mp: pytest.MonkeyPatch) -> None:
+    land_waste_months(mp, list(projects_demo.MONTHS))
     for month in projects_demo.MONTHS:
-        out = eco_env / "templates" / month
+        out = home / "templates" / month
         for department, (name, months) in projects_demo.SHEETS.items():
             assert cli.main(["templates", "--period", month, "--department", department, "--out", str(out)]) == 0
             projects_demo.fill(out / f"{department}_{month}_项目.xlsx",
                                settings.load().inbox_dir / f"{name}{month}项目调度.xlsx", months[month])
         outcomes = inbox.process(settings.load(), trigger="test", settle=0)
         assert outcomes and all(o.accepted for o in outcomes), [o.reason for o in outcomes]
+
+
+@pytest.fixture
+def first_quarter(eco_env: Path, built_home) -> Path:
+    """January to March 2025: the waste months evaluated, and 乡村振兴局's and 水务局's project sheets for each month
+    filled as the demo fills them (户厕改造 falls behind; the other units of the two plans send nothing); built
+    once, copied per test."""
+    built_home("monthly-report-first-quarter", _first_quarter, eco_env)
     return eco_env
 
 

@@ -58,6 +58,21 @@ def run(period: str) -> pipeline.RunSummary:
         return exc.summary
 
 
+def _january(home: Path, mp: pytest.MonkeyPatch) -> dict[str, int]:
+    with FeedServer(publisher=WastePublisher(None)) as srv:
+        mp.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        summary = run(JAN)
+        return {"rows_landed": summary.rows_landed, "rows_rejected": summary.rows_rejected,
+                "hits": srv.hits(f"waste/{JAN}.csv")}
+
+
+@pytest.fixture
+def january(eco_env: Path, built_home) -> dict[str, int]:
+    """January 2025 as published, fetched and landed (built once, copied per test): the run's counts and how
+    often the feed was asked for the file."""
+    return built_home("waste-january", _january, eco_env)
+
+
 def hand_rows(period: str) -> list[dict]:
     """The month's rows read with the csv module, units converted by the table above (not the adapter's)."""
     text = waste_samples.generate(period).decode("utf-8-sig")
@@ -81,11 +96,9 @@ def value_of(indicator: str, region: str, period: str, period_type: str = "month
                  "region_code = ? AND period = ? AND period_type = ?", [indicator, region, period, period_type])[0]
 
 
-def test_a_month_lands_with_units_converted_exactly(feed) -> None:
-    srv = feed()
-    summary = run(JAN)
+def test_a_month_lands_with_units_converted_exactly(january) -> None:
     rows = hand_rows(JAN)
-    assert summary.rows_landed == len(rows) and summary.rows_rejected == 0
+    assert january["rows_landed"] == len(rows) and january["rows_rejected"] == 0
     landed = {(f, i): (v, u, vr, ur) for f, i, v, u, vr, ur in query(
         "SELECT facility_id, item, value, unit, value_reported, unit_reported FROM raw.waste_quantities")}
     for r in rows:
@@ -96,12 +109,10 @@ def test_a_month_lands_with_units_converted_exactly(feed) -> None:
     [(sha, path)] = query("SELECT sha256, archive_path FROM meta.batches WHERE status = 'landed'")
     assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == sha == \
         hashlib.sha256(waste_samples.generate(JAN)).hexdigest()
-    assert srv.hits(f"waste/{JAN}.csv") == 1
+    assert january["hits"] == 1
 
 
-def test_rates_match_a_hand_computation_for_hohhot(feed) -> None:
-    feed()
-    run(JAN)
+def test_rates_match_a_hand_computation_for_hohhot(january) -> None:
     rows = hand_rows(JAN)
     hohhot = HOHHOT[:4]
     assert value_of("urban_sewage_treatment_rate", HOHHOT, JAN)[0] == \
@@ -117,18 +128,15 @@ def test_rates_match_a_hand_computation_for_hohhot(feed) -> None:
         hand_rate(rows, "15", {"sewage_treated"}, {"sewage_discharged"})
 
 
-def test_year_to_date_sums_quantities_not_monthly_rates(feed) -> None:
+def test_year_to_date_sums_quantities_not_monthly_rates(january, feed) -> None:
     feed()
-    run(JAN)
     run(FEB)
     both = hand_rows(JAN) + hand_rows(FEB)
     ytd, ok, _ = value_of("urban_sewage_treatment_rate", HOHHOT, FEB, "ytd")
     assert ytd == hand_rate(both, HOHHOT[:4], {"sewage_treated"}, {"sewage_discharged"}) and ok
 
 
-def test_hazardous_waste_above_100_is_capped_and_says_so(feed) -> None:
-    feed()
-    run(JAN)
+def test_hazardous_waste_above_100_is_capped_and_says_so(january) -> None:
     rows = hand_rows(JAN)
     mine = [r for r in rows if r["region_code"] == XILINHOT and r["kind"] == "hazardous_waste_producer"]
     computed = sum(r["base"] for r in mine if r["item"] in ("hw_utilized", "hw_disposed")) * 100 / \
@@ -344,9 +352,8 @@ def test_server_errors_are_retried_and_an_unpublished_month_is_not_an_error_of_t
     assert query("SELECT status, http_status FROM meta.batches WHERE period = ?", [FEB]) == [("missing", 404)]
 
 
-def test_running_a_month_twice_leaves_the_warehouse_identical(feed) -> None:
+def test_running_a_month_twice_leaves_the_warehouse_identical(january, feed) -> None:
     feed()
-    run(JAN)
     state = [query(f"SELECT * FROM {t} ORDER BY ALL") for t in ("raw.waste_quantities", "marts.indicator_values")]
     run(JAN)
     assert [query(f"SELECT * FROM {t} ORDER BY ALL") for t in ("raw.waste_quantities", "marts.indicator_values")] \
@@ -370,9 +377,7 @@ def test_a_january_below_the_annual_target_is_in_progress_and_alerts_no_one(feed
         assert "呼和浩特市「危险废物利用处置率」：进行中" in text
 
 
-def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed) -> None:
-    feed()
-    run(JAN)
+def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(january) -> None:
     key_filter = "indicator_code = 'hazardous_waste_disposal_rate' AND region_code = ? AND period = ?"
     below = f"{key_filter} AND kind = 'below_target'"
     with duckdb.connect(str(settings.load().warehouse_path)) as con:  # as if the period were a complete year
@@ -391,11 +396,10 @@ def test_a_value_that_can_no_longer_be_computed_leaves_its_open_alert_open(feed)
         == [("open",)]
 
 
-def test_indicator_22_rises_against_the_previous_year_computed_when_no_plan_baseline(feed) -> None:
+def test_indicator_22_rises_against_the_previous_year_computed_when_no_plan_baseline(january, feed) -> None:
     """Hohhot has no catalogue baseline of the rate: its base is the rate computed for December 2024's year to
     date; landing December after January recomputes January's rise (the base came late)."""
     feed()
-    run(JAN)
     assert value_of("industrial_solid_waste_utilization_rise", HOHHOT, JAN, "ytd")[:2] == (None, False)
     run("2024-12")
     rise, ok, note = value_of("industrial_solid_waste_utilization_rise", HOHHOT, JAN, "ytd")
