@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -110,9 +110,11 @@ def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     return ctx
 
 
-@cache
+@lru_cache(maxsize=2)
 def _checkpoint(gx_root: Path, suite: str, row_key: str):  # noqa: ANN202 - GX types are imported lazily
-    """The suite's checkpoint in the file context, set up once per process rather than once per batch."""
+    """The suite's checkpoint in the file context, set up once per process rather than once per batch. Only the
+    last two are kept: a context holds on to the last batch it validated, and a backfill opens one per month (120
+    kept contexts grew a ten-year backfill to 6 GiB)."""
     import great_expectations as gx
 
     definition = suite_definition(suite)
