@@ -9,16 +9,13 @@ from outside like the stages (wall, CPU, peak RSS from ``wait4``).
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
-import time
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from bench.run_bench import shown
+from bench.run_bench import measured, shown
 
 REPO = Path(__file__).resolve().parent.parent
 IM_MONTH = REPO / "demo" / "data" / "cnemc_air" / "inner_mongolia_2019-01"
@@ -29,12 +26,7 @@ def _process(name: str, cmd: list[str], env: dict[str, str], results: Path, log:
     """A child process: wall from here, CPU and peak RSS from wait4, its stderr kept in results/."""
     err_path = results / f"{name}.stderr.log"
     log(f"{name}: starting")
-    with open(results / f"{name}.stdout.log", "wb") as out, open(err_path, "wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
+    code, wall, usage = measured(cmd, env, results / f"{name}.stdout.log", err_path)
     log(f"{name}: exit {code}, {wall:.1f} s, peak RSS {usage.ru_maxrss / 1024:.0f} MiB")
     return {"name": name, "exit_code": code, "process_seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
             "peak_rss_mib": usage.ru_maxrss / 1024.0, "stderr_log": shown(err_path),

@@ -94,26 +94,31 @@ def shown(path: Path) -> str:
     return path.relative_to(REPO).as_posix() if path.is_relative_to(REPO) else path.as_posix()
 
 
+def measured(cmd: list[str], env: dict[str, str], out_path: Path, err_path: Path) -> tuple[int, float, Any]:
+    """A child process run to its end, its output in the two files: exit code, wall seconds from here, and its
+    resource usage from wait4 (CPU, peak RSS) — how every benchmark process is measured."""
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        return os.waitstatus_to_exitcode(status), time.perf_counter() - started, usage
+
+
 def run_child(name: str, stage: str, extra: list[str], env: dict[str, str], results: Path) -> dict[str, Any]:
     """Run ``bench.stages STAGE`` in a new process; wall from here, CPU and peak RSS of that child (wait4)."""
     result_path = results / f"{name}.json"
     out_path, err_path = results / f"{name}.stdout.log", results / f"{name}.stderr.log"
     cmd = [sys.executable, "-m", "bench.stages", stage, "--result", str(result_path), *extra]
     log(f"{name}: starting")
-    with open(out_path, "wb") as out, open(err_path, "wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    code, wall, usage = measured(cmd, env, out_path, err_path)
     if result_path.exists():
         data = json.loads(result_path.read_text(encoding="utf-8"))
     else:
-        why = (f"killed by signal {-proc.returncode} (SIGKILL usually means the kernel's out-of-memory killer)"
-               if proc.returncode < 0 else f"exited with code {proc.returncode} without writing a result")
+        why = (f"killed by signal {-code} (SIGKILL usually means the kernel's out-of-memory killer)"
+               if code < 0 else f"exited with code {code} without writing a result")
         data = {"stage": stage, "status": "failed", "error": why, "steps": []}
     data.update({
-        "name": name, "exit_code": proc.returncode, "process_seconds": wall,
+        "name": name, "exit_code": code, "process_seconds": wall,
         "peak_rss_mib": usage.ru_maxrss / 1024.0, "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "stderr_log": shown(err_path),
     })

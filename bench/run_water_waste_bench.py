@@ -32,7 +32,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -359,12 +358,9 @@ def run_child(name: str, stage: str, env: dict[str, str], results: Path,
     cmd = [sys.executable, "-m", "bench.run_water_waste_bench", "--child", stage, "--result", str(result_path)]
     env = {**env, PARAMS_ENV: json.dumps(params or {})}
     log(f"{name}: starting")
-    with open(results / f"{name}.stdout.log", "wb") as out, open(err_path, "wb") as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=err)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - started
-    code = os.waitstatus_to_exitcode(status)
+    from bench.run_bench import measured
+
+    code, wall, usage = measured(cmd, env, results / f"{name}.stdout.log", err_path)
     if result_path.exists():
         data = json.loads(result_path.read_text(encoding="utf-8"))
     else:
