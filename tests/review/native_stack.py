@@ -17,7 +17,9 @@ What compose does, and what stands for it here:
 * **restart: always** is not emulated: a test that kills a service starts its replacement itself.
 
 `TEST_SETTINGS` are the only settings added that compose does not have: they make a heartbeat timeout and a
-retry take seconds instead of minutes, and keep the DAGs' timetables from starting runs of their own.
+retry take seconds instead of minutes, keep the DAGs' timetables from starting runs of their own, and validate the
+air month file by file (a month of Inner Mongolia is otherwise one validation, and the worker must be killed in
+the middle of it).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ TEST_SETTINGS = {
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
     "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "5",
     "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+    "ECOFLOW_VALIDATION_ROWS": "16000",   # one real day (~15,600 rows) per validation
 }
 #: Ports a container has to itself (container port -> the setting that moves it here).
 OWN_PORTS = {8974: "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT",

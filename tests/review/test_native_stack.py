@@ -64,7 +64,9 @@ SAME_AS_REFERENCE = {
     "review.staged_cnemc_air_hourly": "true",
     "marts.air_daily": "obs_date BETWEEN DATE '2019-01-01' AND DATE '2019-01-31'",
     "marts.indicator_values": "period = '2019-01'",
-    "marts.indicator_status": "period = '2019-01'",
+    # marts.indicator_status is not compared: since the one flow, months are evaluated by indicators_recompute
+    # (started by the feed DAGs' Asset events), which this stack does not run; tests/integration/test_one_flow.py
+    # proves a CLI run and the DAG tasks evaluate alike
     "meta.batches": "period = '2019-01' AND source = 'air'",
 }
 #: Columns that name the run, where its files are or who decided (the reference run is decided by policy).
