@@ -277,12 +277,13 @@ def _validate_group(settings: Settings, adapter: SourceAdapter, period: str, gro
     file by its keys. A finding about the table as a whole cannot be told apart by file: then each file of the
     group is validated alone, as a group of one."""
     key = adapter.row_key
-    frames, shifts, shift = [], [], 0
+    frames, spans, shift = [], [], 0
     for read in group:
         rows = read.parsed.rows
         frames.append(rows.assign(**{key: rows[key] + shift}) if shift else rows)
-        shifts.append(shift)
-        shift += int(rows[key].max()) + 1
+        top = shift + int(rows[key].max()) + 1     # a file's keys need not be 0..n-1: its span is its own keys'
+        spans.append((shift, top))
+        shift = top
     first = group[0].attempt["batch_id"].replace(":", "_")
     outcome = validation.validate(
         _stack(frames), suite=adapter.suite, row_key=key, parameters=group[0].parameters,
@@ -293,7 +294,7 @@ def _validate_group(settings: Settings, adapter: SourceAdapter, period: str, gro
         return [outcome]
     if any(f.table_level for f in outcome.failures):
         return [_validate_group(settings, adapter, period, [read], outcomes)[0] for read in group]
-    return [outcome.part(low, low + read.rows) for read, low in zip(group, shifts, strict=True)]
+    return [outcome.part(low, high) for low, high in spans]
 
 
 def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
