@@ -362,20 +362,27 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
     st = settings.load()
     outcomes = inbox.process(st, trigger="cli", settle=args.settle)
-    inbox.evaluate_accepted(st, outcomes)
     if args.json:
         print(json.dumps([{**o.__dict__, "moved_to": str(o.moved_to)} for o in outcomes], ensure_ascii=False,
                          indent=2))
-        return 0
-    if not outcomes:
-        print(f"inbox {st.inbox_dir}: nothing to ingest")
-    for o in outcomes:
-        verdict = "accepted" if o.accepted else "REJECTED"
-        print(f"{verdict}  {o.received_name}  department={o.department_code or '-'} period={o.period or '-'} "
-              f"reply={o.reply_status}")
-        if o.reason:
-            print(f"  reason: {o.reason}")
-        print(f"  moved to: {o.moved_to}")
+    else:
+        if not outcomes:
+            print(f"inbox {st.inbox_dir}: nothing to ingest")
+        for o in outcomes:
+            verdict = "accepted" if o.accepted else "REJECTED"
+            print(f"{verdict}  {o.received_name}  department={o.department_code or '-'} "
+                  f"period={o.period or '-'} reply={o.reply_status}")
+            if o.reason:
+                print(f"  reason: {o.reason}")
+            print(f"  moved to: {o.moved_to}")
+    # what indicators_recompute does when the submissions Asset names the months: evaluate, only new 进度预警,
+    # bulletins (a DeliveryError: exit 2, the alerts stay pending, the bulletins are written)
+    done = inbox.refresh_accepted(st, outcomes)
+    if done and not args.json:
+        print(f"evaluated: {', '.join(map(str, done['evaluated']))}; alerts sent: {done['sent']}; "
+              f"pending: {done['pending']}")
+        for path in done["bulletins"]:
+            print(f"report written: {path}")
     return 0
 
 
@@ -500,7 +507,7 @@ def cmd_recompute(args: argparse.Namespace) -> int:
                                ("indicator_code", "indicator"), ("variant", "variant"), ("old_value", "was"),
                                ("new_value", "now"), ("reason", "why")]))
     try:
-        sent = pipeline.alert(st, months)  # a DeliveryError: exit 2, alerts stay pending
+        sent = pipeline.alert(st, months, dispatch=not args.no_dispatch)  # DeliveryError: exit 2, alerts pending
     finally:  # a mail server that is down does not cost the months their bulletins
         written = pipeline.bulletin(st, months)
     print(f"alerts sent: {sent['sent']} in {sent['digests']} digest(s); pending: {sent['pending']}")
@@ -704,6 +711,8 @@ def parser() -> argparse.ArgumentParser:
                                           "rules change) and list what changed")
     rc.add_argument("--period", required=True)
     rc.add_argument("--source", action="append", choices=sorted(BY_NAME), help="only this source (repeatable)")
+    rc.add_argument("--no-dispatch", action="store_true",
+                    help="send no digests, only a new 进度预警 (as after a delivery); the alert rules still run")
     rc.set_defaults(func=cmd_recompute)
 
     ind = sub.add_parser("indicators", help="indicator values of a month (month, year-to-date, rolling 12 months)")

@@ -27,10 +27,11 @@ from tasks.flow.run import Run
 from tasks.flow.warehouse import writer
 from tasks.ingest import ledger
 from tasks.review import receipts
+from tasks.sources import get as source_adapter
+from tasks.sources import spec
+from tasks.sources.base import InboxForm
 
 SOURCE = "submissions"
-PROJECT_SOURCE = "project_reports"   # 项目月调度 sheets (tasks/sources/submissions/projects.py)
-SOURCES_SHEET = "drinking_water_sources"   # 水源地水质月报 sheets (tasks/sources/submissions/drinking_water.py)
 SUFFIXES = (".xlsx", ".csv")
 #: Editors' lock and temp files and desktop clutter: not deliveries (Excel ~$x.xlsx, LibreOffice .~lock.x#,
 #: partial copies, .DS_Store, Thumbs.db). Any other name, however odd, is processed.
@@ -51,6 +52,7 @@ class InboxOutcome:
     batch_id: str | None = None
     reply_status: str = "none"
     reply_to: list[str] = field(default_factory=list)
+    source: str = SOURCE   # the inbox source the file was read as (tasks.sources.spec)
 
 
 def pending_files(settings: Settings, settle: float = SETTLE_SECONDS) -> list[Path]:
@@ -89,19 +91,32 @@ def process(settings: Settings, trigger: str = "cli", settle: float = SETTLE_SEC
     return outcomes
 
 
+def changed_periods(outcomes: list[InboxOutcome]) -> list[Period]:
+    """The months whose indicator values a pass changed: those of its accepted files of a source that feeds
+    indicators (a file sent back changes nothing; a key projects' sheet feeds the digests and the quarterly
+    assessment, not indicators). The inbox DAG names them in the submissions Asset's event; `ecoflow inbox`
+    refreshes them itself."""
+    return sorted({Period.parse(o.period) for o in outcomes
+                   if o.accepted and o.period and spec.spec(o.source).feeds_indicators})
+
+
 def evaluate_accepted(settings: Settings, outcomes: list[InboxOutcome]) -> list[Period]:
-    """Evaluate, once, the months the accepted files changed (and the months after them): what
-    indicators_recompute's `evaluate` does when the submissions Asset names them; `ecoflow inbox` calls it itself."""
-    return pipeline.evaluate(settings, [Period.parse(o.period) for o in outcomes if o.accepted and o.period])
+    """Evaluate, once, the months the accepted files changed (and the months after them), without alerts or
+    bulletins (what tests need of a pass; `refresh_accepted` is the whole tail)."""
+    return pipeline.evaluate(settings, changed_periods(outcomes))
+
+
+def refresh_accepted(settings: Settings, outcomes: list[InboxOutcome]) -> dict | None:
+    """What indicators_recompute does when the submissions Asset names a pass's months: evaluate them (and the
+    months after), apply the alert rules sending only new 进度预警 (a delivery, not the monthly dispatch), write
+    their bulletins. None when no month changed."""
+    periods = changed_periods(outcomes)
+    return pipeline.refresh(settings, periods, dispatch=False) if periods else None
 
 
 def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxOutcome:
     """One file: identify -> (run, archive, validate, land, compute) -> record -> move -> reply queued. The month's
     evaluation follows once for all the files of a pass (tasks.flow.pipeline.evaluate)."""
-    from tasks.sources.submissions.drinking_water import is_source_sheet, read_source_sheet
-    from tasks.sources.submissions.projects import is_project_sheet, read_project_sheet
-    from tasks.sources.submissions.reader import read_submission
-
     name = readable_name(path.name)   # any bytes as a name: stored, printed and mailed as text
     source = SOURCE
     received = datetime.now(UTC)
@@ -118,15 +133,9 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
         reason = f"unsupported file type {path.suffix or '(none)'!r}: send the .xlsx template or a .csv export"
     else:
         try:
-            if is_project_sheet(name, content):  # a 项目月调度 sheet: same inbox, its own source
-                source = PROJECT_SOURCE
-                department, period, _ = read_project_sheet(name, content)
-            elif is_source_sheet(name, content):  # a 水源地水质月报: same inbox, its own source
-                source = SOURCES_SHEET
-                department, period, _ = read_source_sheet(name, content)
-            else:
-                found = read_submission(name, content)
-                department, period = found.department_code, found.period
+            form = form_of(name, content)
+            source = form.name
+            department, period = form.identify(name, content)
             reason = _identification_problem(settings, department, period)
         except ParseError as exc:
             reason = str(exc)
@@ -138,7 +147,17 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
     _record(settings, name, content, digest, received, target, department=department, period=period,
             run_id=run_id, batch_id=batch_id, accepted=accepted, reason=reason, size=size)
     os.replace(path, target)  # after the record: a crash in between leaves the file to be processed again
-    return InboxOutcome(name, accepted, department, period, target, reason, run_id, batch_id, "pending")
+    return InboxOutcome(name, accepted, department, period, target, reason, run_id, batch_id, "pending",
+                        source=source)
+
+
+def form_of(name: str, content: bytes) -> InboxForm:
+    """The inbox source a file belongs to: the first form whose marker sheet it has, else the catch-all (the
+    indicator submission). Every inbox-mode source of the spec takes part; none is named here."""
+    forms = [source_adapter(n) for n in spec.names("inbox")]
+    specific = [f for f in forms if isinstance(f, InboxForm) and f.marker_sheet is not None]
+    catch_all = [f for f in forms if isinstance(f, InboxForm) and f.marker_sheet is None]
+    return next((f for f in specific if f.claims(name, content)), catch_all[0])
 
 
 def _file_digest(path: Path) -> str:

@@ -127,7 +127,7 @@ def inbox_step() -> dict:
     outcomes = inbox.process(_settings(), trigger="airflow")
     return {"files": len(outcomes), "accepted": sum(o.accepted for o in outcomes),
             "rejected": sum(not o.accepted for o in outcomes),
-            "periods": sorted({o.period for o in outcomes if o.period})}
+            "periods": [str(p) for p in inbox.changed_periods(outcomes)]}
 
 
 def publish_periods(context: Any, asset: Any, periods: list[str]) -> None:

@@ -83,6 +83,18 @@ class InboxForm:
     replace_key = "batch_id"
     max_bad_share = 0.0
     not_fetched, dropped = "forms are not fetched", "them"   # each form says what it is
+    #: The sheet that makes an .xlsx this form; None: the inbox's catch-all, any file no other form claims
+    marker_sheet: str | None = None
+
+    def claims(self, name: str, content: bytes) -> bool:
+        """Whether an inbox file is this form (by its sheets, not its name); the catch-all claims every file."""
+        from tasks.sources.submissions.workbook import sheet_names
+
+        return self.marker_sheet is None or self.marker_sheet in sheet_names(name, content)
+
+    def identify(self, name: str, content: bytes) -> tuple[str | None, str | None]:
+        """(department code, period) as the file states them; ParseError when it cannot be read."""
+        raise NotImplementedError
 
     def files(self, period: Period) -> list[RemoteFile]:
         from tasks.core.errors import UsageError

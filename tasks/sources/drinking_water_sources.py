@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasks.core import sql
 from tasks.sources.base import InboxForm, Parsed, landed_rows
+from tasks.sources.submissions.drinking_water import SHEET
 from tasks.standards import drinking_water as standard
 
 if TYPE_CHECKING:
@@ -30,6 +31,13 @@ class DrinkingWaterSourcesAdapter(InboxForm):
     suite = "drinking_water_sources"
     raw_table = "raw.drinking_water_results"
     not_fetched, dropped = "drinking-water source sheets are not fetched", "them"
+    marker_sheet = SHEET
+
+    def identify(self, name: str, content: bytes) -> tuple[str | None, str | None]:
+        from tasks.sources.submissions.drinking_water import read_source_sheet
+
+        department, period, _ = read_source_sheet(name, content)
+        return department, period
 
     def parse(self, name: str, content: bytes) -> Parsed:
         from tasks.sources.submissions.drinking_water import read_source_sheet

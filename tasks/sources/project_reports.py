@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from tasks.core import sql
 from tasks.sources.base import InboxForm, Parsed, landed_rows
+from tasks.sources.submissions.projects import SHEET
 
 if TYPE_CHECKING:
     import duckdb
@@ -31,6 +32,13 @@ class ProjectReportAdapter(InboxForm):
     suite = "project_reports"
     raw_table = "raw.project_reports"
     not_fetched, dropped = "project sheets are not fetched", "them"
+    marker_sheet = SHEET
+
+    def identify(self, name: str, content: bytes) -> tuple[str | None, str | None]:
+        from tasks.sources.submissions.projects import read_project_sheet
+
+        department, period, _ = read_project_sheet(name, content)
+        return department, period
 
     def parse(self, name: str, content: bytes) -> Parsed:
         from tasks.sources.submissions.projects import read_project_sheet

@@ -32,6 +32,7 @@ class SourceSpec:
     review: Literal["steward", "sender"]   # steward: failing rows wait for the source's stewards
     #                         (warehouse/catalogue/review_policy.csv); sender: the form goes back to its department
     recomputes: bool = True  # its indicators' Asset schedules indicators_recompute
+    feeds_indicators: bool = True   # a month of it changes indicator values (so that month is evaluated again)
     month_dag_id: str | None = None   # a polled source's month is computed by a DAG of its own
     month_schedule: str | None = None
 
@@ -62,7 +63,7 @@ SPECS: tuple[SourceSpec, ...] = (
     SourceSpec(name="project_reports", mode="inbox", adapter="tasks.sources.project_reports:ProjectReportAdapter",
                computation="tasks.compute.project_status", dag_id="submissions_inbox", schedule="*/10 * * * *",
                label="重点项目调度", title_zh="重点项目月调度报送", value_unit="个项目填报数", review="sender",
-               recomputes=False),   # read by the quarterly assessment and the digests, not by indicators
+               recomputes=False, feeds_indicators=False),   # read by the quarterly assessment and the digests
     SourceSpec(name="drinking_water_sources", mode="inbox",
                adapter="tasks.sources.drinking_water_sources:DrinkingWaterSourcesAdapter",
                computation="tasks.compute.drinking_water", dag_id="submissions_inbox", schedule="*/10 * * * *",

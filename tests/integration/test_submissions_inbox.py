@@ -410,3 +410,29 @@ def test_a_file_made_from_the_old_template_is_read_and_receipted_with_a_warning(
     assert "已接收" in mails(smtp_sink)[-1]["Subject"] and "林草覆盖率" in text
     assert "请注意：" in text and "模板版本已过期，请使用本月下发的模板" in text
     assert_reads_chinese(text.replace("旧模板.xlsx", ""), "receipt, old template")
+
+
+def test_ecoflow_inbox_evaluates_alerts_and_writes_the_bulletin_as_the_recomputation_does(
+        home: Path, smtp_sink: SmtpSink, capsys: pytest.CaptureFixture[str]) -> None:
+    """`ecoflow inbox` takes the tail indicators_recompute takes when the submissions Asset names a month: the
+    month evaluated, the alert rules applied (a delivery: only new 进度预警, no monthly digest), its bulletin and
+    月报 written. A pass whose only file was sent back changed nothing and refreshes nothing."""
+    bulletin = settings.load().home / "reports" / "bulletin" / f"{PERIOD}.html"
+    drop_csv("退回.csv", [f"{ZJJ},{PERIOD},urban_sewage_treatment_rate,城市生活污水集中收集率,%,abc,"])
+    assert ecoflow(["inbox", "--settle", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "REJECTED" in out and "evaluated:" not in out and not bulletin.exists()
+    assert query("SELECT count(*) FROM marts.indicator_status WHERE period = ?", [PERIOD]) == [(0,)]
+
+    fill(home, "林草局.xlsx", 36.4)
+    assert ecoflow(["inbox", "--settle", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "accepted  林草局.xlsx" in out and f"evaluated: {PERIOD}" in out
+    assert f"report written: {bulletin}" in out and bulletin.exists()
+    assert "林草覆盖率" in bulletin.read_text(encoding="utf-8")
+    assert query("SELECT status FROM marts.indicator_status WHERE period = ? AND region_code = '150100' "
+                 "AND indicator_code = 'forest_grass_coverage' AND variant = 'raw'", [PERIOD]) == [("达标",)]
+    # the alert rules ran for the month (the ledger holds its submissions owed), but nothing was dispatched
+    assert query("SELECT count(*) FROM alerts.ledger WHERE period = ?", [PERIOD])[0][0] > 0
+    subjects = [m["Subject"] for m in mails(smtp_sink)]
+    assert len(subjects) == 2 and all(s.startswith(("【月调度回执】", "【月调度退回】")) for s in subjects), subjects

@@ -25,7 +25,13 @@ class SubmissionAdapter(InboxForm):
     title = "部门月调度报送"
     suite = "submission_values"
     raw_table = "raw.submission_values"
-    not_fetched, dropped = "submissions are not fetched", "files"
+    not_fetched, dropped = "submissions are not fetched", "files"   # the inbox's catch-all (no marker sheet)
+
+    def identify(self, name: str, content: bytes) -> tuple[str | None, str | None]:
+        from tasks.sources.submissions.reader import read_submission
+
+        found = read_submission(name, content)
+        return found.department_code, found.period
 
     def parse(self, name: str, content: bytes) -> Parsed:
         from tasks.sources.submissions.reader import read_submission
