@@ -48,9 +48,9 @@ TRUNCATED = "china_sites_20250117.csv"
 REVIEWED_AIR_MONTH = "2025-01"  # the cut-off line fails validation: the run waits for a steward
 WATER_CAPTURES = ROOT / "demo" / "data" / "cnemc_water" / "water_quality_by_name"
 WATER_MONTH = "2021-04"
-WASTE_MONTHS = ["2024-12", "2025-01"]
-WASTE_MONTH = WASTE_MONTHS[-1]
+WASTE_MONTH = "2025-01"
 SUBMISSION_MONTH = "2025-01"
+PREVIOUS_MONTH = "2024-12"  # evaluated before January arrives (as the scheduler does): what January is compared with
 SOURCES_BUREAU = "152502-sthjj"   # 锡林浩特市: its two groundwater sources are in the catalogue (一棵树, 柴达木)
 #: A month of groundwater monitoring as a laboratory reports it (demo values, not measurements): below the detection
 #: limit written as the lab writes it; 一棵树's iron and manganese above class Ⅲ are its natural background.
@@ -157,6 +157,18 @@ def show_mail(outbox: Path, seen: set[Path]) -> None:
         print(f"{path.name}\n  To: {msg['To']}  Cc: {msg['Cc']}\n  Subject: {msg['Subject']}")
 
 
+def previous_month(env: dict[str, str], log: Path, outbox: Path, seen: set[Path]) -> None:
+    """December's waste month, then December evaluated as the Asset events of its deliveries had
+    indicators_recompute evaluate it (alert rules applied, only a new 进度预警 sent; December's digests went out on
+    11 January and are not part of this demo): what January's digests and bulletin compare with."""
+    banner(f"WASTE: airflow dags test waste_monthly, period {PREVIOUS_MONTH}")
+    dag_test("waste_monthly", env, log, PREVIOUS_MONTH)
+    banner(f"RECOMPUTE {PREVIOUS_MONTH} as its deliveries triggered it: ecoflow recompute --period {PREVIOUS_MONTH} "
+           "--no-dispatch (evaluation, alert rules, bulletin; no digest)")
+    ecoflow("recompute", "--period", PREVIOUS_MONTH, "--no-dispatch", env=env)
+    show_mail(outbox, seen)
+
+
 def main() -> int:
     sys.stdout.reconfigure(line_buffering=True)
     if HOME.exists():
@@ -191,6 +203,8 @@ def main() -> int:
         seen: set[Path] = set()
 
         for period, what in MONTHS:
+            if period == REVIEWED_AIR_MONTH:
+                previous_month(env, log, outbox, seen)
             banner(f"AIR: airflow dags test air_quality_monthly, period {period}: {what}")
             if period == REVIEWED_AIR_MONTH:
                 dag_test_with_review("air_quality_monthly", env, log, period, "air", "li.na")
@@ -214,13 +228,8 @@ def main() -> int:
         ecoflow("water", "sections", "--period", WATER_MONTH, env=env)
         ecoflow("indicators", "--period", WATER_MONTH, "--region", "150000", env=env)
 
-        for period in WASTE_MONTHS:
-            fault = " (one row with a wrong unit)" if period == WASTE_MONTH else ""
-            banner(f"WASTE: airflow dags test waste_monthly, period {period}{fault}")
-            if period == WASTE_MONTH:
-                dag_test_with_review("waste_monthly", env, log, period, "waste", "wang.qiang")
-            else:
-                dag_test("waste_monthly", env, log, period)
+        banner(f"WASTE: airflow dags test waste_monthly, period {WASTE_MONTH} (one row with a wrong unit)")
+        dag_test_with_review("waste_monthly", env, log, WASTE_MONTH, "waste", "wang.qiang")
 
         banner(f"SUBMISSIONS: templates for {SUBMISSION_MONTH}, three files in the inbox, "
                "airflow dags test submissions_inbox")

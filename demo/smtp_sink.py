@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import logging
 import socket
 import sys
 import threading
@@ -26,6 +27,10 @@ from typing import Any, cast
 from aiosmtpd.controller import Controller
 
 from demo.signals import wait_for_signal
+
+# aiosmtpd logs every SMTP command at INFO on `mail.log`: once a library has set up logging (the demo imports
+# tasks, which import Airflow's), that is hundreds of lines among what the demo prints
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 __all__ = ["Received", "SmtpSink", "free_port", "main"]
 

@@ -27,6 +27,8 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     out = proc.stdout
     # air x3, water capture, water month, waste x2, inbox, recompute
     assert out.count("DAG run succeeded") == 9
+    # December evaluated before January arrives (as its deliveries' Asset events have it), sending no digest
+    assert "recomputed 2024-12 (every source); evaluated: 2024-12\n" in out
     assert "150100  呼和浩特市" in out and "air_good_day_ratio" in out
     assert "parse.field_count" in out and "parse.incomplete_day" in out   # the file cut on purpose is visible
     # water: the real April 2021 captures evaluated per GB 3838 (头道拐 Ⅱ, 总排干入黄口 维护 all month: no class)
@@ -52,8 +54,15 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     reviews = [line for line in out.splitlines() if "Subject: 【数据审核】" in line]
     assert len(reviews) == 2   # the stewards of air and of waste were told a review was waiting
     # 2 review requests, 3 submission receipts (林草局's form, 住建局's CSV sent back, 锡林浩特's source sheet),
-    # 6 project-sheet receipts; the rest one digest per recipient (29 emails in all on the run the README shows)
+    # 6 project-sheet receipts; the rest one digest per recipient (50 emails in all on the run the README shows)
     assert len(digests) == len(mails) - 11 and len(set(digests)) == len(digests)   # one per recipient
+    # a department with nothing to answer still gets the month's table and what changed since December
+    quiet = [line for line in digests if line.endswith("：2025年1月")]
+    assert quiet, digests
+    raw = next(m.read_bytes() for m in mails if b"zjj@tumedleft" in m.read_bytes() and "【生态文明指标月度调度】"
+               in email.message_from_bytes(m.read_bytes(), policy=email.policy.default)["Subject"])
+    text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert "较上月的变化" in text and "→" in text
     # key projects: one falling behind, the units that sent nothing listed, the quarter assessed
     assert "150121-P22 土默特左旗户厕改造工程（土默特左旗乡村振兴局）：连续 2 个月滞后" in out
     assert "土默特左旗林业和草原局：2 个项目连续 3 个月未按时报送" in out
