@@ -17,9 +17,11 @@ What compose does, and what stands for it here:
 * **restart: always** is not emulated: a test that kills a service starts its replacement itself.
 
 `TEST_SETTINGS` are the only settings added that compose does not have: they make a heartbeat timeout and a
-retry take seconds instead of minutes, keep the DAGs' timetables from starting runs of their own, and validate the
-air month file by file (a month of Inner Mongolia is otherwise one validation, and the worker must be killed in
-the middle of it).
+retry take seconds instead of minutes, and validate the air month file by file (a month of Inner Mongolia is
+otherwise one validation, and the worker must be killed in the middle of it). The scheduler schedules as in
+production (`[scheduler] use_job_schedule` stays on: turned off, it would stop the Asset-triggered runs of
+`indicators_recompute` too); the test keeps the feed DAGs' timetables from starting runs of their own by giving its
+runs the logical date of each DAG's latest scheduled tick (`trigger_in_place_of_latest_tick`).
 """
 
 from __future__ import annotations
@@ -54,13 +56,14 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 REDIS_HOST, REDIS_PORT = "127.0.0.1", 6379
 REDIS_CLAIM = "ecoflow:native-stack:claim"
 
-#: Not in docker-compose.yml: a killed worker's task is failed after 30 s without a heartbeat instead of 300 s, a
-#: retry waits at most 5 s instead of the DAGs' 5 minutes and more, and runs start only when triggered.
+#: Not in docker-compose.yml: a killed worker's task is failed after 30 s without a heartbeat instead of 300 s, and
+#: a retry waits at most 5 s instead of the DAGs' 5 minutes and more. Not `AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE=False`
+#: either: the scheduler creates timetable and Asset-triggered runs in one step, and with it off an Asset event stays
+#: queued for indicators_recompute and starts nothing (docs/pitfalls.md).
 TEST_SETTINGS = {
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "30",
     "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT_DETECTION_INTERVAL": "2",
     "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "5",
-    "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
     "ECOFLOW_VALIDATION_ROWS": "16000",   # one real day (~15,600 rows) per validation
 }
 #: Ports a container has to itself (container port -> the setting that moves it here).
@@ -486,3 +489,26 @@ def _wait_for_park(log: Path, dag_id: str, run_id: str, ti: dict, deadline: floa
             return
         time.sleep(0.5)
     raise AssertionError(f"the scheduler never took the report that {dag_id} {run_id} parked for review")
+
+
+# --- runs a test starts, with the scheduler scheduling as in production ----------------------------------------
+
+
+def trigger_in_place_of_latest_tick(api: requests.Session, url: str, dag_id: str, run_id: str, conf: dict) -> str:
+    """Trigger a run of a paused DAG at the logical date of its latest scheduled tick, then unpause the DAG; returns
+    that logical date.
+
+    With `catchup=False`, unpausing a DAG makes the scheduler start the run of its latest tick at once (another
+    month, which with `max_active_runs=1` would hold up the test's run; docs/pitfalls.md). The scheduler creates no
+    run for a logical date that already has one ("run already exists; skipping dagrun creation") and moves on to
+    the next tick, weeks away: the test's run takes that tick, and the timetable starts nothing while it runs. The
+    run is still a manual run of its `conf`'s month (DAG params come before the data interval)."""
+    dag = api.get(f"{url}/api/v2/dags/{dag_id}", timeout=30)
+    dag.raise_for_status()
+    assert dag.json()["is_paused"], f"{dag_id} must still be paused: its timetable could have started a run already"
+    tick = dag.json()["next_dagrun_logical_date"]
+    assert tick, f"{dag_id} has no scheduled tick yet (the DAG processor computes it)"
+    api.post(f"{url}/api/v2/dags/{dag_id}/dagRuns", json={"dag_run_id": run_id, "logical_date": tick, "conf": conf},
+             timeout=30).raise_for_status()
+    api.patch(f"{url}/api/v2/dags/{dag_id}", json={"is_paused": False}, timeout=30).raise_for_status()
+    return tick

@@ -7,8 +7,10 @@ Through it a month of air (the 31 real files of January 2019, the first day with
 waste (a wrong unit) run at once, each waiting for its steward, who logs in on FAB's login page (a user made with
 the FAB CLI, role Steward) and decides. While the air validation is part-way through the month, the warehouse
 worker is killed with SIGKILL, every process of it, as `docker kill` does; its task is failed for want of a
-heartbeat and retried on the replacement worker, and the warehouse ends identical to a reference run of the same
-month without Airflow (`ecoflow run air`). The writers of both runs never overlap.
+heartbeat and retried on the replacement worker. When the air month lands, its Asset event starts
+`indicators_recompute` (unpaused first, as docs/operations.md says; nothing triggers it by hand), which evaluates
+the month; the warehouse, evaluation included, ends identical to a reference run of the same month without Airflow
+(`ecoflow run air`). The writers of every run never overlap.
 """
 
 from __future__ import annotations
@@ -40,11 +42,13 @@ from tests.review.native_stack import (
     free_port,
     fresh_database,
     redis_database,
+    trigger_in_place_of_latest_tick,
     waiting_review,
     write_dot_env,
 )
 
-AIR_DAG, WASTE_DAG = "air_quality_monthly", "waste_monthly"
+AIR_DAG, WASTE_DAG, RECOMPUTE_DAG = "air_quality_monthly", "waste_monthly", "indicators_recompute"
+AIR_ASSET = "ecoflow_air_indicators"  # what air_quality_monthly's `compute` publishes, and indicators_recompute watches
 AIR_PERIOD, WASTE_PERIOD = "2019-01", "2025-01"
 BAD_HOURS = 3          # hours of negative PM2.5 at every station on the first day
 KILL_AFTER_FILES = 10  # the worker dies once the validation has checked this many of the 31 files
@@ -64,9 +68,7 @@ SAME_AS_REFERENCE = {
     "review.staged_cnemc_air_hourly": "true",
     "marts.air_daily": "obs_date BETWEEN DATE '2019-01-01' AND DATE '2019-01-31'",
     "marts.indicator_values": "period = '2019-01'",
-    # marts.indicator_status is not compared: since the one flow, months are evaluated by indicators_recompute
-    # (started by the feed DAGs' Asset events), which this stack does not run; tests/integration/test_one_flow.py
-    # proves a CLI run and the DAG tasks evaluate alike
+    "marts.indicator_status": "period = '2019-01'",   # by indicators_recompute, started by the air Asset event
     "meta.batches": "period = '2019-01' AND source = 'air'",
 }
 #: Columns that name the run, where its files are or who decided (the reference run is decided by policy).
@@ -240,6 +242,47 @@ def _hitl(native: Native, dag_id: str, run_id: str) -> str:
     return f"{native.compose.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/review/-1/hitlDetails"
 
 
+def _runs(native: Native, api: requests.Session, dag_id: str) -> list[dict]:
+    return _get(api, f"{native.compose.url}/api/v2/dags/{dag_id}/dagRuns?limit=100")["dag_runs"]
+
+
+def _xcom(native: Native, api: requests.Session, dag_id: str, run_id: str, task_id: str) -> object:
+    url = f"{native.compose.url}/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/return_value"
+    return _get(api, url)["value"]
+
+
+def _dispatch_run(native: Native, api: requests.Session, timeout: float = 60) -> str:
+    """The run unpausing indicators_recompute starts at once: its monthly timetable's latest tick (the dispatch of
+    the 11th, for the month before), as in production."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if runs := _runs(native, api, RECOMPUTE_DAG):
+            assert [(r["run_type"], r["triggered_by"]) for r in runs] == [("scheduled", "timetable")], runs
+            return runs[0]["dag_run_id"]
+        time.sleep(0.5)
+    raise AssertionError(f"unpausing {RECOMPUTE_DAG} started no run of its timetable in {timeout:.0f} s")
+
+
+def _run_started_by(native: Native, api: requests.Session, dag_id: str, run_id: str, timeout: float) -> \
+        tuple[dict, dict]:
+    """The Asset event the run `dag_id`/`run_id` published, and the indicators_recompute run that consumed it, once
+    that run has ended."""
+    url = f"{native.compose.url}/api/v2/assets/events?source_dag_id={dag_id}&source_run_id={run_id}"
+    deadline, event = time.monotonic() + timeout, {}
+    while time.monotonic() < deadline:
+        [event] = _get(api, url)["asset_events"]
+        consumers = [r for r in event["created_dagruns"] if r["dag_id"] == RECOMPUTE_DAG]
+        if consumers:
+            [consumer] = consumers
+            run = _get(api, f"{native.compose.url}/api/v2/dags/{RECOMPUTE_DAG}/dagRuns/{consumer['run_id']}")
+            if run["state"] in ("success", "failed"):
+                return event, run
+        time.sleep(2)
+    runs = [(r["dag_run_id"], r["state"]) for r in _runs(native, api, RECOMPUTE_DAG)]
+    raise AssertionError(f"no {RECOMPUTE_DAG} run consumed the Asset event of {dag_id} {run_id} and ended within "
+                         f"{timeout:.0f} s: {event}; runs: {runs}")
+
+
 # --- the warehouse -----------------------------------------------------------------------------------------------
 
 
@@ -280,12 +323,20 @@ def test_the_compose_stack_runs_two_months_survives_a_killed_worker_and_serializ
     compose, url = native.compose, native.compose.url
     admin = compose.token_session("admin", ADMIN_PASSWORD)
     air_run, waste_run = f"native-air-{AIR_PERIOD}", f"native-waste-{WASTE_PERIOD}"
-    for dag_id, run_id, period in ((AIR_DAG, air_run, AIR_PERIOD), (WASTE_DAG, waste_run, WASTE_PERIOD)):
-        admin.patch(f"{url}/api/v2/dags/{dag_id}", json={"is_paused": False}, timeout=30).raise_for_status()
-        admin.post(f"{url}/api/v2/dags/{dag_id}/dagRuns", json={"dag_run_id": run_id, "logical_date": None,
-                                                                 "conf": {"period": period}},
-                   timeout=30).raise_for_status()
-    native.say(f"triggered {AIR_DAG} {AIR_PERIOD} and {WASTE_DAG} {WASTE_PERIOD} at once")
+    # DAGs start paused (Airflow's default, which compose keeps): an Asset event queues a run only for a consumer that
+    # is unpaused when the event arrives, so the operator unpauses indicators_recompute (docs/operations.md), which
+    # starts the dispatch run of its latest 11th at once; it ends before the feeds start, so that their writers contend
+    # only with each other for the `warehouse` slot
+    admin.patch(f"{url}/api/v2/dags/{RECOMPUTE_DAG}", json={"is_paused": False}, timeout=30).raise_for_status()
+    dispatch_run = _dispatch_run(native, admin)
+    dispatched = _wait_for_runs(native, admin, {RECOMPUTE_DAG: dispatch_run}, timeout=240)
+    assert dispatched == {RECOMPUTE_DAG: "success"}, dispatched
+    native.say(f"unpaused {RECOMPUTE_DAG}: its timetable started {dispatch_run} ({dispatched[RECOMPUTE_DAG]}, "
+               f"months {_xcom(native, admin, RECOMPUTE_DAG, dispatch_run, 'changed_periods')})")
+    ticks = {dag_id: trigger_in_place_of_latest_tick(admin, url, dag_id, run_id, {"period": period})
+             for dag_id, run_id, period in ((AIR_DAG, air_run, AIR_PERIOD), (WASTE_DAG, waste_run, WASTE_PERIOD))}
+    native.say(f"triggered {AIR_DAG} {AIR_PERIOD} and {WASTE_DAG} {WASTE_PERIOD} at once (in place of their ticks "
+               f"{', '.join(ticks.values())}) and unpaused them")
 
     # --- the warehouse worker dies in the middle of the air validation; its replacement takes the retry
     checked = _kill_during_validation(native, admin, {AIR_DAG: air_run, WASTE_DAG: waste_run})
@@ -330,6 +381,29 @@ def test_the_compose_stack_runs_two_months_survives_a_killed_worker_and_serializ
     assert states == {AIR_DAG: "success", WASTE_DAG: "success"}, states
     native.say(f"both runs: {states}")
 
+    # --- the air month's Asset event started indicators_recompute, which evaluated the month
+    event, recompute = _run_started_by(native, admin, AIR_DAG, air_run, timeout=300)
+    recompute_run = recompute["dag_run_id"]
+    assert (event["name"], event["source_task_id"], event["extra"]) == (AIR_ASSET, "compute", {"periods": [AIR_PERIOD]})
+    assert (recompute["run_type"], recompute["triggered_by"], recompute["state"]) == (
+        "asset_triggered", "asset", "success"), recompute
+    assert {t["task_id"]: t["state"] for t in _task_instances(native, admin, RECOMPUTE_DAG, recompute_run).values()} \
+        == dict.fromkeys(("changed_periods", "evaluate", "alert", "bulletin"), "success")
+    assert AIR_PERIOD in _xcom(native, admin, RECOMPUTE_DAG, recompute_run, "changed_periods")
+    assert AIR_PERIOD in _xcom(native, admin, RECOMPUTE_DAG, recompute_run, "evaluate")["evaluated"]
+    created = f"Created asset-triggered DagRun for '{RECOMPUTE_DAG}': run_id={recompute_run}, consumed"
+    assert created in log.read_text(encoding="utf-8", errors="replace")
+    recompute_runs = {r["dag_run_id"]: r for r in _runs(native, admin, RECOMPUTE_DAG)}
+    assert {(r["run_type"], r["triggered_by"]) for r in recompute_runs.values()} <= {
+        ("scheduled", "timetable"), ("asset_triggered", "asset")}, recompute_runs  # none by hand
+    assert [r["dag_run_id"] for r in recompute_runs.values() if r["run_type"] == "scheduled"] == [dispatch_run]
+    assert all(r["state"] == "success" for r in recompute_runs.values()), recompute_runs
+    for dag_id, run_id in ((AIR_DAG, air_run), (WASTE_DAG, waste_run)):  # the feeds' timetables started nothing
+        assert [r["dag_run_id"] for r in _runs(native, admin, dag_id)] == [run_id]
+    native.say(f"the air Asset event ({event['extra']}) started {recompute_run}, which evaluated {AIR_PERIOD}: "
+               f"{recompute['state']}; {RECOMPUTE_DAG} runs: " + ", ".join(
+                   f"{r['run_type']} {r['state']}" for r in recompute_runs.values()))
+
     # --- the killed try failed for want of a heartbeat and the retry ran on the replacement, from the start
     tries = _tries(native, admin, AIR_DAG, air_run, "validate")
     assert [(t["try_number"], t["state"], t["hostname"]) for t in tries] == [
@@ -343,7 +417,8 @@ def test_the_compose_stack_runs_two_months_survives_a_killed_worker_and_serializ
     native.say(f"validate: try 1 failed on {WAREHOUSE_WORKER} (heartbeat timeout), try 2 succeeded on {REPLACEMENT}"
                f" ({(_at(tries[1]['start_date']) - _at(tries[0]['end_date'])).total_seconds():.0f} s after)")
     # every warehouse task ran on a worker with the warehouse volume; the other worker never opened a warehouse
-    for dag_id, run_id in ((AIR_DAG, air_run), (WASTE_DAG, waste_run)):
+    every_run = [(AIR_DAG, air_run), (WASTE_DAG, waste_run), *((RECOMPUTE_DAG, r) for r in recompute_runs)]
+    for dag_id, run_id in every_run:
         for ti in _task_instances(native, admin, dag_id, run_id).values():
             if ti["state"] == "success":
                 expected = {WORKER} if ti["queue"] == "default" else {WAREHOUSE_WORKER, REPLACEMENT}
@@ -357,12 +432,14 @@ def test_the_compose_stack_runs_two_months_survives_a_killed_worker_and_serializ
     landed = differences["raw.cnemc_air_hourly"][0]
     quarantined = differences["quarantine.row_issues"][0]
     assert landed > 400_000 and quarantined > 0 and differences["review.staged_cnemc_air_hourly"][0] == 0
+    assert differences["marts.indicator_status"][0] > 0  # the month was evaluated, not compared empty with empty
     doubled = _query(native, "SELECT count(*) FROM (SELECT obs_date, hour, type, station_code "
                              "FROM raw.cnemc_air_hourly WHERE period = ? GROUP BY ALL HAVING count(*) > 1)",
                      [AIR_PERIOD])
     assert doubled == [(0,)]
     native.say(f"warehouse = reference run: {landed:,} air rows landed, {quarantined} quarantined, "
-               f"{differences['marts.indicator_values'][0]} indicator values; 0 rows differ in "
+               f"{differences['marts.indicator_values'][0]} indicator values, "
+               f"{differences['marts.indicator_status'][0]} indicator statuses; 0 rows differ in "
                f"{len(SAME_AS_REFERENCE)} tables; no natural key twice")
     decisions = _query(native, "SELECT source, option, decided_by, via FROM review.decisions ORDER BY source")
     assert decisions == [("air", "accept_clean", "li.na", "airflow"),
@@ -374,18 +451,21 @@ def test_the_compose_stack_runs_two_months_survives_a_killed_worker_and_serializ
     told = {r for m in native.sink.received for r in m.rcpt_tos}
     assert {"lina@sthjt.nmg.example.gov.cn", "wangqiang@sthjt.nmg.example.gov.cn"} <= told  # review notices
 
-    # --- the two runs' writers took the one `warehouse` slot in turn, and one waited for the other
-    writes = [t for dag_id, run_id in ((AIR_DAG, air_run), (WASTE_DAG, waste_run))
+    # --- every run's writers took the one `warehouse` slot in turn, and one feed run waited for the other
+    writes = [t for dag_id, run_id in every_run
               for task in _task_instances(native, admin, dag_id, run_id)
               for t in _tries(native, admin, dag_id, run_id, task) if t["pool"] == "warehouse" and t["start_date"]]
     writes.sort(key=lambda t: _at(t["start_date"]))
     overlaps = [(a["task_id"], b["task_id"]) for a, b in zip(writes, writes[1:], strict=False)
                 if _at(b["start_date"]) < _at(a["end_date"])]
     assert overlaps == []
-    waited = [(b["dag_id"], b["task_id"], a["dag_id"], a["task_id"]) for a in writes for b in writes
+    feeds = [t for t in writes if t["dag_id"] in (AIR_DAG, WASTE_DAG)]
+    waited = [(b["dag_id"], b["task_id"], a["dag_id"], a["task_id"]) for a in feeds for b in feeds
               if a["dag_id"] != b["dag_id"] and b["scheduled_when"]
               and _at(a["start_date"]) <= _at(b["scheduled_when"]) < _at(a["end_date"]) <= _at(b["start_date"])]
-    assert waited, "no writer of one run was ready while the other run's writer held the slot"
-    native.say(f"{len(writes)} writing tries of both runs, none overlapping; waited for the slot: "
+    assert waited, "no writer of one run was ready while the other run's writer held the slot: " + "; ".join(
+        f"{t['dag_id']}.{t['task_id']}#{t['try_number']} {t['scheduled_when']} {t['start_date']} {t['end_date']}"
+        for t in writes)
+    native.say(f"{len(writes)} writing tries of {len(every_run)} runs, none overlapping; waited for the slot: "
                + "; ".join(f"{b}.{bt} behind {a}.{at}" for b, bt, a, at in waited[:3]))
     assert checked >= KILL_AFTER_FILES
