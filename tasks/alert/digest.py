@@ -23,11 +23,11 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from tasks.alert import digest_content, project_digest
 from tasks.alert.rules import FEED_GAPS, LABELS_ZH
-from tasks.core import sql
+from tasks.core import sql, templates
 from tasks.core.errors import DeliveryError
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
@@ -42,8 +42,7 @@ CHART_MONTHS = 24
 
 
 def _env() -> Environment:
-    return Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html.j2"]))
+    return templates.environment()
 
 
 def coverage_text(unit: str | None, valid: int | None, expected: int | None) -> str:

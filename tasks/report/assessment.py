@@ -318,11 +318,9 @@ def within(data: dict, regions: set[str]) -> dict:
 
 
 def render_html(data: dict) -> str:
-    from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+    from tasks.core import templates
 
-    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"]))
-    return env.get_template("assessment.html.j2").render(a=data)
+    return templates.environment().get_template("assessment.html.j2").render(a=data)
 
 
 def write(settings: Settings, quarter: Quarter, *, as_of: date | None = None) -> tuple[Path, Path | None]:

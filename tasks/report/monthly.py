@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from tasks.alert.rules import LABELS_ZH
-from tasks.core import sql
+from tasks.core import sql, templates
 from tasks.core.errors import UsageError
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
@@ -98,9 +97,7 @@ def render(settings: Settings, period: Period, region: str, masthead: Masthead) 
 
     with connect(settings, read_only=True) as con:
         ctx = context(con, period, region, masthead)
-    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
-    return env.get_template("monthly_report.html.j2").render(**ctx, m=messages.REPORT)
+    return templates.environment(trim=True).get_template("monthly_report.html.j2").render(**ctx, m=messages.REPORT)
 
 
 def context(con: duckdb.DuckDBPyConnection, period: Period, region: str, masthead: Masthead) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import formatdate
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -66,7 +67,9 @@ class Decision:
             raise UsageError(f"{self.option} ({LABELS[self.option]}) needs a written reason")
 
 
+@cache
 def _env() -> Environment:
+    """Plain-text notices, not escaped, with the option labels (built once: see tasks.core.templates)."""
     env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined, autoescape=False)
     env.filters["zh_option"] = lambda code: LABELS.get(code, code)
     return env

@@ -11,9 +11,8 @@ from email.utils import formatdate
 from typing import Any
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tasks.core import periods, sql
+from tasks.core import periods, sql, templates
 from tasks.core.errors import DeliveryError
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
@@ -35,8 +34,7 @@ def _rows(con: duckdb.DuckDBPyConnection, name: str, params: dict) -> list[dict]
 def build(con: duckdb.DuckDBPyConnection, settings: Settings, item: dict, sender: str) -> EmailMessage:
     """The reply to one inbox file (Chinese, text + HTML from tasks/templates/receipt.*.j2)."""
     ctx = context(con, item)
-    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"]))
+    env = templates.environment()
     subject = env.get_template("receipt.subject.j2").render(r=ctx, m=messages.RECEIPT).strip()
     msg = EmailMessage()
     msg["Subject"] = subject

@@ -15,9 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from tasks.core import sql
+from tasks.core import sql, templates
 from tasks.core.settings import Settings
 from tasks.notify import messages
 
@@ -51,8 +50,7 @@ def render(con: duckdb.DuckDBPyConnection, review: dict[str, Any], source_zh: st
         r["column_name"] = messages.WASTE_ITEMS_ZH.get(r["column_name"], r["column_name"])
     total = sum(r["findings"] for r in rules)
     by_file = Counter(r["file_name"] for r in shown)
-    env = Environment(loader=PackageLoader("tasks", "templates"), undefined=StrictUndefined,
-                      autoescape=select_autoescape(["html.j2"]), trim_blocks=True, lstrip_blocks=True)
+    env = templates.environment(trim=True)
     return env.get_template("check_report.html.j2").render(
         review=review, source_zh=source_zh, rows=shown, more=max(total - len(shown), 0),
         rules=[{**r, "rule_zh": words[r["rule"]], "severity_zh": "错误" if r["severity"] == "error" else "警示"}
