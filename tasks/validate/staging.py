@@ -311,7 +311,7 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
             columns[name] = union_categoricals(parts)
         else:
             columns[name] = pd.concat(parts, ignore_index=True)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)   # the columns are new already: no second copy, no consolidation
 
 
 def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
