@@ -276,7 +276,7 @@ def _wrap_land(steps: Steps) -> None:
     steps.wrap(staging, "_stage", STAGE_WRITE)
     steps.wrap(adapter, "landing_frame", "landing frame (typed columns)", parent=STAGE_WRITE)
     steps.wrap(redelivery, "check", REDELIVERY)
-    steps.wrap(redelivery, "stored", "stored extent (raw, period + file)", parent=REDELIVERY)
+    steps.wrap(redelivery, "stored_files", REDELIVERY)   # the extents landed before, read once per run
     steps.wrap(validation, "publish", DATA_DOCS)
     steps.wrap(landing, "apply_decision", LANDING)
     for name in ("attempts_of_run", "update_attempt", "finish_run", "new_run"):

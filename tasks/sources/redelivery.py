@@ -68,13 +68,21 @@ def _distinct(cols: tuple[str, ...]) -> str:
 
 def stored(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, file_name: str) -> Extent | None:
     """What the file's earlier deliveries landed for the period (None: nothing yet, or every batch is kept)."""
-    if getattr(adapter, "replace_key", "file_name") != "file_name":
-        return None
+    return stored_files(con, adapter, period, [file_name]).get(file_name)
+
+
+def stored_files(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str,
+                 file_names: list[str]) -> dict[str, Extent]:
+    """`stored` of a run's files in one scan of the period, not one per file (a month's replay read the period's
+    rows once for each of its 31 files); a file with nothing landed is absent."""
+    if getattr(adapter, "replace_key", "file_name") != "file_name" or not file_names:
+        return {}
     raw = table_name(con, adapter.raw_table)
     hours, stations = _columns(adapter, "hours"), _columns(adapter, "stations")
-    values, h, s = con.execute(f"SELECT count(*), {_distinct(hours)}, {_distinct(stations)} FROM {raw} "
-                               "WHERE period = ? AND file_name = ?", [period, file_name]).fetchall()[0]
-    return Extent(values, h, s) if values else None
+    rows = con.execute(f"SELECT file_name, count(*), {_distinct(hours)}, {_distinct(stations)} FROM {raw} "
+                       "WHERE period = ? AND list_contains(?, file_name) GROUP BY file_name",
+                       [period, list(file_names)]).fetchall()
+    return {name: Extent(values, h, s) for name, values, h, s in rows if values}
 
 
 def delivered(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, file_name: str,
@@ -87,9 +95,10 @@ def delivered(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: st
 
 
 def check(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, staged: str, run_id: str,
-          file_name: str, values: int) -> DeliveryShrinks | None:
-    """The breach if this delivery would erase landed data by replacing its file, else None."""
-    before = stored(con, adapter, period, file_name)
+          file_name: str, values: int, landed: dict[str, Extent] | None = None) -> DeliveryShrinks | None:
+    """The breach if this delivery would erase landed data by replacing its file, else None. `landed`: the run's
+    `stored_files`, read once before its files are staged (else the file's are read now)."""
+    before = stored(con, adapter, period, file_name) if landed is None else landed.get(file_name)
     if before is None:
         return None
     short = delivered(con, adapter, staged, run_id, file_name, values).shortfalls(before)

@@ -184,11 +184,13 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     results: list[BatchResult] = []
     breaches: list[EcoflowError] = []
     outcomes: list[validation.ValidationOutcome] = []
+    # what the files landed before, read once (nothing lands while the run is validated)
+    landed = None if correction else redelivery.stored_files(con, adapter, period, [a["file_name"] for a in archived])
     try:
         for group in _validated_groups(con, settings, adapter, period, archived, outcomes):
             for read, outcome in group:
                 result, breach = _settle_batch(con, settings, adapter, period, read, outcome, staged, run_id,
-                                               correction)
+                                               correction, landed)
                 results.append(result)
                 if breach:
                     breaches.append(breach)
@@ -316,7 +318,8 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
                   read: _Read, outcome: validation.ValidationOutcome | None, staged: str, run_id: str,
-                  correction: bool = False) -> tuple[BatchResult, EcoflowError | None]:
+                  correction: bool = False, landed: dict[str, redelivery.Extent] | None = None,
+                  ) -> tuple[BatchResult, EcoflowError | None]:
     """A file's verdict from its validation: findings stored, rows staged (good and failing), the ledger updated,
     and the breach that stops the run, if any."""
     attempt = read.attempt
@@ -359,7 +362,7 @@ def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: S
         return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
                                         top, str(report) if report else None)
     # a steward's correction replaces only the rows it names (land_correction): it is short by design, erases nothing
-    shrinks = None if correction else redelivery.check(con, adapter, period, staged, run_id, name, total)
+    shrinks = None if correction else redelivery.check(con, adapter, period, staged, run_id, name, total, landed)
     if shrinks is not None:
         _store_shrink(con, adapter, period, batch_id, name, shrinks)
         result.rule_counts[redelivery.RULE] = 1
