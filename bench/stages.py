@@ -275,7 +275,7 @@ def _wrap_land(steps: Steps) -> None:
     steps.wrap(staging, "_settle_batch", "settle each file (rest of it: good/failing split)")
     steps.wrap(staging, "_stage", STAGE_WRITE)
     steps.wrap(adapter, "landing_frame", "landing frame (typed columns)", parent=STAGE_WRITE)
-    steps.wrap(redelivery, "check", REDELIVERY)
+    steps.wrap(redelivery, "check_files", REDELIVERY)
     steps.wrap(redelivery, "stored_files", REDELIVERY)   # the extents landed before, read once per run
     steps.wrap(validation, "publish", DATA_DOCS)
     steps.wrap(landing, "apply_decision", LANDING)
