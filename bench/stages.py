@@ -33,10 +33,17 @@ _T0 = time.perf_counter()  # module start: setup_seconds (imports, wrapping) run
 
 
 class Steps:
-    """Accumulated wall time and call counts per labelled step, in first-seen order."""
+    """Wall time and call counts per labelled step, in first-seen order.
+
+    A step without a parent is one part of the stage's time: while it runs, the part it was called from stops
+    counting (a step's seconds are its own, not its callees'), so the parts never overlap and sum, with "other",
+    to the stage's wall time wherever the steps are called from. A step with a parent is a detail of that part,
+    counted inclusively beside it (it does not pause anything).
+    """
 
     def __init__(self) -> None:
         self.items: dict[str, dict[str, Any]] = {}
+        self._running: list[list[Any]] = []   # [label, started] of the parts entered and not yet left, innermost last
 
     def _item(self, label: str, parent: str | None) -> dict[str, Any]:
         """The step's record, created on first entry so a step is listed before the steps nested in it."""
@@ -47,6 +54,29 @@ class Steps:
         item["seconds"] += seconds
         item["calls"] += 1
 
+    def _timed(self, label: str, parent: str | None, fn: Callable[[], Any]) -> Any:
+        self._item(label, parent)
+        if parent is not None:   # a detail: inclusive
+            started = time.perf_counter()
+            try:
+                return fn()
+            finally:
+                self.add(label, time.perf_counter() - started, parent)
+        now = time.perf_counter()
+        if self._running:   # the caller's part stops counting while this one runs
+            outer = self._running[-1]
+            self.items[outer[0]]["seconds"] += now - outer[1]
+        frame = [label, now]
+        self._running.append(frame)
+        try:
+            return fn()
+        finally:
+            now = time.perf_counter()
+            self._running.pop()
+            self.add(label, now - frame[1])
+            if self._running:
+                self._running[-1][1] = now
+
     def wrap(self, owner: Any, attr: str, label: str, parent: str | None = None,
              after: Callable[[], None] | None = None) -> bool:
         """Replace ``owner.attr`` with a timed wrapper; False (and nothing changed) if it does not exist."""
@@ -55,12 +85,9 @@ class Steps:
             return False
 
         def timed(*args: Any, **kwargs: Any) -> Any:
-            self._item(label, parent)
-            started = time.perf_counter()
             try:
-                return original(*args, **kwargs)
+                return self._timed(label, parent, lambda: original(*args, **kwargs))
             finally:
-                self.add(label, time.perf_counter() - started, parent)
                 if after is not None:
                     after()
 
@@ -71,12 +98,7 @@ class Steps:
         return True
 
     def run(self, label: str, fn: Callable[[], Any], parent: str | None = None) -> Any:
-        self._item(label, parent)
-        started = time.perf_counter()
-        try:
-            return fn()
-        finally:
-            self.add(label, time.perf_counter() - started, parent)
+        return self._timed(label, parent, fn)
 
     def as_list(self) -> list[dict[str, Any]]:
         return list(self.items.values())
@@ -85,8 +107,8 @@ class Steps:
 class TimedConnection:
     """Stands in for a DuckDB connection, timing the ``execute`` calls ``classify`` names; the rest delegates.
 
-    Only statements issued at the top level of the stage should get a label (not ones inside an already
-    wrapped function), so no time is counted twice.
+    A label is a part of the stage's time (:class:`Steps`): the statement's time is taken out of the step that
+    issued it, so nothing is counted twice.
     """
 
     latest: TimedConnection | None = None  # the stage's open connection, for memory probes between steps
@@ -104,7 +126,7 @@ class TimedConnection:
         return None if total is None else float(total) / 2**20
 
     def execute(self, query: str, *args: Any, **kwargs: Any) -> Any:
-        label = self._classify(" ".join(str(query).split()))
+        label = self._classify(_statement(query))
         if label is None:
             return self._con.execute(query, *args, **kwargs)
         return self._steps.run(label, lambda: self._con.execute(query, *args, **kwargs))
@@ -113,28 +135,44 @@ class TimedConnection:
         return getattr(self._con, name)
 
 
+def _statement(query: Any) -> str:
+    """The statement on one line, without the leading ``--`` comments the warehouse/*.sql files start with."""
+    lines = [ln for ln in str(query).splitlines() if ln.strip() and not ln.strip().startswith("--")]
+    return " ".join(" ".join(lines).split())
+
+
 def _time_sql(pipeline: Any, steps: Steps, classify: Callable[[str], str | None]) -> None:
-    """Make the stage's ``with connect(settings) as con`` yield a :class:`TimedConnection`."""
-    real_connect = pipeline.connect
+    """Make the connections the pipeline's steps open (``writer(settings)``, ``connect(settings)``) yield a
+    :class:`TimedConnection`, so the statements they issue, however deep in tasks/, can be labelled."""
+    for attr in ("writer", "connect"):
+        real = getattr(pipeline, attr, None)
+        if real is None:
+            continue
 
-    @contextmanager
-    def timed_connect(settings: Any, **kwargs: Any) -> Iterator[Any]:
-        with real_connect(settings, **kwargs) as con:
-            yield TimedConnection(con, steps, classify)
+        def timed(settings: Any, *args: Any, _real: Any = real, **kwargs: Any) -> Iterator[Any]:
+            with _real(settings, *args, **kwargs) as con:
+                yield TimedConnection(con, steps, classify)
 
-    pipeline.connect = timed_connect
+        setattr(pipeline, attr, contextmanager(timed))
+
+
+SQL_RAW_DELETE = "SQL: landing: delete the delivered files' rows of the period (raw)"
+SQL_RAW_INSERT = "SQL: landing: insert the run's staged rows into raw"
+SQL_STAGED_DROP = "SQL: drop the run's staged rows (review.staged_*)"
+SQL_COMMIT = "SQL: COMMIT"
 
 
 def _land_sql(query: str) -> str | None:
+    """The land stage's statements worth a line of their own (the rest count in the step that issues them)."""
     head = query.upper()
-    if head.startswith("INSERT INTO LANDING"):
-        return "SQL: append the batch to the temp landing table"
-    if head.startswith(('DELETE FROM "RAW"', 'INSERT INTO "RAW"', "DELETE FROM RAW", "INSERT INTO RAW")):
-        return "SQL: replace the period's slice of raw (DELETE + INSERT)"
+    if head.startswith(('DELETE FROM "RAW"', "DELETE FROM RAW")):
+        return SQL_RAW_DELETE
+    if head.startswith(('INSERT INTO "RAW"', "INSERT INTO RAW")):
+        return SQL_RAW_INSERT
+    if head.startswith(('DELETE FROM "REVIEW"."STAGED_', "DELETE FROM REVIEW.STAGED_")):
+        return SQL_STAGED_DROP
     if head.startswith("COMMIT"):
-        return "SQL: COMMIT (per batch, then the slice)"
-    if head.startswith("UPDATE META.BATCHES"):
-        return "SQL: ledger updates"
+        return SQL_COMMIT
     return None
 
 
@@ -206,16 +244,50 @@ def stage_fetch(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> 
 
 
 DATA_DOCS = "Data Docs (rendered once per run)"
+PARSE = "parse (wide CSV -> tidy rows)"
+VALIDATE = "validate (Great Expectations)"
+STAGE_WRITE = "staging write (rows -> review.staged_*)"
+REDELIVERY = "re-delivery check (stored vs delivered extent)"
+LEDGER = "ledger (meta.runs / meta.batches)"
+LANDING = "landing: apply the decision (rest of it)"
+
+
+def _wrap_land(steps: Steps) -> None:
+    """The land stage's parts: each function below is timed without its callees that are parts themselves."""
+    from tasks import sources
+    from tasks.flow import warehouse as flow_warehouse
+    from tasks.ingest import ledger
+    from tasks.land import landing
+    from tasks.sources import redelivery
+    from tasks.validate import runner as validation
+    from tasks.validate import staging
+
+    adapter = sources.get("air")
+    steps.wrap(flow_warehouse.catalogue_load, "refresh", "open warehouse: migrate + models + catalogue")
+    for owner in (staging, landing):   # landing imported these by name
+        steps.wrap(owner, "validate_run", "validate_run (rest of it: file list, supersede)")
+        steps.wrap(owner, "staged_table", "staged table in step with raw (column check)")
+    steps.wrap(adapter, "parse", PARSE)
+    steps.wrap(adapter, "expectation_parameters", "expectation parameters (catalogue query)")
+    steps.wrap(staging, "_stack", "stack a group's files for one validation")
+    steps.wrap(staging, "_issues_frame", "issues frame")
+    steps.wrap(staging, "_store_issues", "store quarantine issues")
+    steps.wrap(staging, "_settle_batch", "settle each file (rest of it: good/failing split)")
+    steps.wrap(staging, "_stage", STAGE_WRITE)
+    steps.wrap(adapter, "landing_frame", "landing frame (typed columns)", parent=STAGE_WRITE)
+    steps.wrap(redelivery, "check_files", REDELIVERY)
+    steps.wrap(redelivery, "stored_files", REDELIVERY)   # the extents landed before, read once per run
+    steps.wrap(validation, "publish", DATA_DOCS)
+    steps.wrap(landing, "apply_decision", LANDING)
+    for name in ("attempts_of_run", "update_attempt", "finish_run", "new_run"):
+        steps.wrap(ledger, name, LEDGER)
 
 
 def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> None:
     pipeline, settings_mod, period_cls = _pipeline_imports()
-    from tasks import sources
     from tasks.validate import runner as validation
-    from tasks.validate import staging
 
     _wrap_common(steps)
-    adapter = sources.get("air")
     rss_by_batch: list[float | None] = []
     duckdb_by_batch: list[float | None] = []
     out["rss_after_each_validation_mib"] = rss_by_batch
@@ -227,15 +299,9 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
         duckdb_by_batch.append(con.duckdb_memory_mib() if con is not None else None)
 
     _time_sql(pipeline, steps, _land_sql)
-    steps.wrap(adapter, "parse", "parse (wide CSV -> tidy rows)")
-    steps.wrap(adapter, "expectation_parameters", "expectation parameters (catalogue query)")
-    steps.wrap(validation, "validate", "validate (Great Expectations)",
-               after=probe)
-    steps.wrap(validation, "_context", "GX file context (get_context)", parent="validate (Great Expectations)")
-    steps.wrap(staging, "_issues_frame", "issues frame")
-    steps.wrap(staging, "_store_issues", "store quarantine issues")
-    steps.wrap(validation, "publish", DATA_DOCS)
-    steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
+    _wrap_land(steps)
+    steps.wrap(validation, "validate", VALIDATE, after=probe)
+    steps.wrap(validation, "_context", "GX file context (get_context)", parent=VALIDATE)
     settings, period = settings_mod.load(), period_cls.parse(args.period)
     started = _mark_start(out)
 
@@ -246,7 +312,8 @@ def stage_land(args: argparse.Namespace, steps: Steps, out: dict[str, Any]) -> N
     steps.run("import great_expectations", import_gx)
     from tasks.flow.run import Run
 
-    result = pipeline.land_unattended(Run("air", period, args.run_id, settings))
+    run = Run("air", period, args.run_id, settings)
+    result = steps.run("land_unattended (rest of it)", lambda: pipeline.land_unattended(run))
     out["stage_seconds"] = time.perf_counter() - started
     out["rss_at_end_mib"] = _current_rss_mib()
     out["batches"] = len(result.batches)

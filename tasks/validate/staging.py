@@ -182,18 +182,25 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     staged = staged_table(con, adapter)
     con.execute(sql.with_names("validate/drop_staged_run", staged=table_name(con, staged)), {"run_id": run_id})
     results: list[BatchResult] = []
-    breaches: list[EcoflowError] = []
     outcomes: list[validation.ValidationOutcome] = []
+    # what the files landed before, read once (nothing lands while the run is validated); a steward's correction
+    # replaces only the rows it names (land_correction): it is short by design, erases nothing
+    landed = {} if correction else redelivery.stored_files(con, adapter, period, [a["file_name"] for a in archived])
+    found: list[tuple[int, EcoflowError]] = []    # (file's place in the run, its breach)
+    redelivered: list[tuple[int, BatchResult]] = []
     try:
         for group in _validated_groups(con, settings, adapter, period, archived, outcomes):
             for read, outcome in group:
-                result, breach = _settle_batch(con, settings, adapter, period, read, outcome, staged, run_id,
-                                               correction)
+                result, breach = _settle_batch(con, settings, adapter, period, read, outcome, staged, run_id)
                 results.append(result)
                 if breach:
-                    breaches.append(breach)
+                    found.append((len(results), breach))
+                elif result.file_name in landed:
+                    redelivered.append((len(results), result))
     finally:  # the pages of the batches validated so far, even when a later file stops the run
         validation.publish(settings.gx_root(adapter.name, period), outcomes)
+    found += _shrinking(con, adapter, period, staged, run_id, landed, redelivered)
+    breaches = [breach for _, breach in sorted(found, key=lambda f: f[0])]   # in the run's file order, as found
     overridable = con.execute(sql.with_names("validate/staged_failing_count", staged=table_name(con, staged)),
                               {"run_id": run_id}).fetchall()[0][0]
     _supersede(con, staged, adapter.name, period, run_id, [a["file_name"] for a in archived])
@@ -311,12 +318,12 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
             columns[name] = union_categoricals(parts)
         else:
             columns[name] = pd.concat(parts, ignore_index=True)
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)   # the columns are new already: no second copy, no consolidation
 
 
 def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
                   read: _Read, outcome: validation.ValidationOutcome | None, staged: str, run_id: str,
-                  correction: bool = False) -> tuple[BatchResult, EcoflowError | None]:
+                  ) -> tuple[BatchResult, EcoflowError | None]:
     """A file's verdict from its validation: findings stored, rows staged (good and failing), the ledger updated,
     and the breach that stops the run, if any."""
     attempt = read.attempt
@@ -358,12 +365,27 @@ def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: S
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
         return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
                                         top, str(report) if report else None)
-    # a steward's correction replaces only the rows it names (land_correction): it is short by design, erases nothing
-    shrinks = None if correction else redelivery.check(con, adapter, period, staged, run_id, name, total)
-    if shrinks is not None:
-        _store_shrink(con, adapter, period, batch_id, name, shrinks)
-        result.rule_counts[redelivery.RULE] = 1
-    return result, shrinks
+    return result, None   # whether a re-delivery shrinks is checked once the run's files are staged (_shrinking)
+
+
+def _shrinking(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, staged: str, run_id: str,
+               landed: dict[str, redelivery.Extent], redelivered: list[tuple[int, BatchResult]],
+               ) -> list[tuple[int, EcoflowError]]:
+    """The re-delivered files that hold less than what they landed before (tasks.sources.redelivery), each a
+    file-level finding of its batch; checked once every file is staged, in one scan of the run's staged rows
+    rather than one per file."""
+    if not redelivered:
+        return []
+    shrinking = redelivery.check_files(con, adapter, period, staged, run_id,
+                                       {r.file_name: r.rows_in for _, r in redelivered}, landed)
+    out: list[tuple[int, EcoflowError]] = []
+    for place, result in redelivered:
+        shrinks = shrinking.get(result.file_name)
+        if shrinks is not None:
+            _store_shrink(con, adapter, period, result.batch_id, result.file_name, shrinks)
+            result.rule_counts[redelivery.RULE] = 1
+            out.append((place, shrinks))
+    return out
 
 
 def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, period: str,
