@@ -15,6 +15,10 @@ from typing import Any
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Each evaluation writes the 月报; printing it to PDF (WeasyPrint, ~2 s a month) was a third of the suite's
+#: evaluations' time and a tenth of its CPU. The tests that check the PDF an evaluation writes (the demo, the one
+#: flow, the monthly report) ask for it; `ecoflow report` prints it whatever this says (tasks.core.settings).
+os.environ.setdefault("ECOFLOW_MONTHLY_PDF", "0")
 AIR_DATA = ROOT / "demo" / "data" / "cnemc_air"
 #: pytest-xdist's worksteal hands each worker one half of the test list, in order, and balances only by stealing the
 #: not yet started end of the other's queue; a worker always keeps the test after the one it runs. So the demo

@@ -29,6 +29,7 @@ class Settings:
     signature: str = "内蒙古自治区生态环境厅"      # ECOFLOW_BUREAU_SIGNATURE: the 落款 of the monthly digests
     contact: str = "联系人：生态文明建设示范创建工作专班，电话 0471-0000000"  # ECOFLOW_BUREAU_CONTACT
     reply_day: int = 20            # ECOFLOW_REPLY_DAY: day of the dispatch month by which a lead department replies
+    monthly_pdf: bool = True       # ECOFLOW_MONTHLY_PDF: print the 月报 to PDF each time a month is evaluated
 
     @property
     def warehouse_path(self) -> Path:
@@ -100,4 +101,5 @@ def load() -> Settings:
         signature=os.environ.get("ECOFLOW_BUREAU_SIGNATURE") or Settings.signature,
         contact=os.environ.get("ECOFLOW_BUREAU_CONTACT") or Settings.contact,
         reply_day=int(_float("ECOFLOW_REPLY_DAY", Settings.reply_day)),
+        monthly_pdf=os.environ.get("ECOFLOW_MONTHLY_PDF", "1").strip().lower() not in ("0", "false", "no", "off"),
     )

@@ -238,7 +238,7 @@ def bulletin(settings: Settings, periods: Iterable[Period]) -> list[Path]:
     written: list[Path] = []
     for period in sorted(set(periods)):
         written.append(bulletins.write(settings, period))
-        written.extend(f for f in monthly_report.write(settings, period) if f)
+        written.extend(f for f in monthly_report.write(settings, period, pdf=settings.monthly_pdf) if f)
         step("bulletin", period=period)
     return written
 

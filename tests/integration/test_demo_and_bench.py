@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     home = tmp_path / "demo-home"
     proc = subprocess.run([sys.executable, "-m", "demo.run_demo"], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "ECOFLOW_DEMO_HOME": str(home)}, timeout=1800, check=False)
+                          env={**os.environ, "ECOFLOW_DEMO_HOME": str(home), "ECOFLOW_MONTHLY_PDF": "1"},
+                          timeout=1800, check=False)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     out = proc.stdout
     # air x3, water capture, water month, waste x2, inbox, recompute

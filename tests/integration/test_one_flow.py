@@ -53,6 +53,7 @@ def dags(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
 def homes(tmp_path: Path, eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Path, Path]]:
     """Two copies of one home where February of the waste feed is landed, evaluated and alerted; the feed serves
     January next."""
+    monkeypatch.setenv("ECOFLOW_MONTHLY_PDF", "1")   # both ways print the 月报 as production does
     with FeedServer(publisher=WastePublisher()) as srv:
         monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
         assert ecoflow(["run", "waste", "--period", FEB]) == 0
@@ -156,7 +157,7 @@ def test_the_cli_and_the_dag_tasks_take_the_same_steps_and_leave_the_same_wareho
     assert sum(n for (s, _), n in counts.items() if s == "alert") == 1
     assert {p for s, p in by_cli if s == "bulletin"} == {JAN, FEB}
     assert {"reports/bulletin/2025-01.html", "reports/bulletin/2025-02.html",
-            "reports/monthly/2025-01.html"} <= set(_reports(cli_home))
+            "reports/monthly/2025-01.html", "reports/monthly/2025-01.pdf"} <= set(_reports(cli_home))
     assert _reports(cli_home) == _reports(dag_home)
     # and the warehouse holds the same: values, evaluations, the alert ledger and its deliveries, the ledger
     cli_state, dag_state = _state(cli_home), _state(dag_home)
