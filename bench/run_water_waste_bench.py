@@ -97,9 +97,9 @@ def _wrap_pipeline(steps: st.Steps, adapter: Any) -> None:
     from tasks.flow import pipeline
     from tasks.ingest import fetch as fetching
     from tasks.ingest import ledger
-    from tasks.land import landing
     from tasks.notify import mailer
     from tasks.validate import runner as validation
+    from tasks.validate import staging
 
     st._wrap_common(steps)
     st._time_sql(pipeline, steps, _capture_sql)
@@ -110,8 +110,8 @@ def _wrap_pipeline(steps: st.Steps, adapter: Any) -> None:
     steps.wrap(adapter, "expectation_parameters", "expectation parameters")
     steps.wrap(validation, "validate", VALIDATE)
     steps.wrap(validation, "_context", "GX file context (get_context)", parent=VALIDATE)
-    steps.wrap(landing, "_issues_frame", "issues frame")
-    steps.wrap(landing, "_store_issues", "store quarantine issues")
+    steps.wrap(staging, "_issues_frame", "issues frame")
+    steps.wrap(staging, "_store_issues", "store quarantine issues")
     steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
     steps.wrap(pipeline, "compute", "compute (marts + indicator values)")
     steps.wrap(pipeline, "alert", "alerts (evaluate + deliver)")
@@ -358,7 +358,7 @@ def run_child(name: str, stage: str, env: dict[str, str], results: Path,
     cmd = [sys.executable, "-m", "bench.run_water_waste_bench", "--child", stage, "--result", str(result_path)]
     env = {**env, PARAMS_ENV: json.dumps(params or {})}
     log(f"{name}: starting")
-    from bench.run_bench import measured
+    from bench.run_bench import measured, shown
 
     code, wall, usage = measured(cmd, env, results / f"{name}.stdout.log", err_path)
     if result_path.exists():
@@ -368,7 +368,7 @@ def run_child(name: str, stage: str, env: dict[str, str], results: Path,
                 "error": f"killed by signal {-code}" if code < 0 else f"exit code {code} without a result"}
     data.update({"name": name, "exit_code": code, "process_seconds": wall,
                  "peak_rss_mib": usage.ru_maxrss / 1024.0, "cpu_seconds": usage.ru_utime + usage.ru_stime,
-                 "stderr_log": err_path.relative_to(REPO).as_posix()})
+                 "stderr_log": shown(err_path)})
     if data["status"] != "ok" and "traceback" not in data:
         data["traceback"] = err_path.read_text(encoding="utf-8", errors="replace")[-4000:]
     took = data.get("stage_seconds")
