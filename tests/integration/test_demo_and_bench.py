@@ -55,7 +55,7 @@ def test_demo_runs_every_dag_and_prints_what_happened(tmp_path: Path) -> None:
     reviews = [line for line in out.splitlines() if "Subject: 【数据审核】" in line]
     assert len(reviews) == 2   # the stewards of air and of waste were told a review was waiting
     # 2 review requests, 3 submission receipts (林草局's form, 住建局's CSV sent back, 锡林浩特's source sheet),
-    # 6 project-sheet receipts; the rest one digest per recipient (50 emails in all on the run the README shows)
+    # 6 project-sheet receipts; the rest one digest per recipient (48 emails in all on the run the README shows)
     assert len(digests) == len(mails) - 11 and len(set(digests)) == len(digests)   # one per recipient
     # a department with nothing to answer still gets the month's table and what changed since December
     quiet = [line for line in digests if line.endswith("：2025年1月")]
