@@ -23,7 +23,6 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 import duckdb
-from jinja2 import Environment
 
 from tasks.alert import digest_content, project_digest
 from tasks.alert.rules import FEED_GAPS, LABELS_ZH
@@ -39,10 +38,6 @@ from tasks.sources.spec import title as source_title
 _COVERAGE_ZH = {"days": ("有效天数", "天"), "sections": ("参与评价断面", "个"), "facilities": ("报送设施", "个"),
                 "submission": ("报送", "份"), "cities": ("有值盟市", "个")}
 CHART_MONTHS = 24
-
-
-def _env() -> Environment:
-    return templates.environment()
 
 
 def coverage_text(unit: str | None, valid: int | None, expected: int | None) -> str:
@@ -215,7 +210,7 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
            "signature": settings.signature, "contact": settings.contact,
            "signed_on": formatdate(localtime=True),
            "projects": project_digest.section(con, recipient)}
-    env = _env()
+    env = templates.environment()
     subject = env.get_template("digest.subject.j2").render(d=ctx).strip()
     msg = EmailMessage()
     msg["Subject"] = subject

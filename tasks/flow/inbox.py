@@ -154,10 +154,12 @@ def process_file(settings: Settings, path: Path, trigger: str = "cli") -> InboxO
 def form_of(name: str, content: bytes) -> InboxForm:
     """The inbox source a file belongs to: the first form whose marker sheet it has, else the catch-all (the
     indicator submission). Every inbox-mode source of the spec takes part; none is named here."""
-    forms = [source_adapter(n) for n in spec.names("inbox")]
-    specific = [f for f in forms if isinstance(f, InboxForm) and f.marker_sheet is not None]
-    catch_all = [f for f in forms if isinstance(f, InboxForm) and f.marker_sheet is None]
-    return next((f for f in specific if f.claims(name, content)), catch_all[0])
+    from tasks.sources.submissions.workbook import sheet_names
+
+    forms = [f for f in (source_adapter(n) for n in spec.names("inbox")) if isinstance(f, InboxForm)]
+    sheets = set(sheet_names(name, content))   # read once, whatever the number of forms
+    return next((f for f in forms if f.marker_sheet in sheets),
+                next(f for f in forms if f.marker_sheet is None))
 
 
 def _file_digest(path: Path) -> str:

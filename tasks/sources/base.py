@@ -86,12 +86,6 @@ class InboxForm:
     #: The sheet that makes an .xlsx this form; None: the inbox's catch-all, any file no other form claims
     marker_sheet: str | None = None
 
-    def claims(self, name: str, content: bytes) -> bool:
-        """Whether an inbox file is this form (by its sheets, not its name); the catch-all claims every file."""
-        from tasks.sources.submissions.workbook import sheet_names
-
-        return self.marker_sheet is None or self.marker_sheet in sheet_names(name, content)
-
     def identify(self, name: str, content: bytes) -> tuple[str | None, str | None]:
         """(department code, period) as the file states them; ParseError when it cannot be read."""
         raise NotImplementedError

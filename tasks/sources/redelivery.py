@@ -66,15 +66,10 @@ def _distinct(cols: tuple[str, ...]) -> str:
     return f"count(DISTINCT ({', '.join(cols)}))" if cols else "NULL"
 
 
-def stored(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, file_name: str) -> Extent | None:
-    """What the file's earlier deliveries landed for the period (None: nothing yet, or every batch is kept)."""
-    return stored_files(con, adapter, period, [file_name]).get(file_name)
-
-
 def stored_files(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str,
                  file_names: list[str]) -> dict[str, Extent]:
-    """`stored` of a run's files in one scan of the period, not one per file (a month's replay read the period's
-    rows once for each of its 31 files); a file with nothing landed is absent."""
+    """What the files' earlier deliveries landed for the period, in one scan of the period (not one per file); a
+    file with nothing landed is absent, and so is every file of a source whose every batch is kept."""
     if getattr(adapter, "replace_key", "file_name") != "file_name" or not file_names:
         return {}
     raw = table_name(con, adapter.raw_table)
@@ -85,19 +80,10 @@ def stored_files(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period:
     return {name: Extent(values, h, s) for name, values, h, s in rows if values}
 
 
-def delivered(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, file_name: str,
-              values: int) -> Extent:
-    """What the new delivery holds: `values` it carries (readable or not), hours and stations of its staged rows."""
-    hours, stations = _columns(adapter, "hours"), _columns(adapter, "stations")
-    h, s = con.execute(f"SELECT {_distinct(hours)}, {_distinct(stations)} FROM {table_name(con, staged)} "
-                       "WHERE review_run = ? AND file_name = ?", [run_id, file_name]).fetchall()[0]
-    return Extent(values, h, s)
-
-
 def delivered_files(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str,
                     values: dict[str, int]) -> dict[str, Extent]:
-    """`delivered` of a run's files (`values`: what each carries) in one scan of the run's staged rows, not one
-    per file (the staged table grows as a run's files are staged)."""
+    """What the run's new deliveries hold: the `values` each carries (readable or not), the hours and stations of
+    its staged rows — in one scan of the run's staged rows, not one per file."""
     hours, stations = _columns(adapter, "hours"), _columns(adapter, "stations")
     rows = con.execute(f"SELECT file_name, {_distinct(hours)}, {_distinct(stations)} FROM {table_name(con, staged)} "
                        "WHERE review_run = ? AND list_contains(?, file_name) GROUP BY file_name",
@@ -107,17 +93,10 @@ def delivered_files(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, stag
     return {name: Extent(n, *found.get(name, none)) for name, n in values.items()}
 
 
-def check(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, staged: str, run_id: str,
-          file_name: str, values: int) -> DeliveryShrinks | None:
-    """The breach if this delivery would erase landed data by replacing its file, else None."""
-    return check_files(con, adapter, period, staged, run_id, {file_name: values}).get(file_name)
-
-
 def check_files(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, staged: str, run_id: str,
-                values: dict[str, int], landed: dict[str, Extent] | None = None) -> dict[str, DeliveryShrinks]:
-    """`check` of a run's staged files (`values`: what each carries), by file; `landed`: their `stored_files`
-    if already read. Two scans in all, whatever the number of files."""
-    landed = stored_files(con, adapter, period, list(values)) if landed is None else landed
+                values: dict[str, int], landed: dict[str, Extent]) -> dict[str, DeliveryShrinks]:
+    """The breach of each staged file (`values`: what each carries) that would erase landed data by replacing its
+    file; `landed`: their `stored_files`."""
     values = {name: n for name, n in values.items() if name in landed}
     out = {}
     for name, now in delivered_files(con, adapter, staged, run_id, values).items() if values else []:
