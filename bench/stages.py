@@ -274,7 +274,7 @@ def _wrap_land(steps: Steps) -> None:
     steps.wrap(staging, "_store_issues", "store quarantine issues")
     steps.wrap(staging, "_settle_batch", "settle each file (rest of it: good/failing split)")
     steps.wrap(staging, "_stage", STAGE_WRITE)
-    steps.wrap(adapter, "landing_frame", "landing frame (typed columns)", parent=STAGE_WRITE)
+    steps.wrap(adapter, "landing_frame", "landing frame (typed columns)")
     steps.wrap(redelivery, "check_files", REDELIVERY)
     steps.wrap(redelivery, "stored_files", REDELIVERY)   # the extents landed before, read once per run
     steps.wrap(validation, "publish", DATA_DOCS)

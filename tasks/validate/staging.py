@@ -190,13 +190,16 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
     redelivered: list[tuple[int, BatchResult]] = []
     try:
         for group in _validated_groups(con, settings, adapter, period, archived, outcomes):
+            shaped: list[pd.DataFrame] = []
             for read, outcome in group:
-                result, breach = _settle_batch(con, settings, adapter, period, read, outcome, staged, run_id)
+                result, breach, frames = _settle_batch(con, settings, adapter, period, read, outcome, run_id)
                 results.append(result)
+                shaped.extend(frames)
                 if breach:
                     found.append((len(results), breach))
                 elif result.file_name in landed:
                     redelivered.append((len(results), result))
+            _stage(con, staged, shaped)
     finally:  # the pages of the batches validated so far, even when a later file stops the run
         validation.publish(settings.gx_root(adapter.name, period), outcomes)
     found += _shrinking(con, adapter, period, staged, run_id, landed, redelivered)
@@ -322,10 +325,10 @@ def _stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
 
 
 def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: SourceAdapter, period: str,
-                  read: _Read, outcome: validation.ValidationOutcome | None, staged: str, run_id: str,
-                  ) -> tuple[BatchResult, EcoflowError | None]:
-    """A file's verdict from its validation: findings stored, rows staged (good and failing), the ledger updated,
-    and the breach that stops the run, if any."""
+                  read: _Read, outcome: validation.ValidationOutcome | None, run_id: str,
+                  ) -> tuple[BatchResult, EcoflowError | None, list[pd.DataFrame]]:
+    """A file's verdict from its validation: findings stored, the ledger updated, its rows shaped for staging (good
+    and failing; the caller stages a group's files in one insert), and the breach that stops the run, if any."""
     attempt = read.attempt
     name, batch_id = attempt["file_name"], attempt["batch_id"]
     if read.error is not None:
@@ -336,7 +339,7 @@ def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: S
             _store_issues(con, batch_id, issues, parsed)
         ledger.update_attempt(con, attempt["attempt_id"], status="failed", rows_in=0, rows_landed=0,
                               rows_rejected=0, rows_warned=0, message=str(exc))
-        return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), exc
+        return BatchResult(attempt["attempt_id"], batch_id, name, 0, 0, 0, 0, None, {"parse.file": 1}), exc, []
     parsed = read.parsed
     issues = _issues_frame(adapter, period, batch_id, name, parsed, outcome)
     errors = outcome.rows("error") if outcome else set()
@@ -356,16 +359,17 @@ def _settle_batch(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: S
     ledger.update_attempt(con, attempt["attempt_id"], status="validated", rows_in=total, rows_landed=len(good),
                           rows_rejected=bad, rows_warned=len(warned) + file_warnings,
                           report_path=str(report) if report else None)
-    _stage(con, adapter, staged, run_id, period, name, batch_id, good, failed=False)
-    _stage(con, adapter, staged, run_id, period, name, batch_id,
-           parsed.rows[parsed.rows[adapter.row_key].isin(errors)] if len(errors) else parsed.rows.iloc[0:0],
-           failed=True)
+    frames = [f for f in (
+        _staging_frame(con, adapter, run_id, period, name, batch_id, good, failed=False),
+        _staging_frame(con, adapter, run_id, period, name, batch_id,
+                       parsed.rows[parsed.rows[adapter.row_key].isin(errors)] if len(errors) else parsed.rows.iloc[0:0],
+                       failed=True)) if f is not None]
     limit = _bad_share_limit(adapter, settings)
     if table_errors or (total and bad / total > limit) or (total == 0 and bad_cells):
         top = sorted(rule_counts, key=rule_counts.get, reverse=True)[:3]
         return result, ValidationFailed(adapter.name, period, name, bad, total, limit,
-                                        top, str(report) if report else None)
-    return result, None   # whether a re-delivery shrinks is checked once the run's files are staged (_shrinking)
+                                        top, str(report) if report else None), frames
+    return result, None, frames   # whether a re-delivery shrinks is checked once the run's files are staged
 
 
 def _shrinking(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: str, staged: str, run_id: str,
@@ -388,13 +392,21 @@ def _shrinking(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, period: s
     return out
 
 
-def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, run_id: str, period: str,
-           name: str, batch_id: str, rows: pd.DataFrame, *, failed: bool) -> None:
-    """Stage rows as the raw table's columns. A failing row whose values cannot even be shaped (a date that is no
-    date) or that lacks a value the raw table requires (a non-numeric value) cannot be landed by any decision, so
-    it is not staged; the other failing rows of the file are, one by one if need be."""
+def _stage(con: duckdb.DuckDBPyConnection, staged: str, frames: list[pd.DataFrame]) -> None:
+    """A group's shaped rows into the staged table in one insert, in the files' order: one INSERT per file spent
+    more on the statement than on the rows (a month of Inner Mongolia's 31 small files: 0.9 s → 0.35 s)."""
+    if frames:
+        insert_frame(con, staged, _stack(frames))
+
+
+def _staging_frame(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, run_id: str, period: str, name: str,
+                   batch_id: str, rows: pd.DataFrame, *, failed: bool) -> pd.DataFrame | None:
+    """Rows shaped as the staged table's columns (the raw table's, then the run and whether they failed). A failing
+    row whose values cannot even be shaped (a date that is no date) or that lacks a value the raw table requires (a
+    non-numeric value) cannot be landed by any decision, so it is not staged; the other failing rows of the file
+    are, one by one if need be. None when nothing is to be staged."""
     if not len(rows):
-        return
+        return None
     shape = adapter.landing_frame
     try:
         frame = shape(rows, batch_id=batch_id, period=period, file_name=name)
@@ -404,8 +416,7 @@ def _stage(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter, staged: str, 
         frame = _shape_one_by_one(shape, rows, batch_id, period, name)
     if failed and len(frame):
         frame = frame.dropna(subset=_required_columns(con, adapter.raw_table))
-    if len(frame):
-        insert_frame(con, staged, frame.assign(review_run=run_id, failed=failed))
+    return frame.assign(review_run=run_id, failed=failed) if len(frame) else None
 
 
 def _shape_one_by_one(shape: Callable, rows: pd.DataFrame, batch_id: str, period: str, name: str) -> pd.DataFrame:
