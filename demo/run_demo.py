@@ -219,10 +219,13 @@ def main() -> int:
         banner("WATER: airflow dags test water_realtime_capture (one live poll, generated readings for now)")
         dag_test("water_realtime_capture", env, log)
         banner(f"WATER: the real {WATER_MONTH} captures of 13 Inner Mongolia sections, replayed from their files")
-        for path in sorted(WATER_CAPTURES.rglob("*.csv")):
-            out = subprocess.run([str(BIN / "ecoflow"), "run", "water-capture", "--file", str(path), "--as-of",
-                                  "2021-04-06T08:00"], env=env, check=True, capture_output=True, text=True).stdout
-            print(" ".join(line.strip() for line in out.splitlines()[:2]))
+        files = [a for path in sorted(WATER_CAPTURES.rglob("*.csv")) for a in ("--file", str(path))]
+        out = subprocess.run([str(BIN / "ecoflow"), "run", "water-capture", *files, "--as-of", "2021-04-06T08:00"],
+                             env=env, check=True, capture_output=True, text=True).stdout
+        lines = [line.strip() for line in out.splitlines()]
+        for i, line in enumerate(lines):   # each replay's first two lines: its file and run, what it landed
+            if line.startswith("water capture "):
+                print(f"{line} {lines[i + 1]}")
         banner(f"WATER: airflow dags test water_quality_monthly, period {WATER_MONTH} (GB 3838-2002)")
         dag_test("water_quality_monthly", env, log, WATER_MONTH)
         ecoflow("water", "sections", "--period", WATER_MONTH, env=env)

@@ -184,25 +184,30 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from tasks.core.errors import UsageError
     from tasks.flow import pipeline
 
-    replay = Path(args.file) if args.file else None
-    if replay is not None and not replay.is_file():
-        raise UsageError(f"--file {args.file}: " + ("a folder, not a file" if replay.is_dir() else "no such file"))
-    if replay is not None and replay.suffix.lower() not in (".json", ".csv"):
-        raise UsageError(f"--file {args.file}: a saved response is the platform's .json or a per-section .csv "
-                         "capture")
-    run_id, result = pipeline.capture(settings.load(), "water", as_of=_parse_time(args.as_of) if args.as_of
-                                      else None, replay=replay, trigger="cli")
-    out = {"run_id": run_id, "period": result.period, "files": [b.file_name for b in result.batches],
-           "rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
-           "rows_warned": result.rows_warned, "reports": result.reports}
+    replays = [Path(f) for f in args.file or []]
+    for replay in replays:   # every file checked before the first lands
+        if not replay.is_file():
+            raise UsageError(f"--file {replay}: " + ("a folder, not a file" if replay.is_dir() else "no such file"))
+        if replay.suffix.lower() not in (".json", ".csv"):
+            raise UsageError(f"--file {replay}: a saved response is the platform's .json or a per-section .csv "
+                             "capture")
+    as_of = _parse_time(args.as_of) if args.as_of else None
+    config = settings.load()
+    outs = []
+    for replay in replays or [None]:   # each replay a run of its own, in the order given, in one process
+        run_id, result = pipeline.capture(config, "water", as_of=as_of, replay=replay, trigger="cli")
+        out = {"run_id": run_id, "period": result.period, "files": [b.file_name for b in result.batches],
+               "rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
+               "rows_warned": result.rows_warned, "reports": result.reports}
+        outs.append(out)
+        if not args.json:
+            print(f"water capture {', '.join(out['files'])}: run {run_id}")
+            print(f"  readings landed: {result.rows_landed}; quarantined: {result.rows_rejected}; "
+                  f"warnings: {result.rows_warned}")
+            for report in result.reports:
+                print(f"  validation report: {report}")
     if args.json:
-        print(json.dumps(out, ensure_ascii=False, indent=2))
-        return 0
-    print(f"water capture {', '.join(out['files'])}: run {run_id}")
-    print(f"  readings landed: {result.rows_landed}; quarantined: {result.rows_rejected}; "
-          f"warnings: {result.rows_warned}")
-    for report in result.reports:
-        print(f"  validation report: {report}")
+        print(json.dumps(outs if len(replays) > 1 else outs[0], ensure_ascii=False, indent=2))
     return 0
 
 
@@ -657,7 +662,8 @@ def parser() -> argparse.ArgumentParser:
         one.set_defaults(func=cmd_run)
     cap = run_sub.add_parser("water-capture", help="one poll of the surface-water real-time feed (or a replay)")
     cap.add_argument("--as-of", help="fetch time, e.g. 2020-05-08T16:00 (Asia/Shanghai); required with --file")
-    cap.add_argument("--file", help="replay a saved response (.json as published, or a .csv capture)")
+    cap.add_argument("--file", action="append", help="replay a saved response (.json as published, or a .csv "
+                                                     "capture); repeat it to replay several files in order")
     cap.add_argument("--json", action="store_true")
     cap.set_defaults(func=cmd_capture)
 

@@ -586,6 +586,29 @@ def test_two_files_with_the_same_name_replayed_at_the_same_time_both_land(eco_en
     assert query("SELECT count(DISTINCT file_name) FROM raw.water_readings") == [(2,)]
 
 
+def test_several_files_replayed_in_one_call_are_each_a_run_in_the_order_given(eco_env, capsys) -> None:
+    sections = ("头道拐", "新发")
+    args = [a for section in sections for a in ("--file", str(capture_file(section)))]
+    code, out, err = run_cli(capsys, "run", "water-capture", *args, "--as-of", "2021-04-06T08:00", "--json")
+    assert code == 0, err
+    runs = json.loads(out)
+    assert [len(r["files"]) for r in runs] == [1, 1] and len({r["run_id"] for r in runs}) == 2
+    for run, section in zip(runs, sections, strict=True):
+        [(count,)] = query("SELECT count(*) FROM raw.water_readings WHERE file_name = ?", [run["files"][0]])
+        assert count == run["rows_landed"] > 0 and section in run["files"][0]
+    started = query("SELECT run_id FROM meta.runs WHERE source = 'water' ORDER BY started_at")
+    assert [r for (r,) in started] == [r["run_id"] for r in runs]
+
+
+def test_a_missing_file_among_several_is_refused_before_any_lands(eco_env, tmp_path, capsys) -> None:
+    code, out, err = run_cli(capsys, "run", "water-capture", "--file", str(capture_file("头道拐")), "--file",
+                             str(tmp_path / "gone.csv"), "--as-of", "2021-04-06T08:00")
+    assert code == 2 and out == ""
+    assert "gone.csv" in err and "no such file" in err
+    assert not (settings.load().home / "warehouse.duckdb").exists() or \
+        query("SELECT count(*) FROM raw.water_readings") == [(0,)]
+
+
 def test_a_stale_reading_lands_in_its_own_month_with_a_warning(snapshot_poll: SnapshotPoll) -> None:
     # 李屯's last reading in the 2020-05-08 snapshot is 09-09 08:00: RULES §2.2 makes it 2019-09-09
     [(rule, severity, column, value)] = query_at(
