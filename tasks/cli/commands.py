@@ -181,7 +181,7 @@ def cmd_capture(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tasks.core import settings
-    from tasks.core.errors import UsageError
+    from tasks.core.errors import EcoflowError, UsageError
     from tasks.flow import pipeline
 
     replays = [Path(f) for f in args.file or []]
@@ -193,9 +193,14 @@ def cmd_capture(args: argparse.Namespace) -> int:
                              "capture")
     as_of = _parse_time(args.as_of) if args.as_of else None
     config = settings.load()
-    outs = []
+    outs: list[dict] = []
     for replay in replays or [None]:   # each replay a run of its own, in the order given, in one process
-        run_id, result = pipeline.capture(config, "water", as_of=as_of, replay=replay, trigger="cli")
+        try:
+            run_id, result = pipeline.capture(config, "water", as_of=as_of, replay=replay, trigger="cli")
+        except EcoflowError:
+            if args.json and outs:   # the runs that landed before this file are still said (stderr: the error)
+                print(json.dumps(outs, ensure_ascii=False, indent=2))
+            raise
         out = {"run_id": run_id, "period": result.period, "files": [b.file_name for b in result.batches],
                "rows_landed": result.rows_landed, "rows_rejected": result.rows_rejected,
                "rows_warned": result.rows_warned, "reports": result.reports}

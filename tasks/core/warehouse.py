@@ -31,6 +31,7 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
     if not read_only:
         settings.ensure_dirs()
     con = warehouse_lock.connect(path, read_only=read_only)  # waits for another process's lock, then says whose
+    _KNOWN_TABLES.clear()   # names are confirmed again in each warehouse opened (another home, a restored file)
     try:
         if not read_only:
             migrate(con)

@@ -131,9 +131,12 @@ def _checkpoint(gx_root: Path, suite: str, row_key: str):  # noqa: ANN202 - GX t
     model = _set_up.get(suite)
     fresh = not (gx_root / "gx" / "great_expectations.yml").exists()
     if fresh and model is not None and (model / "gx" / "checkpoints" / f"{suite}.json").exists():
-        shutil.copytree(model / "gx", gx_root / "gx", ignore=shutil.ignore_patterns("uncommitted"),
-                        dirs_exist_ok=True)
-        return _context(gx_root).checkpoints.get(suite)
+        try:
+            _copy_context(model, gx_root)
+            return _context(gx_root).checkpoints.get(suite)
+        except Exception:  # noqa: BLE001 - the model changed under us: set this one up from expectations/
+            _context.cache_clear()
+            shutil.rmtree(gx_root / "gx", ignore_errors=True)
     checkpoint = _register(_context(gx_root), suite)
     _set_up[suite] = gx_root
     return checkpoint
@@ -141,6 +144,23 @@ def _checkpoint(gx_root: Path, suite: str, row_key: str):  # noqa: ANN202 - GX t
 
 #: per suite, a context this process set up from expectations/ (new contexts of the suite are copies of it)
 _set_up: dict[str, Path] = {}
+
+
+def _copy_context(model: Path, gx_root: Path) -> None:
+    """The model's configuration and definitions into a temporary sibling, renamed into place whole; the copy gets
+    its own context and store ids (they name the context in its Data Docs), never the model's results."""
+    import re
+    import uuid
+
+    work = gx_root / f".gx-{uuid.uuid4().hex}"
+    shutil.copytree(model / "gx", work, ignore=shutil.ignore_patterns("uncommitted", ".ge_store_backend_id"))
+    config = work / "great_expectations.yml"
+    config.write_text(re.sub(r"(?m)^data_context_id: .*$", f"data_context_id: {uuid.uuid4()}",
+                             config.read_text(encoding="utf-8")), encoding="utf-8")
+    try:
+        work.rename(gx_root / "gx")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)   # gone already when the rename took it
 
 
 def _register(ctx, suite: str):  # noqa: ANN001, ANN202 - GX types are imported lazily

@@ -194,10 +194,10 @@ def validate_run(con: duckdb.DuckDBPyConnection, settings: Settings, adapter: So
             for read, outcome in group:
                 result, breach, frames = _settle_batch(con, settings, adapter, period, read, outcome, run_id)
                 results.append(result)
-                shaped.extend(frames)
-                if sum(len(f) for f in shaped) >= STAGE_ROWS:
-                    _stage(con, staged, shaped)
+                if shaped and sum(len(f) for f in [*shaped, *frames]) > STAGE_ROWS:
+                    _stage(con, staged, shaped)   # what is pending goes first: a big file is an insert of its own
                     shaped = []
+                shaped.extend(frames)
                 if breach:
                     found.append((len(results), breach))
                 elif result.file_name in landed:

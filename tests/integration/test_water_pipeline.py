@@ -609,6 +609,19 @@ def test_a_missing_file_among_several_is_refused_before_any_lands(eco_env, tmp_p
         query("SELECT count(*) FROM raw.water_readings") == [(0,)]
 
 
+def test_a_file_that_stops_its_run_stops_the_command_and_the_earlier_runs_are_still_said(eco_env, tmp_path,
+                                                                                         capsys) -> None:
+    bad = tmp_path / "不是水质.csv"
+    bad.write_text("监测时间,断面名称\n04-06 08:00,头道拐\n", encoding="utf-8")
+    code, out, err = run_cli(capsys, "run", "water-capture", "--file", str(capture_file("头道拐")), "--file",
+                             str(bad), "--file", str(capture_file("新发")), "--as-of", "2021-04-06T08:00", "--json")
+    assert code != 0 and "不是水质" in err
+    [landed] = json.loads(out)                                   # the first file's run, as it landed
+    assert "头道拐" in landed["files"][0] and landed["rows_landed"] > 0
+    files = {f for (f,) in query("SELECT DISTINCT file_name FROM raw.water_readings")}
+    assert files == set(landed["files"])                         # the third file was not tried
+
+
 def test_a_stale_reading_lands_in_its_own_month_with_a_warning(snapshot_poll: SnapshotPoll) -> None:
     # 李屯's last reading in the 2020-05-08 snapshot is 09-09 08:00: RULES §2.2 makes it 2019-09-09
     [(rule, severity, column, value)] = query_at(

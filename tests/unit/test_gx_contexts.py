@@ -4,6 +4,7 @@ judges exactly as a context set up from expectations/ does; an existing context 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,6 +61,10 @@ def test_a_copied_context_judges_as_the_one_set_up_and_holds_only_its_own_result
     results = tmp_path / "2025-02" / "gx" / "uncommitted" / "validations"
     assert any(results.rglob("*.json"))
     assert "first" not in {p.name for p in results.rglob("*")}   # the first month's results stay in its own site
+    ids = {m: re.search(r"(?m)^data_context_id: (.+)$", (tmp_path / m / "gx" / "great_expectations.yml")
+                        .read_text(encoding="utf-8")).group(1) for m in ("2025-01", "2025-02")}
+    assert len(set(ids.values())) == 2                          # a context of its own, named so in its Data Docs
+    assert not list((tmp_path / "2025-02").glob(".gx-*"))      # the copy was renamed into place whole
 
 
 def test_an_earlier_processs_context_gets_the_suite_as_it_is_now(suites: Path, tmp_path: Path) -> None:
