@@ -54,7 +54,7 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def table_name(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
     """A quoted [schema.]table that exists in the warehouse: table names in SQL come from this allowlist only. A
-    name found once is remembered for the process (it is a real table's name; asking the catalogue on every insert
+    name found is remembered until the next warehouse is opened (`connect`; asking the catalogue on every insert
     cost ~2 ms a statement); a name never found is looked up each time, and refused."""
     known = _KNOWN_TABLES.get(qualified)
     if known is not None:

@@ -102,10 +102,6 @@ def _quiet_gx() -> None:
 def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     """The file context of a source-month, opened once per process: the run's checkpoint and its Data Docs build
     share it (opening one reads and writes its config: ~0.1 s, twice a month in a backfill before)."""
-    return _open(gx_root)
-
-
-def _open(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
