@@ -10,7 +10,7 @@ denominator row in quarantine is left out in every region the facility counts fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 import duckdb
@@ -56,56 +56,95 @@ def rate_value(numerator: float, denominator: float, cap: bool) -> tuple[float |
     return value, None
 
 
-def _facilities(frame: pd.DataFrame) -> set[str]:
-    return {f for fs in frame["facilities"] for f in fs}
+@dataclass
+class _Months:
+    """One region's rows of one rate, gathered month by month once (filtering the frames per region, rate and span
+    was most of a month's compute time): sums, facilities and batches of the landed rows, facilities of the
+    quarantined rows."""
+    num: dict[str, float] = field(default_factory=dict)
+    den: dict[str, float] = field(default_factory=dict)
+    facilities: dict[str, set[str]] = field(default_factory=dict)       # landed rows of the rate
+    den_facilities: dict[str, set[str]] = field(default_factory=dict)   # landed denominator rows
+    batches: dict[str, set[str]] = field(default_factory=dict)
+    held: dict[str, set[str]] = field(default_factory=dict)             # quarantined rows of the rate
+    held_den: dict[str, set[str]] = field(default_factory=dict)         # quarantined denominator rows
+    held_items: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)  # (item, facilities)
+
+    def union(self, by_month: dict[str, set[str]], months: list[str]) -> set[str]:
+        return set().union(*(by_month.get(m, ()) for m in months))
+
+    def any_in(self, months: list[str]) -> bool:
+        return any(m in self.facilities or m in self.held for m in months)
 
 
-def _by_month(frame: pd.DataFrame) -> dict[str, set[str]]:
-    """The facilities of each month's rows."""
-    months: dict[str, set[str]] = {}
-    for period, facilities in zip(frame["period"], frame["facilities"], strict=True):
-        months.setdefault(period, set()).update(facilities)
-    return months
+def _of_rate(frame: pd.DataFrame, rate: Rate) -> pd.DataFrame:
+    return frame[frame["item"].isin(set(rate.numerator) | set(rate.denominator))
+                 & (frame["kind"].isin(rate.kinds) if rate.kinds else True)]
 
 
-def _sum_by_month(frame: pd.DataFrame) -> dict[str, float]:
-    """Each month's total, summed as a filtered Series would be (same rows, same order: the same float)."""
-    return {period: float(group.sum()) for period, group in frame["total"].groupby(frame["period"], sort=False)}
+def _sums(rows: pd.DataFrame, items: tuple[str, ...]) -> dict[tuple[str, str], float]:
+    """Each region's and month's total of `items`, summed as a filtered Series grouped by month would be (same
+    rows, same order: the same float)."""
+    part = rows[rows["item"].isin(items)]
+    sums = part["total"].groupby([part["region_code"], part["period"]], sort=False).sum()
+    return {key: float(total) for key, total in sums.items()}
 
 
-def _held_note(held: pd.DataFrame) -> str | None:
+def _gather(totals: pd.DataFrame, quarantined: pd.DataFrame, rate: Rate) -> dict[str, _Months]:
+    """Per region, the rate's months (see _Months)."""
+    regions: dict[str, _Months] = {}
+    landed, held = _of_rate(totals, rate), _of_rate(quarantined, rate)
+    den_items = set(rate.denominator)
+    for side, items in (("num", rate.numerator), ("den", rate.denominator)):
+        for (region, period), total in _sums(landed, items).items():
+            getattr(regions.setdefault(region, _Months()), side)[period] = total
+    for region, period, item, facilities, batches in zip(landed["region_code"], landed["period"], landed["item"],
+                                                         landed["facilities"], landed["batch_ids"], strict=True):
+        months = regions.setdefault(region, _Months())
+        months.facilities.setdefault(period, set()).update(facilities)
+        months.batches.setdefault(period, set()).update(batches)
+        if item in den_items:
+            months.den_facilities.setdefault(period, set()).update(facilities)
+    for region, period, item, facilities in zip(held["region_code"], held["period"], held["item"],
+                                                held["facilities"], strict=True):
+        months = regions.setdefault(region, _Months())
+        months.held.setdefault(period, set()).update(facilities)
+        months.held_items.setdefault(period, []).append((item, list(facilities)))
+        if item in den_items:
+            months.held_den.setdefault(period, set()).update(facilities)
+    return regions
+
+
+def _held_note(months: _Months, span: list[str]) -> str | None:
     """Which rows of the rate were quarantined, so a reader sees why a month is missing or coverage is short."""
-    months: dict[tuple[str, str], list[str]] = {}
-    for row in held.sort_values(["period", "item"]).itertuples():
-        for facility in row.facilities:
-            months.setdefault((facility, row.item), []).append(row.period)
-    if not months:
+    held: dict[tuple[str, str], set[str]] = {}
+    for m in span:
+        for item, facilities in months.held_items.get(m, ()):
+            for facility in facilities:
+                held.setdefault((facility, item), set()).add(m)
+    if not held:
         return None
-    return "quarantined: " + ", ".join(f"{facility} {item} ({', '.join(sorted(set(ms)))})"
-                                       for (facility, item), ms in sorted(months.items()))
+    return "quarantined: " + ", ".join(f"{facility} {item} ({', '.join(sorted(ms))})"
+                                       for (facility, item), ms in sorted(held.items()))
 
 
-def _rate_over(mine: pd.DataFrame, held: pd.DataFrame, rate: Rate, span: list[str]) -> dict:
-    """The rate over the complete months of `span` (period texts) and its coverage. `mine` holds the rate's landed
-    rows and `held` its quarantined rows of the months that say which facilities must report: this year for the
-    month and YTD, the 12 months for r12. A quarantined row counts as reported-but-missing: its facility is expected,
-    and a month with a denominator row in quarantine is incomplete, since the numerator may hold the quantities
-    that row's facility collected or discharged (RULES §3; a region's numerator and denominator often come from
-    different facilities, e.g. treatment plants and a transfer station)."""
-    den_rows, num_rows = mine[mine["item"].isin(rate.denominator)], mine[mine["item"].isin(rate.numerator)]
-    den_held = held[held["item"].isin(rate.denominator)]
-    den_landed = _facilities(den_rows)
-    den_known, known = den_landed | _facilities(den_held), _facilities(mine) | _facilities(held)
-    # each frame split by month once (a boolean filter per month and frame was most of a month's compute time)
-    den_by, mine_by, held_by = _by_month(den_rows), _by_month(mine), _by_month(held)
-    den_sum, num_sum, den_held_months = _sum_by_month(den_rows), _sum_by_month(num_rows), set(den_held["period"])
+def _rate_over(months: _Months, rate: Rate, span: list[str], scope: list[str]) -> dict:
+    """The rate over the complete months of `span` (period texts) and its coverage. `scope` is the months that say
+    which facilities must report: this year for the month and YTD, the 12 months for r12. A quarantined row counts
+    as reported-but-missing: its facility is expected, and a month with a denominator row in quarantine is
+    incomplete, since the numerator may hold the quantities that row's facility collected or discharged (RULES §3;
+    a region's numerator and denominator often come from different facilities, e.g. treatment plants and a transfer
+    station)."""
+    den_landed = months.union(months.den_facilities, scope)
+    den_known = den_landed | months.union(months.held_den, scope)
+    known = months.union(months.facilities, scope) | months.union(months.held, scope)
     per_month = {}
     for m in span:
-        den_total = den_sum.get(m, 0.0)
-        complete = (bool(den_known) and m not in den_held_months and den_by.get(m, set()) >= den_known
+        den_total = months.den.get(m, 0.0)
+        complete = (bool(den_known) and m not in months.held_den and months.den_facilities.get(m, set()) >= den_known
                     and den_total > 0)
-        whole = mine_by.get(m, set()) - held_by.get(m, set())
-        per_month[m] = (num_sum.get(m, 0.0), den_total, complete, len(whole))
+        whole = months.facilities.get(m, set()) - months.held.get(m, set())
+        per_month[m] = (months.num.get(m, 0.0), den_total, complete, len(whole))
     used = [m for m in span if per_month[m][2]]
     num = sum(per_month[m][0] for m in used)
     den = sum(per_month[m][1] for m in used)
@@ -115,18 +154,13 @@ def _rate_over(mine: pd.DataFrame, held: pd.DataFrame, rate: Rate, span: list[st
     if left_out:
         why = (f"no {' / '.join(rate.denominator)} reported (quarantined or not delivered)"
                if not den_landed else "denominator incomplete in month(s) " + ", ".join(left_out))
-    note = "; ".join(filter(None, [note, why, _held_note(held[held["period"].isin(span)])])) or None
+    note = "; ".join(filter(None, [note, why, _held_note(months, span)])) or None
     reported = sum(per_month[m][3] for m in span)
     expected = len(known) * len(span)
     return {"value": value, "numerator": num, "denominator": den,
             "coverage_ok": value is not None and not left_out and reported == expected,
-            "batch_ids": sorted({b for bs in mine.loc[mine["period"].isin(span), "batch_ids"] for b in bs}),
+            "batch_ids": sorted(months.union(months.batches, span)),
             "coverage_valid": reported, "coverage_expected": expected, "notes": note}
-
-
-def _of_rate(frame: pd.DataFrame, rate: Rate) -> pd.DataFrame:
-    return frame[frame["item"].isin(set(rate.numerator) | set(rate.denominator))
-                 & (frame["kind"].isin(rate.kinds) if rate.kinds else True)]
 
 
 def indicator_rows(totals: pd.DataFrame, period: Period, quarantined: pd.DataFrame | None = None) -> list[dict]:
@@ -143,19 +177,15 @@ def indicator_rows(totals: pd.DataFrame, period: Period, quarantined: pd.DataFra
     rolling = [str(m) for m in period.months_of_rolling_12()]
     # period type, the months summed, the months whose reporting facilities are expected
     spans = (("month", [str(period)], year), ("ytd", year, year), ("r12", rolling, rolling))
-    landed_by_region = dict(tuple(totals.groupby("region_code", sort=False)))
-    held_by_region = dict(tuple(quarantined.groupby("region_code", sort=False)))
-    for region in sorted(set(landed_by_region) | set(held_by_region)):
-        grp = landed_by_region.get(region, totals.iloc[0:0])
-        held_grp = held_by_region.get(region, quarantined.iloc[0:0])
+    by_rate = {code: _gather(totals, quarantined, rate) for code, rate in RATES.items()}
+    for region in sorted(set(totals["region_code"]) | set(quarantined["region_code"])):
         for code, rate in RATES.items():
-            items, held_items = _of_rate(grp, rate), _of_rate(held_grp, rate)
+            months = by_rate[code].get(region)
             for period_type, span, scope in spans:
-                mine, held = items[items["period"].isin(scope)], held_items[held_items["period"].isin(scope)]
-                if mine.empty and held.empty:
+                if months is None or not months.any_in(scope):
                     continue
                 rows.append({"indicator_code": code, "region_code": region, "period": str(period),
-                             "period_type": period_type, "variant": "raw", **_rate_over(mine, held, rate, span),
+                             "period_type": period_type, "variant": "raw", **_rate_over(months, rate, span, scope),
                              "rules_version": RULES_VERSION, "coverage_unit": "facilities"})
     return rows
 
