@@ -101,15 +101,25 @@ def _quiet_gx() -> None:
 @lru_cache(maxsize=2)
 def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     """The file context of a source-month, opened once per process: the run's checkpoint and its Data Docs build
-    share it (opening one reads and writes its config: ~0.1 s, twice a month in a backfill before)."""
+    share it (opening one reads and writes its config: ~0.1 s, twice a month in a backfill before). Its Data Docs
+    site renders with tasks.validate.data_docs' views (GX's, with templates compiled once a process)."""
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     gx_root.mkdir(parents=True, exist_ok=True)
     ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
+    from tasks.validate.data_docs import use_compiled_views
+
+    changed = False
     bars = ctx.variables.progress_bars  # an object when set in this process, a dict when read back from disk
     if bars is None or (bars.get("globally", True) if isinstance(bars, dict) else bars.globally):
         ctx.variables.progress_bars = ProgressBarsConfig(globally=False)  # no tqdm bars on stderr
+        changed = True
+    sites = ctx.variables.data_docs_sites or {}
+    if "local_site" in sites and use_compiled_views(sites["local_site"]):   # templates compiled once a process
+        ctx.variables.data_docs_sites = sites
+        changed = True
+    if changed:
         ctx.variables.save()
     return ctx
 
