@@ -822,7 +822,7 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def pipeline_policies() -> tuple[str, ...]:
-    from tasks.flow.pipeline import REVIEW_POLICIES
+    from tasks.flow.run import REVIEW_POLICIES
 
     return REVIEW_POLICIES
 

@@ -26,7 +26,7 @@ from tasks.core.filenames import safe_name
 from tasks.core.periods import TZ, Period
 from tasks.core.settings import Settings
 from tasks.core.warehouse import connect
-from tasks.flow.run import Run, step
+from tasks.flow.run import REVIEW_POLICIES, Run, step
 from tasks.flow.warehouse import writer
 from tasks.ingest import fetch as fetching
 from tasks.ingest import ledger
@@ -333,8 +333,6 @@ def replay_name(poll_name: str, replay: Path, content: bytes) -> str:
     digest = hashlib.sha256(content).hexdigest()[:8]
     return f"{poll_name.rsplit('.', 1)[0]}-{safe_name(replay.stem, 60)}-{digest}{replay.suffix.lower()}"
 
-
-REVIEW_POLICIES = ("safe", "accept-clean", "accept-all", "reject", "hold")
 
 
 def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *, review_policy_name: str = "safe",

@@ -16,6 +16,9 @@ from tasks.core.settings import Settings
 #: The steps a delivery goes through, in this order, whether the CLI or the DAGs run it. The steward's review sits
 #: between `validate` and `land`: a person in Airflow, the run's policy on the CLI (tasks.flow.pipeline.run).
 STEPS = ("fetch", "validate", "land", "compute", "evaluate", "alert", "bulletin")
+#: How a CLI run decides a validation that needs a steward (tasks.flow.pipeline.run); here, not in the pipeline, so
+#: that `ecoflow`'s argument parser names them without importing the pipeline (pandas, DuckDB: ~0.5 s a command).
+REVIEW_POLICIES = ("safe", "accept-clean", "accept-all", "reject", "hold")
 
 log = logging.getLogger("tasks.flow")
 
