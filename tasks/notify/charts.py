@@ -5,7 +5,10 @@ no GUI, no network, no font download (DejaVu Sans ships inside matplotlib). matp
 is drawn, so the DAG files, which import `tasks` at parse time, never pay for it.
 
 The same input gives the same bytes (no version or date in the PNG), so a rerun of a digest attaches an identical
-image. Labels are Chinese (月值, 累计值, 目标: tasks/notify/messages.py) when a CJK font is installed (Debian's
+image — and a chart already drawn in this process is not drawn again (`_drawn`): an alert is in its lead
+department's digest and in the bureau's, and a month's digests are sent again after a failure.
+
+Labels are Chinese (月值, 累计值, 目标: tasks/notify/messages.py) when a CJK font is installed (Debian's
 fonts-wqy-zenhei, installed by .ci/run); without one they fall back to ASCII, and a unit such as 吨 is left out,
 rather than drawn as empty boxes.
 """
@@ -20,7 +23,7 @@ import stat
 import sys
 import tempfile
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -55,6 +58,20 @@ def trend_png(points: list[tuple[str, float | None]], *, ytd: list[tuple[str, fl
     a zero. Raises ValueError when there is no point, a period is not 'YYYY-MM' or occurs twice, or the size is too
     small to draw.
     """
+    return _drawn(tuple(points), tuple(ytd) if ytd else None, target, unit, highlight, width_px, height_px,
+                  _cjk_font_path())
+
+
+#: the charts drawn last, by their input (about 10 KB each): ~0.1 s a chart, the most of a digest's time
+CHARTS_KEPT = 256
+
+
+@lru_cache(maxsize=CHARTS_KEPT)
+def _drawn(points: tuple[tuple[str, float | None], ...], ytd: tuple[tuple[str, float | None], ...] | None,
+           target: float | None, unit: str, highlight: str | None, width_px: int, height_px: int,
+           font: str | None) -> bytes:
+    """trend_png's chart, drawn once per distinct input in a process (the same input gives the same bytes); `font`,
+    the CJK font its labels use, is part of the input: without one the same points are labelled differently."""
     if not points:
         raise ValueError("trend_png needs at least one (period, value) point; got none")
     if width_px < MIN_WIDTH_PX or height_px < MIN_HEIGHT_PX:
@@ -196,6 +213,7 @@ def _unit_label(unit: str) -> tuple[str, Any]:
 @cache
 def _cjk_font_path() -> str | None:
     """The file of an installed CJK font matplotlib can read, or None (the usual case on a bare server)."""
+    _matplotlib()   # its config directory first: font_manager is where matplotlib looks for one
     from matplotlib import font_manager
 
     def known() -> str | None:

@@ -4,12 +4,15 @@ last 12 months (优良天数比例 and PM2.5) as lines.
 PNG from matplotlib's Agg canvas, embedded in the HTML as a data URI (the report stays one file and the PDF engine
 loads nothing). Every label is Chinese, so a chart is drawn only with a CJK font (charts._cjk_font_path: Debian's
 fonts-wqy-zenhei or Noto CJK); without one the report says so and keeps its tables — no boxes for glyphs.
+The same data give the same PNG, so a month's report written again with unchanged values (a rerun, a recomputation
+for another source) reuses the charts this process drew (~0.4 s each at 200 dpi).
 """
 
 from __future__ import annotations
 
 import base64
 import io
+from functools import lru_cache
 from typing import Any
 
 from tasks.notify import charts as charts_module
@@ -24,14 +27,17 @@ def charts(cities: list[dict[str, Any]], trend: list[dict[str, Any]], months: li
     font_path = charts_module._cjk_font_path()
     if font_path is None:
         return {"available": False, "city": None, "trend": None}
-    ranked = [c for c in cities if c["good_ratio"] is not None]
+    ranked = tuple((c["region_name"], c["good_ratio"], c["good_text"]) for c in cities if c["good_ratio"] is not None)
+    points = tuple((r["period"], r.get("good_ratio"), r.get("pm25")) for r in trend)
     return {"available": True,
-            "city": _uri(_city_bars(ranked, font_path)) if ranked else None,
-            "trend": _uri(_trend(trend, months, font_path)) if trend else None}
+            "city": _city_bars(ranked, font_path) if ranked else None,
+            "trend": _trend(points, tuple(months), font_path) if trend else None}
 
 
-def _city_bars(cities: list[dict[str, Any]], font_path: str) -> bytes:
-    """Horizontal bars, best city on top, the value at the end of each bar."""
+@lru_cache(maxsize=8)
+def _city_bars(ranked: tuple[tuple[str, float, str], ...], font_path: str) -> str:
+    """Horizontal bars, best city on top, the value at the end of each bar: (name, 优良天数比例, its text) each."""
+    cities = [{"region_name": name, "good_ratio": ratio, "good_text": text} for name, ratio, text in ranked]
     fig, ax, font = _figure(CITY_HEIGHT_IN, font_path)
     names = [c["region_name"] for c in cities][::-1]
     values = [c["good_ratio"] for c in cities][::-1]
@@ -43,16 +49,17 @@ def _city_bars(cities: list[dict[str, Any]], font_path: str) -> bytes:
         ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, c["good_text"], va="center", fontsize=7)
     ax.set_title(messages.REPORT["chart_city_title"], fontproperties=font, fontsize=9)
     ax.grid(True, axis="x")
-    return _png(fig)
+    return _uri(_png(fig))
 
 
-def _trend(rows: list[dict[str, Any]], months: list[str], font_path: str) -> bytes:
-    """Two lines over the same 12 months: 优良天数比例 (left axis) and PM2.5 (right axis); a month without a
-    value is a gap, never a zero."""
+@lru_cache(maxsize=8)
+def _trend(points: tuple[tuple[str, float | None, float | None], ...], months: tuple[str, ...], font_path: str) -> str:
+    """Two lines over the same 12 months: 优良天数比例 (left axis) and PM2.5 (right axis), from (month, 优良天数比例,
+    PM2.5) points; a month without a value is a gap, never a zero."""
     import math
 
     fig, ax, font = _figure(TREND_HEIGHT_IN, font_path)
-    by_month = {r["period"]: r for r in rows}
+    by_month = {period: {"good_ratio": good, "pm25": pm} for period, good, pm in points}
     xs = range(len(months))
     good = [by_month.get(m, {}).get("good_ratio") for m in months]
     pm = [by_month.get(m, {}).get("pm25") for m in months]
@@ -72,7 +79,7 @@ def _trend(rows: list[dict[str, Any]], months: list[str], font_path: str) -> byt
     ax.set_xticklabels([f"{int(m[5:])}月" for m in months], fontproperties=font, fontsize=7)
     ax.set_title(messages.REPORT["chart_trend_title"], fontproperties=font, fontsize=9)
     ax.grid(True, axis="y")
-    return _png(fig)
+    return _uri(_png(fig))
 
 
 def _figure(height_in: float, font_path: str) -> tuple[Any, Any, Any]:

@@ -124,9 +124,23 @@ def test_bad_input_raises_value_error(kwargs: dict, message: str) -> None:
 
 def test_same_input_same_bytes() -> None:
     first = trend_png(POINTS, ytd=YTD, target=35.0, unit="μg/m³", highlight="2025-12")
+    charts._drawn.cache_clear()   # drawn again, not the process's copy
     second = trend_png(list(POINTS), ytd=list(YTD), target=35.0, unit="μg/m³", highlight="2025-12")
     assert first == second
     assert b"matplotlib" not in first.lower()  # no Software chunk naming a version
+
+
+def test_a_chart_is_drawn_once_per_input_and_font(monkeypatch: pytest.MonkeyPatch) -> None:
+    charts._drawn.cache_clear()
+    drawn = []
+    figure = charts._matplotlib().figure.Figure.savefig
+    monkeypatch.setattr(charts._matplotlib().figure.Figure, "savefig",
+                        lambda fig, *args, **kwargs: drawn.append(1) or figure(fig, *args, **kwargs))
+    first = trend_png(POINTS, target=35.0, unit="吨", highlight="2025-12")
+    assert trend_png(list(POINTS), target=35.0, unit="吨", highlight="2025-12") == first and len(drawn) == 1
+    assert trend_png(POINTS, target=36.0, unit="吨", highlight="2025-12") != first and len(drawn) == 2
+    monkeypatch.setattr(charts, "_cjk_font_path", lambda: None)     # no CJK font: the same points drawn anew
+    assert trend_png(POINTS, target=35.0, unit="吨", highlight="2025-12") != first and len(drawn) == 3
 
 
 def test_each_option_changes_the_image() -> None:
