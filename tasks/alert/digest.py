@@ -30,6 +30,7 @@ from tasks.core import sql, templates
 from tasks.core.errors import DeliveryError
 from tasks.core.periods import Period
 from tasks.core.settings import Settings
+from tasks.core.warehouse import execute_with_frame
 from tasks.notify import mailer
 from tasks.notify.messages import DIGEST
 from tasks.notify.wording import COMPARATOR_ZH, dates_zh, period_zh, rules_zh, with_unit
@@ -231,6 +232,20 @@ def build(con: duckdb.DuckDBPyConnection, recipient: str, name: str | None, item
     return msg, digest_id
 
 
+DELIVERY_COLUMNS = ("alert_key", "version", "recipient", "role", "status", "last_error", "digest_id", "eml_path",
+                    "updated_at")
+
+
+def _record(con: duckdb.DuckDBPyConnection, deliveries: list[dict]) -> None:
+    """Each recipient's delivery of each alert version of a dispatch, in one statement (alerts.deliveries)."""
+    if deliveries:
+        import pandas as pd
+
+        frame = pd.DataFrame(deliveries, columns=list(DELIVERY_COLUMNS)).astype(
+            {c: "object" for c in DELIVERY_COLUMNS if c != "updated_at"})
+        execute_with_frame(con, "queries/alert_delivery_record", frame)
+
+
 def _immediate(con: duckdb.DuckDBPyConnection, a: dict) -> bool:
     """Needs action now: a new 进度预警 — its owners never told of it, and no 进度预警 of an earlier month of the year
     still open for the indicator (a persisting one is the monthly digest's). A rejection is the receipts' own mail."""
@@ -285,6 +300,7 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, *, period: Perio
     outbox.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
     files = []
+    deliveries: dict[tuple[str, str, str], dict] = {}   # (alert key, version, recipient): its delivery
     try:
         transport = mailer.connect(settings)
     except DeliveryError as exc:
@@ -312,22 +328,25 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, *, period: Perio
             if dispatch and period is not None:
                 record.append((f"monthly|{period}", MONTHLY, "digest"))
             for key, version, role in record:
-                con.execute(sql.load("queries/alert_delivery_record"), {
-                    "key": key, "version": version, "recipient": address, "role": role,
-                    "status": "failed" if error else "sent", "error": error, "digest": digest_id,
-                    "path": None if error else str(path), "now": now})
+                deliveries[(key, version, address)] = {
+                    "alert_key": key, "version": version, "recipient": address, "role": role,
+                    "status": "failed" if error else "sent", "last_error": error, "digest_id": digest_id,
+                    "eml_path": None if error else str(path), "updated_at": now}
     finally:
         if transport is not None:
             transport.close()
-    sent = 0
+        _record(con, list(deliveries.values()))   # what went out is recorded, even if a later digest broke off
+    sent_keys = []
     now = datetime.now(UTC)
     for a in due:
         failed = [errors[address] for address, _ in recipients(a, settings.bureau_email) if address in errors]
         if failed:
             con.execute(sql.load("queries/alert_mark_failed"), {"key": a["alert_key"], "now": now, "error": failed[0]})
         elif dispatch:
-            con.execute(sql.load("queries/alert_mark_sent"), {"now": now, "key": a["alert_key"]})
-            sent += 1
+            sent_keys.append(a["alert_key"])
+    if sent_keys:
+        con.execute(sql.load("queries/alert_mark_sent"), {"now": now, "keys": sent_keys})
+    sent = len(sent_keys)
     pending = len(due) - sent
     result = {"sent": sent, "pending": pending, "digests": len(files), "eml_files": files}
     if errors:

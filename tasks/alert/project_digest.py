@@ -17,8 +17,10 @@ from tasks.notify.wording import dates_zh, period_zh
 
 def section(con: duckdb.DuckDBPyConnection, recipient: str) -> list[dict]:
     """The recipient's projects to raise, judged for the latest month with project sheets (empty: no section)."""
-    department = con.execute(sql.load("queries/department_of_email"), {"email": recipient}).fetchone()
-    latest = con.execute(sql.load("queries/project_reports_latest_period")).fetchone()[0]
+    # fetchall, not fetchone: DuckDB keeps a result that was not read to its end open on the connection
+    department = next(iter(con.execute(sql.load("queries/department_of_email"), {"email": recipient}).fetchall()),
+                      None)
+    latest = con.execute(sql.load("queries/project_reports_latest_period")).fetchall()[0][0]
     if department is None or latest is None:
         return []
     items = department_digest_section(con, department[0], Period.parse(latest), datetime.now(TZ).date())

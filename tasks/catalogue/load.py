@@ -67,7 +67,7 @@ def refresh(con: duckdb.DuckDBPyConnection, folder: Path | None = None) -> bool:
     and the last good one stays."""
     folder = folder or CATALOGUE_DIR
     current = fingerprint(folder)
-    row = con.execute(sql.load("load/load_state_read")).fetchone()
+    row = next(iter(con.execute(sql.load("load/load_state_read")).fetchall()), None)
     if row and row[0] == current:
         return False
     with transaction(con):

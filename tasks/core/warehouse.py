@@ -81,6 +81,17 @@ def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame
         con.unregister("_frame")
 
 
+def execute_with_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
+                       params: dict[str, Any] | None = None) -> None:
+    """Run warehouse/<name>.sql, whose rows come from `_frame` (a statement over many rows: one statement, not one
+    per row)."""
+    con.register("_frame", frame)
+    try:
+        con.execute(sql.load(name), params or {})
+    finally:
+        con.unregister("_frame")
+
+
 def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any] | None = None) -> None:
     """Run every statement of warehouse/<name>.sql, binding only the parameters each statement names."""
     for stmt in sql.statements(sql.load(name)):

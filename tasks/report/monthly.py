@@ -102,7 +102,7 @@ def render(settings: Settings, period: Period, region: str, masthead: Masthead) 
 
 def context(con: duckdb.DuckDBPyConnection, period: Period, region: str, masthead: Masthead) -> dict[str, Any]:
     """Everything the template shows, computed from the warehouse."""
-    name = con.execute(sql.load("queries/region_name"), {"region_code": region}).fetchone()
+    name = next(iter(con.execute(sql.load("queries/region_name"), {"region_code": region}).fetchall()), None)
     if name is None:
         raise UsageError(f"unknown region code {region!r} (see warehouse/catalogue/regions.csv)")
     last_year = f"{period.year - 1:04d}-{period.month:02d}"
