@@ -68,3 +68,20 @@ def test_statements_live_in_warehouse_sql_files_not_in_python() -> None:
             if statement.match(text):
                 found.add(str(path.relative_to(REPO_ROOT)))
     assert found <= SQL_IN_PYTHON, sorted(found - SQL_IN_PYTHON)
+
+
+def test_a_writer_recreates_the_models_only_when_their_sql_changed(tmp_path, monkeypatch) -> None:
+    from tasks.core import warehouse
+
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path))
+    view = "SELECT sql FROM duckdb_views() WHERE view_name = 'stg_cnemc_air__hourly'"
+    with connect(settings.load()) as con:
+        made = con.execute(view).fetchall()[0][0]
+        assert "raw.cnemc_air_hourly" in made
+        con.execute("CREATE OR REPLACE VIEW staging.stg_cnemc_air__hourly AS SELECT 'marker' AS made_by_hand")
+    with connect(settings.load()) as con:            # the same models: nothing is made again
+        assert "made_by_hand" in con.execute(view).fetchall()[0][0]
+    monkeypatch.setattr(warehouse, "models_digest", lambda: "another release's models")
+    with connect(settings.load()) as con:            # changed models: every view is made again
+        assert con.execute(view).fetchall()[0][0] == made
+        assert con.execute("SELECT digest FROM main.schema_models").fetchall() == [("another release's models",)]
