@@ -83,11 +83,16 @@ def _of_rate(frame: pd.DataFrame, rate: Rate) -> pd.DataFrame:
 
 
 def _sums(rows: pd.DataFrame, items: tuple[str, ...]) -> dict[tuple[str, str], float]:
-    """Each region's and month's total of `items`, summed as a filtered Series grouped by month would be (same
-    rows, same order: the same float)."""
+    """Each region's and month's total of `items`, summed as each month's Series of totals was (Series.sum: NaN as
+    0, numpy's pairwise sum over the rows in their order — not groupby's compensated sum, which may differ in the
+    last bit): the same float."""
+    import numpy as np
+
     part = rows[rows["item"].isin(items)]
-    sums = part["total"].groupby([part["region_code"], part["period"]], sort=False).sum()
-    return {key: float(total) for key, total in sums.items()}
+    totals: dict[tuple[str, str], list[float]] = {}
+    for region, period, total in zip(part["region_code"], part["period"], part["total"], strict=True):
+        totals.setdefault((region, period), []).append(total)
+    return {key: float(np.nansum(np.asarray(values, dtype="float64"))) for key, values in totals.items()}
 
 
 def _gather(totals: pd.DataFrame, quarantined: pd.DataFrame, rate: Rate) -> dict[str, _Months]:
