@@ -237,7 +237,8 @@ DELIVERY_COLUMNS = ("alert_key", "version", "recipient", "role", "status", "last
 
 
 def _record(con: duckdb.DuckDBPyConnection, deliveries: list[dict]) -> None:
-    """Each recipient's delivery of each alert version of a dispatch, in one statement (alerts.deliveries)."""
+    """A recipient's delivery of each alert version of its digest, in one statement (alerts.deliveries; an upsert
+    a row cost ~6 ms, and a digest may carry dozens of alerts)."""
     if deliveries:
         import pandas as pd
 
@@ -300,7 +301,6 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, *, period: Perio
     outbox.mkdir(parents=True, exist_ok=True)
     errors: dict[str, str] = {}
     files = []
-    deliveries: dict[tuple[str, str, str], dict] = {}   # (alert key, version, recipient): its delivery
     try:
         transport = mailer.connect(settings)
     except DeliveryError as exc:
@@ -327,15 +327,14 @@ def deliver(con: duckdb.DuckDBPyConnection, settings: Settings, *, period: Perio
             record = [(a["alert_key"], a["fingerprint"], role) for a, role in items]
             if dispatch and period is not None:
                 record.append((f"monthly|{period}", MONTHLY, "digest"))
-            for key, version, role in record:
-                deliveries[(key, version, address)] = {
-                    "alert_key": key, "version": version, "recipient": address, "role": role,
-                    "status": "failed" if error else "sent", "last_error": error, "digest_id": digest_id,
-                    "eml_path": None if error else str(path), "updated_at": now}
+            # recorded as soon as the digest went out (or failed), before the next one is sent
+            _record(con, [{"alert_key": key, "version": version, "recipient": address, "role": role,
+                           "status": "failed" if error else "sent", "last_error": error, "digest_id": digest_id,
+                           "eml_path": None if error else str(path), "updated_at": now}
+                          for key, version, role in record])
     finally:
         if transport is not None:
             transport.close()
-        _record(con, list(deliveries.values()))   # what went out is recorded, even if a later digest broke off
     sent_keys = []
     now = datetime.now(UTC)
     for a in due:
