@@ -100,8 +100,9 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Apply pending migrations in order, each in one transaction; then refresh the models when they changed (or a
-    migration ran): re-creating them on every writer's connection was ~15 ms of its ~40 ms, several times a run."""
+    """Apply pending migrations in order, each in one transaction; then refresh the models when they changed, a
+    migration ran or a view of theirs is missing (a restored backup has none): re-creating them on every writer's
+    connection was ~15 ms of its ~40 ms, several times a run."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS main.schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ)"
     )
@@ -117,13 +118,23 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
         applied.append(path.stem)
     digest = models_digest()
     current = con.execute("SELECT digest FROM main.schema_models").fetchall()
-    if applied or current != [(digest,)]:
+    present = {f"{schema}.{view}" for schema, view in con.execute(
+        "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    if applied or current != [(digest,)] or not model_views() <= present:   # a restore imports no view
         with transaction(con):
             for path in sql.files("models"):
                 run_script(con, f"models/{path.stem}")
             con.execute("DELETE FROM main.schema_models")
             con.execute("INSERT INTO main.schema_models VALUES (?, now())", [digest])
     return applied
+
+
+def model_views() -> set[str]:
+    """The views the models create, schema.view."""
+    import re
+
+    made = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)", re.IGNORECASE)
+    return {name.lower() for path in sql.files("models") for name in made.findall(sql.load(f"models/{path.stem}"))}
 
 
 def models_digest() -> str:

@@ -154,8 +154,8 @@ _COPY = re.compile(r"""^COPY\s+(\S+)\s+FROM\s+'(.*)'\s*\(FORMAT 'parquet'\);$"""
 
 def _import(con: duckdb.DuckDBPyConnection, folder: Path) -> None:
     """IMPORT DATABASE without the views: DuckDB's export orders views by name, so one that reads a later view
-    fails to import; the views are the re-runnable models (warehouse/models), which every writer's connection
-    recreates. Tables come from the Parquet files in `folder`, wherever the backup was moved."""
+    fails to import; the views are the re-runnable models (warehouse/models), which a writer's connection
+    recreates when one is missing. Tables come from the Parquet files in `folder`, wherever the backup was moved."""
     with transaction(con):
         for stmt in sql.statements((folder / "schema.sql").read_text(encoding="utf-8")):
             if not stmt.lstrip().upper().startswith("CREATE VIEW"):

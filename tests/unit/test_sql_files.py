@@ -81,6 +81,12 @@ def test_a_writer_recreates_the_models_only_when_their_sql_changed(tmp_path, mon
         con.execute("CREATE OR REPLACE VIEW staging.stg_cnemc_air__hourly AS SELECT 'marker' AS made_by_hand")
     with connect(settings.load()) as con:            # the same models: nothing is made again
         assert "made_by_hand" in con.execute(view).fetchall()[0][0]
+        con.execute("DROP VIEW staging.int_region_ancestors")   # as a restored backup has none
+    with connect(settings.load()) as con:            # a view missing: every view is made again
+        assert con.execute(view).fetchall()[0][0] == made
+        assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'int_region_ancestors'"
+                           ).fetchall() == [(1,)]
+        con.execute("CREATE OR REPLACE VIEW staging.stg_cnemc_air__hourly AS SELECT 'marker' AS made_by_hand")
     monkeypatch.setattr(warehouse, "models_digest", lambda: "another release's models")
     with connect(settings.load()) as con:            # changed models: every view is made again
         assert con.execute(view).fetchall()[0][0] == made

@@ -1,4 +1,4 @@
--- Staging views: rename, cast, select; no change of grain. Re-run on every connection (CREATE OR REPLACE).
+-- Staging views: rename, cast, select; no change of grain. Re-created by a writer when the models change or one is missing.
 
 -- The six pollutants' hourly rows (derived types *_24h, O3_8h, AQI stay in raw, used only as cross-checks).
 CREATE OR REPLACE VIEW staging.stg_cnemc_air__hourly AS
