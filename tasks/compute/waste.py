@@ -70,11 +70,13 @@ class _Months:
     held_den: dict[str, set[str]] = field(default_factory=dict)         # quarantined denominator rows
     held_items: dict[str, list[tuple[str, list[str]]]] = field(default_factory=dict)  # (item, facilities)
 
-    def union(self, by_month: dict[str, set[str]], months: list[str]) -> set[str]:
-        return set().union(*(by_month.get(m, ()) for m in months))
-
     def any_in(self, months: list[str]) -> bool:
         return any(m in self.facilities or m in self.held for m in months)
+
+
+def _union(by_month: dict[str, set[str]], months: list[str]) -> set[str]:
+    """The facilities of `by_month` over `months`."""
+    return set().union(*(by_month.get(m, ()) for m in months))
 
 
 def _of_rate(frame: pd.DataFrame, rate: Rate) -> pd.DataFrame:
@@ -140,9 +142,9 @@ def _rate_over(months: _Months, rate: Rate, span: list[str], scope: list[str]) -
     incomplete, since the numerator may hold the quantities that row's facility collected or discharged (RULES §3;
     a region's numerator and denominator often come from different facilities, e.g. treatment plants and a transfer
     station)."""
-    den_landed = months.union(months.den_facilities, scope)
-    den_known = den_landed | months.union(months.held_den, scope)
-    known = months.union(months.facilities, scope) | months.union(months.held, scope)
+    den_landed = _union(months.den_facilities, scope)
+    den_known = den_landed | _union(months.held_den, scope)
+    known = _union(months.facilities, scope) | _union(months.held, scope)
     per_month = {}
     for m in span:
         den_total = months.den.get(m, 0.0)
@@ -164,7 +166,7 @@ def _rate_over(months: _Months, rate: Rate, span: list[str], scope: list[str]) -
     expected = len(known) * len(span)
     return {"value": value, "numerator": num, "denominator": den,
             "coverage_ok": value is not None and not left_out and reported == expected,
-            "batch_ids": sorted(months.union(months.batches, span)),
+            "batch_ids": sorted(_union(months.batches, span)),
             "coverage_valid": reported, "coverage_expected": expected, "notes": note}
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -72,22 +73,23 @@ _KNOWN_TABLES: dict[str, str] = {}
 
 
 def insert_frame(con: duckdb.DuckDBPyConnection, table: str, frame: pd.DataFrame) -> None:
-    """Append a DataFrame whose columns are in the table's order (one place that registers frames)."""
-    target = table_name(con, table)
-    con.register("_frame", frame)
-    try:
-        con.execute(f"INSERT INTO {target} SELECT * FROM _frame")
-    finally:
-        con.unregister("_frame")
+    """Append a DataFrame whose columns are in the table's order."""
+    _with_frame(con, frame, f"INSERT INTO {table_name(con, table)} SELECT * FROM _frame")
 
 
 def execute_with_frame(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame,
                        params: dict[str, Any] | None = None) -> None:
     """Run warehouse/<name>.sql, whose rows come from `_frame` (a statement over many rows: one statement, not one
     per row)."""
+    _with_frame(con, frame, sql.load(name), params)
+
+
+def _with_frame(con: duckdb.DuckDBPyConnection, frame: pd.DataFrame, statement: str,
+                params: dict[str, Any] | None = None) -> None:
+    """`statement` with `frame` registered as `_frame` (the one place that registers frames)."""
     con.register("_frame", frame)
     try:
-        con.execute(sql.load(name), params or {})
+        con.execute(statement, params or {})
     finally:
         con.unregister("_frame")
 
@@ -129,14 +131,17 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def model_views() -> set[str]:
-    """The views the models create, schema.view."""
+@cache
+def model_views() -> frozenset[str]:
+    """The views the models create, schema.view (read once a process, as sql.load reads the files)."""
     import re
 
     made = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)", re.IGNORECASE)
-    return {name.lower() for path in sql.files("models") for name in made.findall(sql.load(f"models/{path.stem}"))}
+    return frozenset(name.lower() for path in sql.files("models")
+                     for name in made.findall(sql.load(f"models/{path.stem}")))
 
 
+@cache
 def models_digest() -> str:
     """The models as this code writes them (warehouse/models/*.sql, names and text)."""
     import hashlib

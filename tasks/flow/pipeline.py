@@ -334,7 +334,6 @@ def replay_name(poll_name: str, replay: Path, content: bytes) -> str:
     return f"{poll_name.rsplit('.', 1)[0]}-{safe_name(replay.stem, 60)}-{digest}{replay.suffix.lower()}"
 
 
-
 def run(settings: Settings, source: str, period: Period, trigger: str = "cli", *, review_policy_name: str = "safe",
         reason: str | None = None, history: bool = False) -> RunSummary:
     """The whole update for one source and month, without a scheduler (what `ecoflow run` does): the steps of

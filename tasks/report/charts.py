@@ -37,16 +37,14 @@ def charts(cities: list[dict[str, Any]], trend: list[dict[str, Any]], months: li
 @lru_cache(maxsize=8)
 def _city_bars(ranked: tuple[tuple[str, float, str], ...], font_path: str) -> str:
     """Horizontal bars, best city on top, the value at the end of each bar: (name, 优良天数比例, its text) each."""
-    cities = [{"region_name": name, "good_ratio": ratio, "good_text": text} for name, ratio, text in ranked]
     fig, ax, font = _figure(CITY_HEIGHT_IN, font_path)
-    names = [c["region_name"] for c in cities][::-1]
-    values = [c["good_ratio"] for c in cities][::-1]
+    names, values, texts = zip(*ranked[::-1], strict=True)
     bars = ax.barh(range(len(names)), values, color=charts_module.MONTH_COLOR, height=0.62)
     ax.set_yticks(range(len(names)))
     ax.set_yticklabels(names, fontproperties=font)
     ax.set_xlim(0, 105)
-    for bar, c in zip(bars, cities[::-1], strict=True):
-        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, c["good_text"], va="center", fontsize=7)
+    for bar, text in zip(bars, texts, strict=True):
+        ax.text(bar.get_width() + 1, bar.get_y() + bar.get_height() / 2, text, va="center", fontsize=7)
     ax.set_title(messages.REPORT["chart_city_title"], fontproperties=font, fontsize=9)
     ax.grid(True, axis="x")
     return _uri(_png(fig))
@@ -59,10 +57,10 @@ def _trend(points: tuple[tuple[str, float | None, float | None], ...], months: t
     import math
 
     fig, ax, font = _figure(TREND_HEIGHT_IN, font_path)
-    by_month = {period: {"good_ratio": good, "pm25": pm} for period, good, pm in points}
+    by_month = {period: (good, pm) for period, good, pm in points}
     xs = range(len(months))
-    good = [by_month.get(m, {}).get("good_ratio") for m in months]
-    pm = [by_month.get(m, {}).get("pm25") for m in months]
+    good = [by_month.get(m, (None, None))[0] for m in months]
+    pm = [by_month.get(m, (None, None))[1] for m in months]
     ax.plot(xs, [math.nan if v is None else v for v in good], color=charts_module.MONTH_COLOR, marker="o",
             markersize=3, linewidth=1.5)
     ax.set_ylabel(messages.REPORT["chart_good"], fontproperties=font, fontsize=7.5,

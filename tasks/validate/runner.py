@@ -106,10 +106,10 @@ def _context(gx_root: Path):  # noqa: ANN202 - GX types are imported lazily
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    gx_root.mkdir(parents=True, exist_ok=True)
-    ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
     from tasks.validate.data_docs import use_compiled_views
 
+    gx_root.mkdir(parents=True, exist_ok=True)
+    ctx = gx.get_context(mode="file", project_root_dir=str(gx_root))
     changed = False
     bars = ctx.variables.progress_bars  # an object when set in this process, a dict when read back from disk
     if bars is None or (bars.get("globally", True) if isinstance(bars, dict) else bars.globally):
