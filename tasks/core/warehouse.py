@@ -103,13 +103,13 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order, each in one transaction; then refresh the models when they changed, a
-    migration ran or a view of theirs is missing (a restored backup has none): re-creating them on every writer's
-    connection was ~15 ms of its ~40 ms, several times a run."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS main.schema_migrations (version TEXT PRIMARY KEY, applied_at TIMESTAMPTZ)"
-    )
-    con.execute("CREATE TABLE IF NOT EXISTS main.schema_models (digest TEXT, applied_at TIMESTAMPTZ)")
-    done = {row[0] for row in con.execute("SELECT version FROM main.schema_migrations").fetchall()}
+    migration ran or a view of theirs is missing or broken (a restored backup has none): re-creating them on every
+    writer's connection was ~15 ms of its ~40 ms, several times a run. The check itself is two small reads."""
+    try:
+        done, digests = con.execute(sql.load("queries/schema_state")).fetchall()[0]
+    except duckdb.CatalogException:    # a new warehouse, or one from before the models' digest was kept
+        run_script(con, "queries/schema_bookkeeping")
+        done, digests = con.execute(sql.load("queries/schema_state")).fetchall()[0]
     applied = []
     for path in sql.files("migrations"):
         if path.stem in done:
@@ -119,16 +119,29 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("INSERT INTO main.schema_migrations VALUES (?, now())", [path.stem])
         applied.append(path.stem)
     digest = models_digest()
-    current = con.execute("SELECT digest FROM main.schema_models").fetchall()
-    present = {f"{schema}.{view}" for schema, view in con.execute(
-        "SELECT schema_name, view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    if applied or current != [(digest,)] or not model_views() <= present:   # a restore imports no view
+    if applied or digests != [digest] or not _views_bind(con):
         with transaction(con):
             for path in sql.files("models"):
                 run_script(con, f"models/{path.stem}")
             con.execute("DELETE FROM main.schema_models")
             con.execute("INSERT INTO main.schema_models VALUES (?, now())", [digest])
     return applied
+
+
+def _views_bind(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every view the models make is there and binds (a restore imports none; a table under one may have
+    been dropped by hand)."""
+    try:
+        con.execute(_view_probe()).fetchall()
+    except duckdb.Error:
+        return False
+    return True
+
+
+@cache
+def _view_probe() -> str:
+    return " UNION ALL ".join(sql.with_names("queries/schema_view_probe", view='"{}"."{}"'.format(*name.split(".")))
+                              for name in sorted(model_views()))
 
 
 @cache
