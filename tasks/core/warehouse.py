@@ -6,6 +6,7 @@ the file read-only.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
@@ -55,20 +56,30 @@ def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConne
 
 def table_name(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
     """A quoted [schema.]table that exists in the warehouse: table names in SQL come from this allowlist only. A
-    name found is remembered until the next warehouse is opened (`connect`; asking the catalogue on every insert
-    cost ~2 ms a statement); a name never found is looked up each time, and refused."""
+    name found is remembered until the next warehouse is opened (`connect`; asking on every insert cost ~2 ms a
+    statement); a name never found is looked up each time, and refused."""
     known = _KNOWN_TABLES.get(qualified)
     if known is not None:
         return known
-    schema, _, table = qualified.rpartition(".")
-    found = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ? "
-                        "AND (? = '' OR table_schema = ?)", [table, schema, schema]).fetchall()[0][0]
-    if not found:
+    if not columns(con, qualified):
         raise ConfigError(f"unknown warehouse table {qualified!r}")
+    schema, _, table = qualified.rpartition(".")
     _KNOWN_TABLES[qualified] = f'"{schema}"."{table}"' if schema else f'"{table}"'
     return _KNOWN_TABLES[qualified]
 
 
+def columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
+    """The columns of a [schema.]table or view, in order; empty when there is none of that name (or the name is not
+    a plain lower-case one: nothing else is ever looked up)."""
+    if not _PLAIN_NAME.match(qualified):
+        return []
+    try:
+        return [r[0] for r in con.execute(sql.load("queries/table_columns"), {"qualified": qualified}).fetchall()]
+    except duckdb.CatalogException:
+        return []
+
+
+_PLAIN_NAME = re.compile(r"^(?:[a-z_][a-z0-9_]*\.)?[a-z_][a-z0-9_]*$")
 _KNOWN_TABLES: dict[str, str] = {}
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from tasks.core import limits, sql
 from tasks.core.errors import ConfigError, EcoflowError, NothingToLand, ParseError, ValidationFailed
 from tasks.core.settings import Settings
-from tasks.core.warehouse import insert_frame, table_name, transaction
+from tasks.core.warehouse import columns, insert_frame, table_name, transaction
 from tasks.ingest import ledger
 from tasks.sources import redelivery
 from tasks.sources.base import Parsed, RowIssue, SourceAdapter
@@ -153,10 +153,7 @@ def staged_table(con: duckdb.DuckDBPyConnection, adapter: SourceAdapter) -> str:
     raw table's columns (no review is lost: a table with rows in it is never replaced)."""
     raw = table_name(con, adapter.raw_table)
     name = "staged_" + adapter.raw_table.rpartition(".")[2]
-    columns = sql.load("queries/table_columns")
-    raw_schema, _, raw_name = adapter.raw_table.rpartition(".")
-    cols = [r[0] for r in con.execute(columns, {"schema": raw_schema, "table": raw_name}).fetchall()]
-    have = [r[0] for r in con.execute(columns, {"schema": "review", "table": name}).fetchall()]
+    cols, have = columns(con, adapter.raw_table), columns(con, f"review.{name}")
     if have != [*cols, "review_run", "failed"]:
         staged = f'"review"."{name}"'
         if have and con.execute(sql.with_names("validate/staged_row_count", staged=staged)).fetchall()[0][0]:
