@@ -142,6 +142,20 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, Build
                     made = build(folder / "home", mp)
                 (folder / "built.json").write_text(json.dumps(made), encoding="utf-8")
         shutil.copytree(folder / "home", into, dirs_exist_ok=True)
+        _rehomed(into, folder / "home")
         return json.loads((folder / "built.json").read_text(encoding="utf-8"))
 
     return get
+
+
+def _rehomed(home: Path, built: Path) -> None:
+    """The paths the copied warehouse holds (archive_path, report_path, …) pointed into the home the build made:
+    point them into the copy, as a restore does, so a test sees what the same steps make in its own home."""
+    warehouse = home / "warehouse.duckdb"
+    if warehouse.exists():
+        import duckdb
+
+        from tasks.flow.backup import rehome
+
+        with duckdb.connect(str(warehouse)) as con:
+            rehome(con, str(built), str(home))

@@ -109,7 +109,7 @@ def restore(settings: Settings, src: Path, *, force: bool = False) -> RestoreRes
     try:
         with duckdb.connect(str(staged)) as con:
             _import(con, src / WAREHOUSE_EXPORT)
-            _rehome(con, manifest["home"], str(home))
+            rehome(con, manifest["home"], str(home))
             tables = _row_counts(con)
         if tables != manifest["tables"]:
             wrong = sorted(t for t in set(tables) | set(manifest["tables"])
@@ -198,7 +198,7 @@ def _row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
             .fetchall()[0][0] for s, t in names}
 
 
-def _rehome(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
+def rehome(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
     """Paths the ledger and reports hold (archive_path, report_path, …) pointed into the old home: point them
     into the new one. Columns are every text column (names from information_schema only); values are bound."""
     if old == new:

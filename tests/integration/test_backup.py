@@ -31,13 +31,18 @@ def rows_at(home: Path, table: str, columns: str = "*") -> list[tuple]:
         return con.execute(f"SELECT {columns} FROM {table} ORDER BY ALL").fetchall()
 
 
-@pytest.fixture
-def landed(eco_env: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _two_months(home: Path, mp: pytest.MonkeyPatch) -> None:
     with FeedServer(publisher=WastePublisher()) as srv:
-        monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
+        mp.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
         for month in MONTHS:
             with contextlib.suppress(DeliveryError):  # alerts raised: the data is what is backed up here
                 pipeline.run(settings.load(), "waste", Period.parse(month), review_policy_name="accept-clean")
+
+
+@pytest.fixture
+def landed(eco_env: Path, built_home) -> Path:
+    """Two waste months landed (made once a run; each test backs up and restores its own copy)."""
+    built_home("backup-two-waste-months", _two_months, eco_env)
     return eco_env
 
 

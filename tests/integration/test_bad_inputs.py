@@ -6,6 +6,7 @@ published), then damages the second day's file as the feed serves it and runs th
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from tasks.core import settings
 from tasks.core.errors import EcoflowError, ParseError, ValidationFailed
 from tasks.core.periods import Period
 from tasks.flow import pipeline
+from tests.conftest import REAL_MONTH
 
 JAN = "2019-01"
 D1, D2 = "china_sites_20190101.csv", "china_sites_20190102.csv"
@@ -62,10 +64,21 @@ class Feed:
         (self.folder / D2).write_bytes("\r\n".join(",".join(r) for r in rows).encode())
 
 
+def _clean_period(home: Path, mp: pytest.MonkeyPatch) -> None:
+    files = home.parent / "feed"
+    shutil.copytree(REAL_MONTH, files)
+    feed = Feed(files, mp)
+    try:
+        feed.run()
+    finally:
+        feed.server.stop()
+
+
 @pytest.fixture
-def feed(eco_env, air_files, monkeypatch):
+def feed(eco_env, air_files, monkeypatch, built_home):
+    """The clean period landed (made once a run, each test on its own copy) and the feed serving its files."""
+    built_home("bad-inputs-clean-period", _clean_period, eco_env)
     feed = Feed(air_files, monkeypatch)
-    feed.run()
     yield feed
     feed.server.stop()
 
