@@ -19,13 +19,16 @@ from tasks.sources.submissions.template import ANNUAL_SHEET, FIRST_DATA_ROW, NOT
 
 
 def land_waste_months(monkeypatch: pytest.MonkeyPatch, periods: list[str],
-                      faults: dict[str, set[str]] | None = None) -> None:
-    """Run the waste months through a real loopback feed (alerts raised on the way are not what callers test)."""
+                      faults: dict[str, set[str]] | None = None, *, backfill: bool = False) -> None:
+    """Run the waste months through a real loopback feed (alerts raised on the way are not what callers test).
+    `backfill` runs the months before the last as `ecoflow run --through` does (values computed and evaluated the
+    same; their digests not sent, their bulletins not written), for callers that look at values only."""
     with FeedServer(publisher=WastePublisher(faults)) as srv:
         monkeypatch.setenv("ECOFLOW_WASTE_FEED_URL", srv.url)
-        for period in periods:
+        for i, period in enumerate(periods):
             with contextlib.suppress(DeliveryError):
-                pipeline.run(settings.load(), "waste", Period.parse(period))
+                pipeline.run(settings.load(), "waste", Period.parse(period),
+                             history=backfill and i < len(periods) - 1)
 
 
 def submit_forest_coverage(home: Path, period: str, value: float, note: str | None = None) -> inbox.InboxOutcome:

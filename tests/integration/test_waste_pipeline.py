@@ -184,7 +184,7 @@ def hand_facilities(rows: list[dict], region_prefix: str, items: set[str]) -> se
 def test_rolling_12_months_sum_the_quantities_of_the_months_across_the_year(eco_env, monkeypatch) -> None:
     # 2025-01's rolling 12 months are 2024-02 … 2025-01: three of them delivered, nine not.
     landed = ["2024-11", "2024-12", JAN]
-    land_waste_months(monkeypatch, landed)
+    land_waste_months(monkeypatch, landed, backfill=True)
     by_month = {p: hand_rows(p) for p in landed}
     rows = [r for p in landed for r in by_month[p]]
     got = r12_of("urban_sewage_treatment_rate", HOHHOT, JAN)
@@ -207,7 +207,8 @@ def test_rolling_12_months_need_every_month_complete_and_a_corrected_month_reach
                                                                                          monkeypatch) -> None:
     window = [str(p) for p in Period.parse(JAN).months_of_rolling_12()]
     assert window[0] == "2024-02" and window[-1] == JAN
-    land_waste_months(monkeypatch, window, faults={"2024-12": {"wrong_unit"}})  # a 清运量 row quarantined
+    # a 清运量 row quarantined in December
+    land_waste_months(monkeypatch, window, faults={"2024-12": {"wrong_unit"}}, backfill=True)
     rows = [r for p in window for r in hand_rows(p)]
     sewage = r12_of("urban_sewage_treatment_rate", HOHHOT, JAN)
     assert sewage["value"] == hand_rate(rows, HOHHOT[:4], *SEWAGE)
@@ -246,7 +247,7 @@ def test_a_quarantined_denominator_row_keeps_its_month_out_of_every_ancestor(eco
     household = "household_waste_safe_treatment_rate"
     facility, item = waste_samples.FAULT_TARGETS["wrong_unit"]
     assert (facility, item) == ("150100-MT-01", "msw_collected")
-    land_waste_months(monkeypatch, [JAN, FEB], faults={JAN: {"wrong_unit"}})
+    land_waste_months(monkeypatch, [JAN, FEB], faults={JAN: {"wrong_unit"}}, backfill=True)
     quarantined = f"quarantined: {facility} {item} ({JAN})"
     for period_type in ("month", "ytd", "r12"):
         value, ok, notes = value_of(household, "150000", JAN, period_type)
@@ -275,7 +276,8 @@ def test_no_rate_exceeds_100_but_the_capped_hazardous_waste(eco_env, monkeypatch
     # hazardous-waste producer clearing storage (S3: published as 100, the computed value in notes). A quarantined
     # row must not push a rate past 100 either, in any region, month, YTD or rolling 12 months.
     months = ["2024-12", JAN, FEB]
-    land_waste_months(monkeypatch, months, faults={JAN: {"wrong_unit"}, FEB: {"missing_unit", "negative"}})
+    land_waste_months(monkeypatch, months, faults={JAN: {"wrong_unit"}, FEB: {"missing_unit", "negative"}},
+                      backfill=True)
     rows = query("SELECT indicator_code, region_code, period, period_type, value, numerator, denominator, notes "
                  "FROM marts.indicator_values WHERE list_contains(?, indicator_code) AND value IS NOT NULL",
                  [list(waste_compute.RATES)])
