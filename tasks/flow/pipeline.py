@@ -237,8 +237,9 @@ def bulletin(settings: Settings, periods: Iterable[Period]) -> list[Path]:
 
     written: list[Path] = []
     for period in sorted(set(periods)):
-        written.append(bulletins.write(settings, period))
-        written.extend(f for f in monthly_report.write(settings, period, pdf=settings.monthly_pdf) if f)
+        detail = bulletins.read(settings, period)   # the bulletin's context; the 月报's alerts and annex are its own
+        written.append(bulletins.write(settings, period, detail=detail))
+        written.extend(f for f in monthly_report.write(settings, period, pdf=settings.monthly_pdf, detail=detail) if f)
         step("bulletin", period=period)
     return written
 

@@ -99,11 +99,13 @@ def default_path(settings: Settings, period: Period, region: str | None = None) 
     return settings.reports_dir / "bulletin" / (f"{period}-{region}.html" if region else f"{period}.html")
 
 
-def write(settings: Settings, period: Period, region: str | None = None, out: Path | None = None) -> Path:
+def write(settings: Settings, period: Period, region: str | None = None, out: Path | None = None, *,
+          detail: dict[str, Any] | None = None) -> Path:
     """Write the bulletin of `period` for `region` (None: every region) and return its path. Reads the warehouse
-    read-only; an unknown region is a UsageError (one line)."""
+    read-only; an unknown region is a UsageError (one line). `detail`, the bulletin's context (`read`) when the
+    caller has it already: the 月报 of the same month is made from it too."""
     region = region.strip() if region else None
-    html = render(settings, period, region)
+    html = page(detail) if detail is not None else render(settings, period, region)
     path = Path(out) if out is not None else default_path(settings, period, region)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
@@ -114,11 +116,21 @@ def write(settings: Settings, period: Period, region: str | None = None, out: Pa
 
 def render(settings: Settings, period: Period, region: str | None = None, *, now: datetime | None = None) -> str:
     """The bulletin as one HTML document (what `write` stores)."""
+    return page(read(settings, period, region, now=now))
+
+
+def read(settings: Settings, period: Period, region: str | None = None, *,
+         now: datetime | None = None) -> dict[str, Any]:
+    """The bulletin's context, read from the warehouse on a read-only connection of its own."""
     from tasks.core.warehouse import connect
 
     region = region.strip() if region else None
     with connect(settings, read_only=True) as con:
-        ctx = context(con, period, region, now=now)
+        return context(con, period, region, now=now)
+
+
+def page(ctx: dict[str, Any]) -> str:
+    """The bulletin's HTML from its context."""
     return templates.environment(trim=True).get_template("bulletin.html.j2").render(**ctx)
 
 

@@ -67,10 +67,12 @@ def default_path(settings: Settings, period: Period, region: str = DEFAULT_REGIO
 
 
 def write(settings: Settings, period: Period, region: str = DEFAULT_REGION, out: Path | None = None,
-          masthead: Masthead | None = None, *, pdf: bool = True) -> tuple[Path, Path | None]:
+          masthead: Masthead | None = None, *, pdf: bool = True,
+          detail: dict[str, Any] | None = None) -> tuple[Path, Path | None]:
     """Write the 月报 as HTML (and PDF beside it) and return both paths. Each file is written to a temporary name
-    and renamed, so a reader never sees half a report."""
-    html = render(settings, period, region, masthead or Masthead.of(period))
+    and renamed, so a reader never sees half a report. `detail`: the month's bulletin context (bulletin.read), when
+    the caller has read it for the bulletin already."""
+    html = render(settings, period, region, masthead or Masthead.of(period), detail)
     path = Path(out) if out is not None else default_path(settings, period, region)
     path.parent.mkdir(parents=True, exist_ok=True)
     _atomic(path, html.encode("utf-8"))
@@ -92,16 +94,19 @@ def to_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf()
 
 
-def render(settings: Settings, period: Period, region: str, masthead: Masthead) -> str:
+def render(settings: Settings, period: Period, region: str, masthead: Masthead,
+           detail: dict[str, Any] | None = None) -> str:
     from tasks.core.warehouse import connect
 
     with connect(settings, read_only=True) as con:
-        ctx = context(con, period, region, masthead)
+        ctx = context(con, period, region, masthead, detail)
     return templates.environment(trim=True).get_template("monthly_report.html.j2").render(**ctx, m=messages.REPORT)
 
 
-def context(con: duckdb.DuckDBPyConnection, period: Period, region: str, masthead: Masthead) -> dict[str, Any]:
-    """Everything the template shows, computed from the warehouse."""
+def context(con: duckdb.DuckDBPyConnection, period: Period, region: str, masthead: Masthead,
+            detail: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, computed from the warehouse; the alerts and the annex from the month's bulletin
+    context (`detail`, read here when not given)."""
     name = next(iter(con.execute(sql.load("queries/region_name"), {"region_code": region}).fetchall()), None)
     if name is None:
         raise UsageError(f"unknown region code {region!r} (see warehouse/catalogue/regions.csv)")
@@ -114,7 +119,7 @@ def context(con: duckdb.DuckDBPyConnection, period: Period, region: str, masthea
     trend = sql.rows(con, "queries/report_region_trend", {"region": region, "first": months[0],
                                                           "period": str(period)})
     water = _water(sql.rows(con, "queries/report_water_classes", {"period": str(period)}))
-    detail = bulletin.context(con, period, None)
+    detail = detail if detail is not None else bulletin.context(con, period, None)
     alerts = detail["alerts"]
     return {
         "masthead": {"office": masthead.office, "issue": masthead.issue,
