@@ -46,12 +46,20 @@ def connect(settings: Settings, *, read_only: bool = False) -> Iterator[duckdb.D
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
     """All or nothing: a failure rolls back, leaving the previous state."""
     con.execute("BEGIN TRANSACTION")
+    _IN_TRANSACTION.add(id(con))
     try:
         yield con
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    con.execute("COMMIT")
+    else:
+        con.execute("COMMIT")
+    finally:
+        _IN_TRANSACTION.discard(id(con))
+
+
+#: connections inside `transaction` (any failing statement there aborts the transaction: `columns` must not fail)
+_IN_TRANSACTION: set[int] = set()
 
 
 def table_name(con: duckdb.DuckDBPyConnection, qualified: str) -> str:
@@ -73,6 +81,10 @@ def columns(con: duckdb.DuckDBPyConnection, qualified: str) -> list[str]:
     a plain lower-case one: nothing else is ever looked up)."""
     if not _PLAIN_NAME.match(qualified):
         return []
+    if id(con) in _IN_TRANSACTION:   # the catalogue's listing: slower on a new connection, but it never fails
+        schema, _, table = qualified.rpartition(".")
+        return [r[0] for r in con.execute(sql.load("queries/table_columns_listed"),
+                                          {"schema": schema or "main", "table": table}).fetchall()]
     try:
         return [r[0] for r in con.execute(sql.load("queries/table_columns"), {"qualified": qualified}).fetchall()]
     except duckdb.CatalogException:
@@ -114,8 +126,8 @@ def run_script(con: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     """Apply pending migrations in order, each in one transaction; then refresh the models when they changed, a
-    migration ran or a view of theirs is missing or broken (a restored backup has none): re-creating them on every
-    writer's connection was ~15 ms of its ~40 ms, several times a run. The check itself is two small reads."""
+    migration ran or a view of theirs is missing (a restored backup has none): re-creating them on every writer's
+    connection was ~15 ms of its ~40 ms, several times a run. The check itself is two small reads."""
     try:
         done, digests = con.execute(sql.load("queries/schema_state")).fetchall()[0]
     except duckdb.CatalogException:    # a new warehouse, or one from before the models' digest was kept
@@ -130,7 +142,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
             con.execute("INSERT INTO main.schema_migrations VALUES (?, now())", [path.stem])
         applied.append(path.stem)
     digest = models_digest()
-    if applied or digests != [digest] or not _views_bind(con):
+    if applied or digests != [digest] or not _views_present(con):
         with transaction(con):
             for path in sql.files("models"):
                 run_script(con, f"models/{path.stem}")
@@ -139,27 +151,32 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[str]:
     return applied
 
 
-def _views_bind(con: duckdb.DuckDBPyConnection) -> bool:
-    """Whether every view the models make is there and binds (a restore imports none; a table under one may have
-    been dropped by hand)."""
+def _views_present(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every view the models make is there (a restore imports none). Binding them all is the quick check;
+    only when that fails is the catalogue listed, so that a view which is there but no longer binds (a table under
+    it dropped by hand) is left as it was rather than made again, which would fail every writer."""
     try:
         con.execute(_view_probe()).fetchall()
+        return True
     except duckdb.Error:
-        return False
-    return True
+        present = {f"{schema}.{view}" for schema, view in con.execute(sql.load("queries/schema_views")).fetchall()}
+        return model_views() <= present
 
 
 @cache
 def _view_probe() -> str:
-    return " UNION ALL ".join(sql.with_names("queries/schema_view_probe", view='"{}"."{}"'.format(*name.split(".")))
-                              for name in sorted(model_views()))
+    """One statement binding every model view (names from the models' own files, quoted as table_name does)."""
+    parts = []
+    for name in sorted(model_views()):
+        schema, view = name.split(".")
+        text = sql.with_names("queries/schema_view_probe", view=f'"{schema}"."{view}"')
+        parts.append("\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--")))
+    return " UNION ALL ".join(parts)
 
 
 @cache
 def model_views() -> frozenset[str]:
     """The views the models create, schema.view (read once a process, as sql.load reads the files)."""
-    import re
-
     made = re.compile(r"CREATE\s+OR\s+REPLACE\s+VIEW\s+([\w.]+)", re.IGNORECASE)
     return frozenset(name.lower() for path in sql.files("models")
                      for name in made.findall(sql.load(f"models/{path.stem}")))

@@ -91,3 +91,16 @@ def test_a_writer_recreates_the_models_only_when_their_sql_changed(tmp_path, mon
     with connect(settings.load()) as con:            # changed models: every view is made again
         assert con.execute(view).fetchall()[0][0] == made
         assert con.execute("SELECT digest FROM main.schema_models").fetchall() == [("another release's models",)]
+
+
+def test_a_writer_opens_a_warehouse_whose_view_no_longer_binds(tmp_path, monkeypatch) -> None:
+    """A table under a model view dropped by hand: the view is there (it is not made again, which would fail), and
+    the writers still open the warehouse."""
+    monkeypatch.setenv("ECOFLOW_HOME", str(tmp_path))
+    with connect(settings.load()) as con:
+        con.execute("DROP TABLE raw.cnemc_air_hourly")
+    for _ in range(2):
+        with connect(settings.load()) as con:
+            assert con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'stg_cnemc_air__hourly'"
+                               ).fetchall() == [(1,)]
+
