@@ -35,7 +35,7 @@ from demo.feed_server import FeedServer
 from demo.smtp_sink import SmtpSink
 from demo.waste_publisher import WastePublisher
 from demo.water_publisher import WaterPublisher
-from tasks.cli.airflow_api import AirflowApi
+from tasks.cli.airflow_api import AirflowApi, AirflowApiError
 
 ROOT = Path(__file__).resolve().parent.parent
 HOME = Path(os.environ.get("ECOFLOW_DEMO_HOME", ROOT / ".ecoflow" / "demo"))
@@ -108,7 +108,11 @@ def dag_test_with_review(dag_id: str, env: dict[str, str], log: Path, period: st
         if proc.poll() is not None:
             raise SystemExit(f"`airflow dags test {dag_id}` ended (exit {proc.returncode}) without waiting for a "
                              f"review; see {log}")
-        if any((item.get("task_instance") or {}).get("dag_id") == dag_id for item in airflow.pending_reviews()):
+        try:
+            asked = any((item.get("task_instance") or {}).get("dag_id") == dag_id for item in airflow.pending_reviews())
+        except AirflowApiError:   # the API server busy (SQLite, written by the run beside it): ask again
+            asked = False
+        if asked:
             listed = subprocess.run([str(BIN / "ecoflow"), "review", "list", "--json"], env=steward_env,
                                     capture_output=True, text=True)
             waiting = [r for r in json.loads(listed.stdout or "[]") if r["source"] == source

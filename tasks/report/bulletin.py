@@ -105,6 +105,8 @@ def write(settings: Settings, period: Period, region: str | None = None, out: Pa
     read-only; an unknown region is a UsageError (one line). `detail`, the bulletin's context (`read`) when the
     caller has it already: the 月报 of the same month is made from it too."""
     region = region.strip() if region else None
+    if detail is not None and (detail["region"], detail["period"]) != (region, str(period)):
+        raise ValueError(f"the bulletin context given is {detail['region']} {detail['period']}, not {region} {period}")
     html = page(detail) if detail is not None else render(settings, period, region)
     path = Path(out) if out is not None else default_path(settings, period, region)
     path.parent.mkdir(parents=True, exist_ok=True)
