@@ -206,7 +206,7 @@ def rehome(con: duckdb.DuckDBPyConnection, old: str, new: str) -> None:
     columns = con.execute(sql.load("queries/backup_text_columns")).fetchall()
     for schema, table, column in columns:
         con.execute(f'UPDATE "{schema}"."{table}" SET "{column}" = $new || substr("{column}", length($old) + 1) '
-                    f'WHERE starts_with("{column}", $old)', {"old": old, "new": new})
+                    f'WHERE "{column}" = $old OR starts_with("{column}", $old || \'/\')', {"old": old, "new": new})
 
 
 def _applied(con: duckdb.DuckDBPyConnection) -> list[str]:
