@@ -1,7 +1,8 @@
 """Damaged files: each gives a precise error or quarantine entry, and nothing stored earlier is lost.
 
-Every test lands a clean small period first (two real days of January 2019, the rest of the month not
-published), then damages the second day's file as the feed serves it and runs the period again.
+Every test starts from a clean small period landed (two real days of January 2019, the rest of the month not
+published; landed once a run and copied into each test's home), then damages the second day's file as the feed
+serves it and runs the period again.
 """
 
 from __future__ import annotations
