@@ -460,12 +460,12 @@ def test_the_compose_stack_runs_two_months_survives_a_killed_worker_and_serializ
                 if _at(b["start_date"]) < _at(a["end_date"])]
     assert overlaps == []
     feeds = [t for t in writes if t["dag_id"] in (AIR_DAG, WASTE_DAG)]
-    # a try holds the slot from when the scheduler queues it (a pool counts queued and running tries), not from when
-    # its process starts: a writer ready in between waits for it all the same
+    # b waited for a: ready before a released the slot, given the slot (queued: a pool counts queued and running
+    # tries) only after a released it. The scheduler may make both ready in one loop and queue a first: b's ready
+    # time need not fall after a took the slot (it failed twice on a few ms either way)
     waited = [(b["dag_id"], b["task_id"], a["dag_id"], a["task_id"]) for a in feeds for b in feeds
               if a["dag_id"] != b["dag_id"] and b["scheduled_when"]
-              and _at(a["queued_when"] or a["start_date"]) <= _at(b["scheduled_when"]) < _at(a["end_date"])
-              <= _at(b["start_date"])]
+              and _at(b["scheduled_when"]) < _at(a["end_date"]) <= _at(b["queued_when"] or b["start_date"])]
     assert waited, "no writer of one run was ready while the other run's writer held the slot: " + "; ".join(
         f"{t['dag_id']}.{t['task_id']}#{t['try_number']} {t['scheduled_when']} {t['queued_when']} {t['start_date']} "
         f"{t['end_date']}"
